@@ -1,0 +1,311 @@
+//! Turns granit-parser's event stream into [`Document`]s, collecting every
+//! problem instead of stopping at the first.
+
+use std::collections::HashMap;
+
+use granit_parser::{Event, Options, Parser, ScalarStyle as GranitStyle, Span as GranitSpan, Tag};
+
+use crate::node::{Document, Entry, Node, Scalar, ScalarStyle, Span, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlIssueKind {
+    /// Not YAML at all at this point; the rest of the document is skipped.
+    Syntax,
+    /// The same key twice in one mapping.
+    DuplicateKey,
+    /// Aliases expand to more nodes than any real manifest has ("billion laughs").
+    AliasExpansion,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlIssue {
+    pub kind: YamlIssueKind,
+    pub message: String,
+    pub span: Span,
+    /// For duplicate keys: where the key was first defined.
+    pub related: Option<Span>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ParseOutput {
+    pub documents: Vec<Document>,
+    pub issues: Vec<YamlIssue>,
+}
+
+/// No real manifest comes near this many nodes through aliases; an input that
+/// does is an alias bomb and is cut off rather than allowed to eat the memory.
+const ALIAS_NODE_BUDGET: usize = 1_000_000;
+
+enum Frame {
+    Seq { span: Span, tag: Option<Box<str>>, anchor: usize, items: Vec<Node> },
+    Map { span: Span, tag: Option<Box<str>>, anchor: usize, entries: Vec<Entry>, key: Option<Node> },
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    anchors: HashMap<usize, Node>,
+    alias_budget: usize,
+    issues: Vec<YamlIssue>,
+}
+
+/// Parses every document of a YAML stream. Never fails: problems are
+/// returned as [`YamlIssue`]s next to the documents that did parse.
+pub fn parse_stream(source: &str) -> ParseOutput {
+    let mut options = Options::default();
+    options.emit_comments = false;
+    let mut parser = Parser::new_from_str_with_options(source, options);
+    let mut builder = Builder {
+        stack: Vec::new(),
+        root: None,
+        anchors: HashMap::new(),
+        alias_budget: ALIAS_NODE_BUDGET,
+        issues: Vec::new(),
+    };
+    let mut documents = Vec::new();
+    let mut index: usize = 0;
+    let mut in_document = false;
+    loop {
+        let Some(next) = parser.next_event() else { break };
+        match next {
+            Ok((event, span)) => match event {
+                Event::DocumentStart(..) => {
+                    in_document = true;
+                    builder.stack.clear();
+                    builder.root = None;
+                }
+                Event::DocumentEnd => {
+                    // An empty document (`---` with nothing after it) is no document
+                    // to kubectl either, but it still takes up an index.
+                    if let Some(root) = builder.root.take().filter(|r| !is_empty_document(r)) {
+                        documents.push(Document { index, root });
+                    }
+                    index += 1;
+                    in_document = false;
+                }
+                Event::StreamEnd => break,
+                other => builder.event(other, span),
+            },
+            Err(error) => {
+                let marker = error.marker();
+                let at = Span {
+                    start: marker.byte_offset().unwrap_or(0) as u32,
+                    end: marker.byte_offset().unwrap_or(0) as u32,
+                    line: marker.line().max(1) as u32,
+                    column: marker.col() as u32 + 1,
+                };
+                builder.issues.push(YamlIssue {
+                    kind: YamlIssueKind::Syntax,
+                    message: error.info(),
+                    span: at,
+                    related: None,
+                });
+                builder.stack.clear();
+                builder.root = None;
+                if in_document {
+                    index += 1;
+                    in_document = false;
+                }
+                match parser.proceed_next_document() {
+                    Ok(true) => continue,
+                    _ => break,
+                }
+            }
+        }
+    }
+    ParseOutput { documents, issues: builder.issues }
+}
+
+fn convert_span(span: &GranitSpan) -> Span {
+    Span {
+        start: span.start.byte_offset().unwrap_or(0) as u32,
+        end: span.end.byte_offset().unwrap_or(0) as u32,
+        line: span.start.line().max(1) as u32,
+        column: span.start.col() as u32 + 1,
+    }
+}
+
+fn convert_tag(tag: Option<&Tag>) -> Option<Box<str>> {
+    let tag = tag?;
+    let text = if tag.handle() == "tag:yaml.org,2002:" {
+        format!("!!{}", tag.suffix())
+    } else {
+        format!("{}{}", tag.handle(), tag.suffix())
+    };
+    Some(text.into_boxed_str())
+}
+
+fn convert_style(style: GranitStyle) -> ScalarStyle {
+    match style {
+        GranitStyle::Plain => ScalarStyle::Plain,
+        GranitStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+        GranitStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+        GranitStyle::Literal => ScalarStyle::Literal,
+        GranitStyle::Folded => ScalarStyle::Folded,
+    }
+}
+
+impl Builder {
+    fn event(&mut self, event: Event<'_>, span: GranitSpan) {
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let node = Node {
+                    span: convert_span(&span),
+                    tag: convert_tag(tag.as_deref()),
+                    value: Value::Scalar(Scalar { text: text.into_owned(), style: convert_style(style) }),
+                };
+                self.remember(anchor, &node);
+                self.push(node);
+            }
+            Event::SequenceStart(_, anchor, tag) => self.stack.push(Frame::Seq {
+                span: convert_span(&span),
+                tag: convert_tag(tag.as_deref()),
+                anchor,
+                items: Vec::new(),
+            }),
+            Event::MappingStart(_, anchor, tag) => self.stack.push(Frame::Map {
+                span: convert_span(&span),
+                tag: convert_tag(tag.as_deref()),
+                anchor,
+                entries: Vec::new(),
+                key: None,
+            }),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else { return };
+                let end = span.end.byte_offset().unwrap_or(0) as u32;
+                let (node, anchor) = match frame {
+                    Frame::Seq { mut span, tag, anchor, items } => {
+                        span.end = end.max(span.start);
+                        (Node { span, tag, value: Value::Seq(items) }, anchor)
+                    }
+                    Frame::Map { mut span, tag, anchor, entries, .. } => {
+                        span.end = end.max(span.start);
+                        let entries = self.finish_mapping(entries);
+                        (Node { span, tag, value: Value::Map(entries) }, anchor)
+                    }
+                };
+                self.remember(anchor, &node);
+                self.push(node);
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else { return };
+                let size = count_nodes(target);
+                if size > self.alias_budget {
+                    self.issues.push(YamlIssue {
+                        kind: YamlIssueKind::AliasExpansion,
+                        message: format!(
+                            "aliases expand to more than {ALIAS_NODE_BUDGET} nodes; refusing to expand further"
+                        ),
+                        span: convert_span(&span),
+                        related: None,
+                    });
+                    let empty = Node {
+                        span: convert_span(&span),
+                        tag: None,
+                        value: Value::Scalar(Scalar { text: String::new(), style: ScalarStyle::Plain }),
+                    };
+                    self.push(empty);
+                    return;
+                }
+                self.alias_budget -= size;
+                let node = target.clone();
+                self.push(node);
+            }
+            _ => {}
+        }
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node) {
+        if anchor != 0 {
+            // A redefined anchor gets a fresh id from the parser, so later
+            // aliases find the newest definition, as YAML requires.
+            self.anchors.insert(anchor, node.clone());
+        }
+    }
+
+    fn push(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push(Entry { key: k, value: node }),
+            },
+        }
+    }
+
+    /// Reports duplicate keys (the last value wins, as in go-yaml) and applies
+    /// merge keys: explicit keys win, then earlier merged maps over later ones.
+    fn finish_mapping(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
+        let mut explicit: Vec<Entry> = Vec::with_capacity(entries.len());
+        let mut merges: Vec<Node> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for entry in entries {
+            if is_merge_key(&entry.key) {
+                match entry.value.value {
+                    Value::Seq(items) => merges.extend(items),
+                    _ => merges.push(entry.value),
+                }
+                continue;
+            }
+            let Some(key_text) = entry.key.scalar_text().map(str::to_owned) else {
+                explicit.push(entry);
+                continue;
+            };
+            if let Some(&first) = seen.get(&key_text) {
+                let first_span = explicit[first].key.span;
+                self.issues.push(YamlIssue {
+                    kind: YamlIssueKind::DuplicateKey,
+                    message: format!(
+                        "key `{key_text}` appears twice in this mapping (first at line {})",
+                        first_span.line
+                    ),
+                    span: entry.key.span,
+                    related: Some(first_span),
+                });
+                explicit[first].value = entry.value;
+                continue;
+            }
+            seen.insert(key_text, explicit.len());
+            explicit.push(entry);
+        }
+        for source in merges {
+            let Value::Map(merged) = source.value else { continue };
+            for entry in merged {
+                if let Some(key_text) = entry.key.scalar_text() {
+                    if seen.contains_key(key_text) {
+                        continue;
+                    }
+                    seen.insert(key_text.to_owned(), explicit.len());
+                }
+                explicit.push(entry);
+            }
+        }
+        explicit
+    }
+}
+
+fn is_empty_document(root: &Node) -> bool {
+    root.tag.is_none()
+        && root.span.start == root.span.end
+        && matches!(&root.value, Value::Scalar(s) if s.style == ScalarStyle::Plain)
+}
+
+fn is_merge_key(key: &Node) -> bool {
+    match &key.value {
+        Value::Scalar(s) => {
+            s.text == "<<"
+                && s.style == ScalarStyle::Plain
+                && key.tag.as_deref().is_none_or(|t| t == "!!merge")
+        }
+        _ => false,
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Scalar(_) => 0,
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries.iter().map(|e| count_nodes(&e.key) + count_nodes(&e.value)).sum(),
+    }
+}
