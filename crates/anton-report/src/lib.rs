@@ -1,0 +1,135 @@
+//! Renderers of one [`Report`]: what a person reads in a terminal, the JSON
+//! contract, and GitHub Actions annotations.
+//!
+//! Every renderer reads the same report value and never recomputes results,
+//! so the outputs cannot disagree. A new format is one module with a
+//! `render` function plus one arm in [`render`].
+//!
+//! Colour is decided by the caller (`--color`, `NO_COLOR`, whether stdout is a
+//! terminal) and passed in [`RenderOptions::color`]; renderers only obey it.
+
+mod github;
+mod json;
+mod paint;
+mod secrets;
+mod snippet;
+mod sources;
+mod summary;
+mod text;
+
+use std::fmt;
+use std::io;
+use std::str::FromStr;
+
+use anton_core::Report;
+
+pub use sources::{DiskSources, SourceProvider};
+
+/// An output format. Adding one means adding a module and a match arm here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// For a person at a terminal: findings grouped by file, code frames, a summary.
+    Text,
+    /// The report's JSON contract, unchanged.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…::…`), one per finding.
+    Github,
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 3] = [Format::Text, Format::Json, Format::Github];
+
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Github => "github",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The name given is not a format anton knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFormat(pub String);
+
+impl fmt::Display for UnknownFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let known: Vec<_> = Format::ALL.iter().map(|format| format.as_str()).collect();
+        write!(
+            f,
+            "unknown output format `{}`; use one of: {}",
+            self.0,
+            known.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownFormat {}
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|format| format.as_str().eq_ignore_ascii_case(name))
+            .ok_or_else(|| UnknownFormat(name.to_owned()))
+    }
+}
+
+/// How to render, as decided by the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RenderOptions {
+    /// Write ANSI colour codes (text format only).
+    pub color: bool,
+    /// Show a code frame for every finding whose source can be read.
+    pub verbose: bool,
+    /// Leave out info findings, hints, objects and code frames.
+    pub quiet: bool,
+    /// What ran, e.g. `anton validate`; names the run in summaries and errors.
+    pub title: String,
+}
+
+/// Writes `report` to `out` in `format`.
+///
+/// `sources` gives file text for code frames (text format only); a provider
+/// that returns `None` everywhere simply turns frames off.
+pub fn render(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+    sources: &dyn SourceProvider,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => text::render(report, options, sources, out),
+        Format::Json => json::render(report, out),
+        Format::Github => github::render(report, options, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse_from_their_names() {
+        for format in Format::ALL {
+            assert_eq!(format.as_str().parse::<Format>(), Ok(format));
+        }
+        assert_eq!("GitHub".parse::<Format>(), Ok(Format::Github));
+        let error = "xml".parse::<Format>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown output format `xml`; use one of: text, json, github"
+        );
+    }
+}
