@@ -1,0 +1,137 @@
+//! Command-line flags (clap derive). Every subcommand has an example in its help.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "anton",
+    version,
+    about = "One fast binary for Flux GitOps homelabs: validate the repository, read the Flux graph.",
+    long_about = "anton checks a Flux GitOps repository offline: it parses every manifest, resolves every \
+kustomization and the Flux graph (sources, dependsOn, paths), and reports every problem in one run with \
+file:line:col.\n\nExit codes: 0 healthy, 1 warnings, 2 critical findings, 3 anton could not do its job.",
+    after_help = "Examples:\n  anton validate                 # the kubernetes/ folder of this repository\n  anton validate ./clusters --json\n  anton get ks"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Shorthand for `--format json`, as the old scripts had it.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// When to use colour. `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Show more: code frames for every finding, timings.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Show less: only warnings and critical findings, and the summary.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// For people: grouped by file, coloured, with code frames (`table` for `anton get`).
+    #[value(alias = "table")]
+    Text,
+    /// The stable report contract: {status, timestamp, summary, details, issues}.
+    Json,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a GitOps repository: YAML, kustomizations and the Flux graph.
+    #[command(after_help = "Examples:\n  anton validate\n  anton validate ./kubernetes --format github\n  anton validate . --json | jq '.summary'")]
+    Validate(ValidateArgs),
+    /// List Flux objects from Git, like `flux get` but offline.
+    #[command(after_help = "Examples:\n  anton get ks\n  anton get hr ./kubernetes --format json\n  anton get sources")]
+    Get(GetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Repository folder or file. Default: the `kubernetes/` folder of the git
+    /// repository around the current folder, else the current folder.
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// What to list.
+    #[arg(value_enum)]
+    pub what: GetWhat,
+    /// Repository folder. Default as for `anton validate`.
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GetWhat {
+    /// Flux Kustomizations.
+    #[value(alias = "kustomizations", alias = "kustomization")]
+    Ks,
+    /// HelmReleases.
+    #[value(alias = "helmreleases", alias = "helmrelease")]
+    Hr,
+    /// GitRepository, OCIRepository, HelmRepository, Bucket, HelmChart.
+    #[value(alias = "source")]
+    Sources,
+}
+
+impl GlobalArgs {
+    pub fn output_format(&self) -> OutputFormat {
+        if self.json { OutputFormat::Json } else { self.format }
+    }
+
+    /// Colour for stdout: `always`/`never` as said; `auto` when stdout is a
+    /// terminal and NO_COLOR is unset or empty (https://no-color.org).
+    pub fn use_color(&self) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                use std::io::IsTerminal;
+                let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+                !no_color && std::io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn json_is_a_shorthand() {
+        let cli = Cli::parse_from(["anton", "validate", "--json"]);
+        assert_eq!(cli.global.output_format(), OutputFormat::Json);
+        let cli = Cli::parse_from(["anton", "get", "ks", "--format", "table"]);
+        assert_eq!(cli.global.output_format(), OutputFormat::Text);
+    }
+}

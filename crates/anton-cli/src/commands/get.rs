@@ -1,0 +1,194 @@
+//! `anton get ks|hr|sources`: the Flux graph from Git, in `flux get` columns.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use anton_core::{ExitStatus, Report};
+use anton_flux::model::{FluxSpec, SourceRef};
+use anton_flux::{FluxKind, FluxNode, Graph};
+use serde_json::{Value, json};
+
+use crate::cli::{GetArgs, GetWhat, GlobalArgs, OutputFormat};
+use crate::commands::{analysis, emit, resolve_target};
+
+const TITLE: &str = "anton get";
+
+pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
+    let target = resolve_target(args.path.as_deref());
+    let analysis = match analysis::analyze(&target) {
+        Ok(analysis) => analysis,
+        Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
+    };
+    let graph = &analysis.graph;
+    let rows: Vec<Row> = graph
+        .nodes
+        .iter()
+        .filter(|node| match args.what {
+            GetWhat::Ks => node.kind == FluxKind::Kustomization,
+            GetWhat::Hr => node.kind == FluxKind::HelmRelease,
+            GetWhat::Sources => node.kind.is_source(),
+        })
+        .map(|node| Row::of(graph, node))
+        .collect();
+    let listed: BTreeSet<String> = rows.iter().map(|row| row.id.clone()).collect();
+    let findings = analysis
+        .findings
+        .iter()
+        .filter(|f| f.object.as_ref().is_some_and(|o| listed.contains(o)))
+        .cloned()
+        .collect();
+    let items: Vec<Value> = rows.iter().map(Row::to_json).collect();
+    let report = Report::new(listed, findings).with_detail("items", Value::Array(items));
+    if global.output_format() != OutputFormat::Text {
+        return emit(&report, global, TITLE, Some(&analysis.repo.root));
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let _ = print_table(&mut out, args.what, &rows);
+    if !report.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} finding(s) on these objects; run `anton validate` for details.",
+            report.findings.len()
+        );
+    }
+    report.exit_status()
+}
+
+struct Row {
+    id: String,
+    kind: &'static str,
+    namespace: String,
+    name: String,
+    /// Path, chart@version, or URL.
+    target: String,
+    source: String,
+    depends_on: Vec<String>,
+    interval: String,
+    suspended: bool,
+    location: String,
+}
+
+impl Row {
+    fn of(graph: &Graph, node: &FluxNode) -> Row {
+        let source_text = |source: &SourceRef| {
+            format!("{}/{}/{}", source.kind, source.namespace.as_deref().unwrap_or(&node.namespace), source.name)
+        };
+        let deps = |list: &[anton_flux::model::DependsOn]| {
+            list.iter()
+                .map(|d| format!("{}/{}", d.namespace.as_deref().unwrap_or(&node.namespace), d.name))
+                .collect::<Vec<_>>()
+        };
+        let (target, source, depends_on, interval, suspended) = match &node.spec {
+            FluxSpec::Kustomization(ks) => (
+                ks.path.as_ref().map_or_else(|| "./".to_owned(), |p| p.value.clone()),
+                ks.source_ref.as_ref().map(source_text).unwrap_or_default(),
+                deps(&ks.depends_on),
+                ks.interval.clone().unwrap_or_default(),
+                ks.suspend,
+            ),
+            FluxSpec::HelmRelease(hr) => {
+                let (chart, source) = match (&hr.chart, &hr.chart_ref) {
+                    (Some(chart), _) => (
+                        match &chart.version {
+                            Some(version) => format!("{}@{version}", chart.chart),
+                            None => chart.chart.clone(),
+                        },
+                        chart.source_ref.as_ref().map(source_text).unwrap_or_default(),
+                    ),
+                    (None, Some(chart_ref)) => (String::new(), source_text(chart_ref)),
+                    (None, None) => (String::new(), String::new()),
+                };
+                (chart, source, deps(&hr.depends_on), hr.interval.clone().unwrap_or_default(), hr.suspend)
+            }
+            FluxSpec::Source(source) => (
+                source.url.clone().or_else(|| source.chart.clone()).unwrap_or_default(),
+                source.reference.clone().unwrap_or_default(),
+                Vec::new(),
+                source.interval.clone().unwrap_or_default(),
+                source.suspend,
+            ),
+        };
+        let _ = graph;
+        Row {
+            id: node.id(),
+            kind: node.kind.as_str(),
+            namespace: node.namespace.clone(),
+            name: node.name.clone(),
+            target,
+            source,
+            depends_on,
+            interval,
+            suspended,
+            location: format!("{}:{}", node.location.file, node.location.line),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "target": self.target,
+            "source": self.source,
+            "dependsOn": self.depends_on,
+            "interval": self.interval,
+            "suspended": self.suspended,
+            "location": self.location,
+        })
+    }
+}
+
+fn print_table(out: &mut dyn Write, what: GetWhat, rows: &[Row]) -> std::io::Result<()> {
+    let (target_header, source_header) = match what {
+        GetWhat::Ks => ("PATH", "SOURCE"),
+        GetWhat::Hr => ("CHART", "SOURCE"),
+        GetWhat::Sources => ("URL", "REF"),
+    };
+    let mut table: Vec<Vec<String>> = vec![
+        ["NAMESPACE", "NAME", target_header, source_header, "DEPENDS ON", "INTERVAL", "SUSPENDED", "FILE"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    if what == GetWhat::Sources {
+        table[0][0] = "KIND".into();
+        table[0].insert(1, "NAMESPACE".into());
+        table[0].remove(5);
+    }
+    for row in rows {
+        let mut cells = vec![
+            row.namespace.clone(),
+            row.name.clone(),
+            row.target.clone(),
+            row.source.clone(),
+            if row.depends_on.is_empty() { "-".into() } else { row.depends_on.join(",") },
+            row.interval.clone(),
+            row.suspended.to_string(),
+            row.location.clone(),
+        ];
+        if what == GetWhat::Sources {
+            cells.insert(0, row.kind.to_owned());
+            cells.remove(5);
+        }
+        table.push(cells);
+    }
+    if rows.is_empty() {
+        return writeln!(out, "No {} found.", match what {
+            GetWhat::Ks => "Flux Kustomizations",
+            GetWhat::Hr => "HelmReleases",
+            GetWhat::Sources => "Flux sources",
+        });
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|col| table.iter().map(|r| r[col].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in &table {
+        let line: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| if i + 1 == row.len() { cell.clone() } else { format!("{cell:<width$}", width = widths[i]) })
+            .collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    Ok(())
+}

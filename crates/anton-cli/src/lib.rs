@@ -1,0 +1,6 @@
+//! The `anton` command line: flags, the default target, and the commands
+//! that wire the repository engine to the renderers.
+
+pub mod cli;
+pub mod commands;
+pub mod target;

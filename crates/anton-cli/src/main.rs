@@ -1,0 +1,14 @@
+use std::process::ExitCode;
+
+use anton_cli::cli::{Cli, Command};
+use anton_cli::commands;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match &cli.command {
+        Command::Validate(args) => commands::validate::run(args, &cli.global),
+        Command::Get(args) => commands::get::run(args, &cli.global),
+    };
+    ExitCode::from(status as u8)
+}

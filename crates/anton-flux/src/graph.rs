@@ -1,0 +1,287 @@
+//! Building the graph: which Flux Kustomization applies which object, with
+//! the namespace each object really lands in.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use anton_core::{Location, ObjectId};
+use anton_kustomize::{Engine, Origin};
+use anton_repo::{Repository, normalize_relative};
+
+use crate::model::{FluxKind, FluxSpec, SourceRef};
+
+pub type NodeId = usize;
+
+#[derive(Debug, Clone)]
+pub struct GraphOptions {
+    /// Sources the cluster creates at bootstrap and that need not be in Git,
+    /// as (kind, namespace, name). These are also taken to be this repository.
+    pub bootstrap_sources: Vec<(String, String, String)>,
+}
+
+impl Default for GraphOptions {
+    fn default() -> Self {
+        let flux_system = |kind: &str| (kind.to_owned(), "flux-system".to_owned(), "flux-system".to_owned());
+        Self { bootstrap_sources: vec![flux_system("GitRepository"), flux_system("OCIRepository")] }
+    }
+}
+
+/// One Flux object as it exists in a cluster: an object of the repository,
+/// in the namespace it is applied to. The same file applied by two clusters'
+/// trees gives two nodes.
+#[derive(Debug, Clone)]
+pub struct FluxNode {
+    pub object: usize,
+    pub kind: FluxKind,
+    pub namespace: String,
+    pub name: String,
+    /// The Kustomization node that applies this object; `None` for roots,
+    /// which the cluster gets from bootstrap or from outside Git.
+    pub applied_by: Option<NodeId>,
+    /// Nodes reached from the same group of roots share a cluster id.
+    pub cluster: usize,
+    pub spec: FluxSpec,
+    pub location: Location,
+}
+
+impl FluxNode {
+    pub fn id(&self) -> String {
+        format!("{}/{}/{}", self.kind.as_str(), self.namespace, self.name)
+    }
+}
+
+/// An object applied by a Flux Kustomization, with its effective identity.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub id: ObjectId,
+    pub origin: Origin,
+}
+
+pub struct Graph {
+    pub nodes: Vec<FluxNode>,
+    /// For each Kustomization node, what it applies (after `targetNamespace`).
+    pub applies: HashMap<NodeId, Vec<Applied>>,
+    /// Cluster ids with a label (the folder of their roots).
+    pub clusters: Vec<String>,
+    /// Sources whose paths resolve in this repository, as (kind, name).
+    pub local_sources: HashSet<(String, String)>,
+    pub options: GraphOptions,
+}
+
+const DEFAULT_NAMESPACE: &str = "default";
+
+impl Graph {
+    pub fn build(engine: &Engine<'_>, options: GraphOptions) -> Graph {
+        let repo = engine.repository();
+        let flux_objects: Vec<(usize, FluxKind)> = repo
+            .objects
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| FluxKind::of(o).map(|k| (i, k)))
+            .collect();
+        let kind_of: HashMap<usize, FluxKind> = flux_objects.iter().copied().collect();
+        let specs: HashMap<usize, FluxSpec> =
+            flux_objects.iter().map(|&(i, k)| (i, FluxSpec::read(k, repo.node(&repo.objects[i])))).collect();
+
+        let local_sources = find_local_sources(repo, &specs, &options);
+
+        // What each Kustomization object's path builds, independent of namespaces.
+        let mut builds = HashMap::new();
+        let mut emitted_by: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (&object, spec) in &specs {
+            let FluxSpec::Kustomization(ks) = spec else { continue };
+            let Some(dir) = local_path(ks, &local_sources) else { continue };
+            if !repo.is_dir(&dir) {
+                continue;
+            }
+            let build = engine.build_flux_path(&dir);
+            for emitted in &build.objects {
+                if let Origin::Object(index) = emitted.origin {
+                    if index != object {
+                        emitted_by.entry(index).or_default().push(object);
+                    }
+                }
+            }
+            builds.insert(object, build);
+        }
+
+        let mut graph = Graph { nodes: Vec::new(), applies: HashMap::new(), clusters: Vec::new(), local_sources, options };
+        let mut cluster_of_dir: BTreeMap<String, usize> = BTreeMap::new();
+        let mut visited: HashSet<(usize, String)> = HashSet::new();
+        let mut queue: VecDeque<NodeId> = VecDeque::new();
+
+        let mut roots: Vec<usize> = flux_objects
+            .iter()
+            .filter(|(i, k)| *k == FluxKind::Kustomization && !emitted_by.contains_key(i))
+            .map(|(i, _)| *i)
+            .collect();
+        roots.sort();
+        let mut reached: HashSet<usize> = HashSet::new();
+        loop {
+            for &root in &roots {
+                let object = &repo.objects[root];
+                let dir = repo.files[object.file].dir().to_owned();
+                let next_id = cluster_of_dir.len();
+                let cluster = *cluster_of_dir.entry(dir.clone()).or_insert(next_id);
+                if cluster == graph.clusters.len() {
+                    graph.clusters.push(if dir.is_empty() { ".".into() } else { dir });
+                }
+                let namespace = object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
+                if visited.insert((root, namespace.clone())) {
+                    reached.insert(root);
+                    let id = graph.push_node(repo, root, FluxKind::Kustomization, namespace, None, cluster, &specs);
+                    queue.push_back(id);
+                }
+            }
+            while let Some(parent) = queue.pop_front() {
+                let parent_object = graph.nodes[parent].object;
+                let cluster = graph.nodes[parent].cluster;
+                let FluxSpec::Kustomization(ks) = &graph.nodes[parent].spec else { continue };
+                let target_namespace = ks.target_namespace.clone();
+                let Some(build) = builds.get(&parent_object) else { continue };
+                let mut applied = Vec::with_capacity(build.objects.len());
+                for emitted in &build.objects {
+                    let mut id = emitted.id.clone();
+                    if !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
+                        let namespace = target_namespace
+                            .clone()
+                            .or_else(|| id.namespace.clone())
+                            .unwrap_or_else(|| DEFAULT_NAMESPACE.into());
+                        id.namespace = Some(namespace);
+                    }
+                    if let Origin::Object(index) = emitted.origin {
+                        if let Some(&kind) = kind_of.get(&index) {
+                            let namespace = id.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
+                            if visited.insert((index, namespace.clone())) {
+                                reached.insert(index);
+                                let node = graph.push_node(repo, index, kind, namespace, Some(parent), cluster, &specs);
+                                if kind == FluxKind::Kustomization {
+                                    queue.push_back(node);
+                                }
+                            }
+                        }
+                    }
+                    applied.push(Applied { id, origin: emitted.origin });
+                }
+                graph.applies.insert(parent, applied);
+            }
+            // Kustomizations that only apply each other (a cycle) have no root; start from the first.
+            match flux_objects.iter().find(|(i, k)| *k == FluxKind::Kustomization && !reached.contains(i)) {
+                Some(&(next, _)) => roots = vec![next],
+                None => break,
+            }
+        }
+
+        // HelmReleases and sources no Kustomization applies: loose objects
+        // (a repository without Flux Kustomizations, or applied by hand).
+        for &(index, kind) in &flux_objects {
+            if reached.contains(&index) {
+                continue;
+            }
+            let object = &repo.objects[index];
+            let dir = repo.files[object.file].dir().to_owned();
+            let next_id = cluster_of_dir.len();
+            let cluster = *cluster_of_dir.entry(dir.clone()).or_insert(next_id);
+            if cluster == graph.clusters.len() {
+                graph.clusters.push(if dir.is_empty() { ".".into() } else { dir });
+            }
+            let namespace = object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
+            graph.push_node(repo, index, kind, namespace, None, cluster, &specs);
+        }
+        graph
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_node(
+        &mut self,
+        repo: &Repository,
+        object: usize,
+        kind: FluxKind,
+        namespace: String,
+        applied_by: Option<NodeId>,
+        cluster: usize,
+        specs: &HashMap<usize, FluxSpec>,
+    ) -> NodeId {
+        let repo_object = &repo.objects[object];
+        self.nodes.push(FluxNode {
+            object,
+            kind,
+            namespace,
+            name: repo_object.name.clone(),
+            applied_by,
+            cluster,
+            spec: specs.get(&object).cloned().unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
+            location: repo.object_location(repo_object),
+        });
+        self.nodes.len() - 1
+    }
+
+    /// Nodes of one kind, in repository order.
+    pub fn of_kind(&self, kind: FluxKind) -> impl Iterator<Item = (NodeId, &FluxNode)> {
+        self.nodes.iter().enumerate().filter(move |(_, n)| n.kind == kind)
+    }
+
+    /// Finds a node of `kinds` named `namespace/name` as seen from `from`:
+    /// first in the same cluster, then among loose objects of any cluster.
+    pub fn lookup(&self, from: NodeId, kinds: &[FluxKind], namespace: &str, name: &str) -> Option<NodeId> {
+        let cluster = self.nodes[from].cluster;
+        let matches = |n: &FluxNode| kinds.contains(&n.kind) && n.namespace == namespace && n.name == name;
+        self.nodes
+            .iter()
+            .position(|n| n.cluster == cluster && matches(n))
+            .or_else(|| self.nodes.iter().position(|n| n.applied_by.is_none() && matches(n)))
+    }
+
+    /// Whether a source reference names something the cluster has from bootstrap.
+    pub fn is_bootstrap_source(&self, kind: &str, namespace: &str, name: &str) -> bool {
+        self.options
+            .bootstrap_sources
+            .iter()
+            .any(|(k, ns, n)| k == kind && ns == namespace && n == name)
+    }
+
+    /// The repository folder a Kustomization node builds, if its source is this repository.
+    pub fn local_path(&self, node: NodeId) -> Option<String> {
+        match &self.nodes[node].spec {
+            FluxSpec::Kustomization(ks) => local_path(ks, &self.local_sources),
+            _ => None,
+        }
+    }
+}
+
+fn source_key(source: &SourceRef) -> (String, String) {
+    (source.kind.clone(), source.name.clone())
+}
+
+fn local_path(ks: &crate::model::KustomizationSpec, local_sources: &HashSet<(String, String)>) -> Option<String> {
+    let source = ks.source_ref.as_ref()?;
+    if !local_sources.contains(&source_key(source)) {
+        return None;
+    }
+    let path = ks.path.as_ref().map(|p| p.value.as_str()).unwrap_or("./");
+    normalize_relative("", path)
+}
+
+/// Which sources hold this repository. A source counts when it is a bootstrap
+/// source, or when some Kustomization using it has a `spec.path` that exists
+/// here — evidence that the source is this repository. Paths of the other
+/// sources (charts or manifests of other repositories) cannot be checked.
+fn find_local_sources(
+    repo: &Repository,
+    specs: &HashMap<usize, FluxSpec>,
+    options: &GraphOptions,
+) -> HashSet<(String, String)> {
+    let mut local: HashSet<(String, String)> =
+        options.bootstrap_sources.iter().map(|(kind, _, name)| (kind.clone(), name.clone())).collect();
+    for spec in specs.values() {
+        let FluxSpec::Kustomization(ks) = spec else { continue };
+        let Some(source) = &ks.source_ref else { continue };
+        if source.kind != "GitRepository" && source.kind != "OCIRepository" && source.kind != "Bucket" {
+            continue;
+        }
+        let path = ks.path.as_ref().map(|p| p.value.as_str()).unwrap_or("./");
+        if normalize_relative("", path).is_some_and(|dir| !dir.is_empty() && repo.is_dir(&dir)) {
+            local.insert(source_key(source));
+        }
+    }
+    local
+}

@@ -1,0 +1,18 @@
+//! The Flux graph, read from Git.
+//!
+//! [`model`] reads Flux objects (Kustomization, HelmRelease and the sources)
+//! into typed specs that remember positions. [`Graph::build`] follows the
+//! chain Flux follows in a cluster — a root Kustomization's `spec.path` is
+//! built with kustomize, the Flux objects it emits are applied with their
+//! effective namespace, their paths are built in turn — and records which
+//! Kustomization applies which object. [`checks`] turns the graph into
+//! findings: missing paths and sources, `dependsOn` that names nothing (in the
+//! namespace Flux really searches), cycles, and objects two Kustomizations
+//! fight over.
+
+pub mod checks;
+mod graph;
+pub mod model;
+
+pub use graph::{Applied, FluxNode, Graph, GraphOptions, NodeId};
+pub use model::{FluxKind, FluxSpec};

@@ -1,0 +1,91 @@
+//! Loading a GitOps repository from disk.
+//!
+//! [`Repository::load`] walks the folder (respecting `.gitignore` and
+//! `.antonignore`), parses every `*.yaml`/`*.yml` file in parallel and
+//! extracts the Kubernetes objects in them. Everything after this layer works
+//! on the in-memory [`Repository`] and does no I/O of its own, except for
+//! checking whether a referenced path exists.
+
+mod load;
+mod object;
+mod paths;
+
+pub use load::{LoadError, LoadOptions};
+pub use object::{Object, SourceFile};
+pub use paths::{find_repository_root, normalize_relative, relative_path};
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anton_core::{Finding, Location};
+use anton_yaml::{Node, Span};
+
+/// Everything anton knows about a repository after reading it.
+#[derive(Debug, Default)]
+pub struct Repository {
+    /// The root that Flux paths (`spec.path: ./kubernetes/apps`) are relative to:
+    /// the enclosing git repository, or the scanned folder outside git.
+    pub root: PathBuf,
+    /// The folder (or file) that was scanned, inside `root`.
+    pub scan_root: PathBuf,
+    pub files: Vec<SourceFile>,
+    pub objects: Vec<Object>,
+    /// Folders holding a Helm chart (`Chart.yaml`), relative to `root`. Their
+    /// `templates/` are Go templates, not YAML, and were not parsed.
+    pub helm_charts: Vec<String>,
+    /// Problems found while reading: syntax errors, duplicate keys, unreadable files.
+    pub findings: Vec<Finding>,
+    file_index: HashMap<String, usize>,
+}
+
+impl Repository {
+    pub fn file(&self, relative: &str) -> Option<&SourceFile> {
+        self.file_index.get(relative).map(|&i| &self.files[i])
+    }
+
+    pub fn file_id(&self, relative: &str) -> Option<usize> {
+        self.file_index.get(relative).copied()
+    }
+
+    /// The node of an object: its document's root, or its entry in a `List`.
+    pub fn node(&self, object: &Object) -> &Node {
+        let root = &self.files[object.file].documents[object.document].root;
+        match object.list_item {
+            Some(item) => root.get("items").and_then(|items| items.items().get(item)).unwrap_or(root),
+            None => root,
+        }
+    }
+
+    /// `file:line:col` of a node in one of the repository's files.
+    pub fn location(&self, file: usize, span: Span) -> Location {
+        Location::new(self.files[file].path.clone(), span.line, span.column)
+    }
+
+    pub fn object_location(&self, object: &Object) -> Location {
+        self.location(object.file, self.node(object).span)
+    }
+
+    /// The absolute path of a repository-relative path.
+    pub fn absolute(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    /// Whether a repository-relative path exists on disk (file or folder).
+    pub fn exists(&self, relative: &str) -> bool {
+        self.file_index.contains_key(relative) || self.absolute(relative).exists()
+    }
+
+    pub fn is_dir(&self, relative: &str) -> bool {
+        self.absolute(relative).is_dir()
+    }
+
+    /// The repository-relative form of an absolute path, if it is inside the root.
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        relative_path(&self.root, path)
+    }
+
+    /// Objects in one file, in document order.
+    pub fn objects_in_file(&self, file: usize) -> impl Iterator<Item = (usize, &Object)> {
+        self.objects.iter().enumerate().filter(move |(_, o)| o.file == file)
+    }
+}

@@ -1,0 +1,225 @@
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anton_core::{Finding, Location, Severity};
+use anton_yaml::{YamlIssueKind, parse_stream};
+use ignore::{WalkBuilder, WalkState};
+use rayon::prelude::*;
+
+use crate::object::{KUSTOMIZATION_FILE_NAMES, Object, SourceFile};
+use crate::paths::{find_repository_root, relative_path};
+use crate::Repository;
+
+/// The custom ignore file, in gitignore syntax, for files anton should not read.
+pub const IGNORE_FILE_NAME: &str = ".antonignore";
+
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Respect `.gitignore` files (on by default, as in git itself).
+    pub respect_gitignore: bool,
+    /// The root Flux paths are relative to; found from `.git` when `None`.
+    pub root: Option<PathBuf>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self { respect_gitignore: true, root: None }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}: no such file or folder; pass the path of a GitOps repository or run anton inside one")]
+    Missing(PathBuf),
+    #[error("{path}: cannot be read: {source}")]
+    Unreadable { path: PathBuf, source: std::io::Error },
+}
+
+struct Parsed {
+    file: SourceFile,
+    findings: Vec<Finding>,
+}
+
+impl Repository {
+    /// Reads every YAML file under `scan_root`.
+    ///
+    /// Fails only when the path itself is missing or unreadable; problems in
+    /// individual files become findings and the load goes on.
+    pub fn load(scan_root: &Path, options: &LoadOptions) -> Result<Repository, LoadError> {
+        let scan_root = scan_root
+            .canonicalize()
+            .map_err(|source| match source.kind() {
+                std::io::ErrorKind::NotFound => LoadError::Missing(scan_root.to_path_buf()),
+                _ => LoadError::Unreadable { path: scan_root.to_path_buf(), source },
+            })?;
+        let root = match &options.root {
+            Some(root) => root.canonicalize().map_err(|source| LoadError::Unreadable { path: root.clone(), source })?,
+            None => find_repository_root(&scan_root).unwrap_or_else(|| {
+                if scan_root.is_file() {
+                    scan_root.parent().map(Path::to_path_buf).unwrap_or_else(|| scan_root.clone())
+                } else {
+                    scan_root.clone()
+                }
+            }),
+        };
+        if scan_root.is_dir() {
+            std::fs::read_dir(&scan_root)
+                .map_err(|source| LoadError::Unreadable { path: scan_root.clone(), source })?;
+        }
+
+        let (mut yaml_paths, mut chart_dirs) = walk(&scan_root, options);
+        yaml_paths.sort();
+        chart_dirs.sort();
+        // Helm templates are Go templates: they only become YAML when rendered.
+        yaml_paths.retain(|path| !chart_dirs.iter().any(|chart| path.starts_with(chart.join("templates"))));
+
+        let parsed: Vec<Parsed> = yaml_paths
+            .par_iter()
+            .filter_map(|path| {
+                let relative = relative_path(&root, path)?;
+                Some(parse_file(path, relative))
+            })
+            .collect();
+
+        let mut repo = Repository {
+            root: root.clone(),
+            scan_root,
+            helm_charts: chart_dirs.iter().filter_map(|dir| relative_path(&root, dir)).collect(),
+            ..Repository::default()
+        };
+        let mut file_index = HashMap::with_capacity(parsed.len());
+        for Parsed { file, findings } in parsed {
+            let id = repo.files.len();
+            file_index.insert(file.path.clone(), id);
+            repo.findings.extend(findings);
+            let is_kustomization = file.is_kustomization_file();
+            for (doc_pos, document) in file.documents.iter().enumerate() {
+                if is_kustomization {
+                    continue;
+                }
+                let root = &document.root;
+                let sops = file.sops_encrypted;
+                let Some(object) = Object::from_node(root, id, doc_pos, None, sops) else { continue };
+                if is_kustomize_config(&object) {
+                    continue;
+                }
+                if object.kind.ends_with("List") && object.group().is_empty() && root.get("items").is_some_and(|i| i.is_seq()) {
+                    for (item_pos, item) in root.get("items").map(|i| i.items()).unwrap_or_default().iter().enumerate() {
+                        if let Some(object) = Object::from_node(item, id, doc_pos, Some(item_pos), sops) {
+                            repo.objects.push(object);
+                        }
+                    }
+                    continue;
+                }
+                repo.objects.push(object);
+            }
+            repo.files.push(file);
+        }
+        repo.file_index = file_index;
+        Ok(repo)
+    }
+}
+
+/// kustomize's own configuration (Kustomization, Component) is not something
+/// the API server ever sees; it is interpreted by the kustomize layer.
+fn is_kustomize_config(object: &Object) -> bool {
+    object.group() == "kustomize.config.k8s.io"
+}
+
+fn walk(scan_root: &Path, options: &LoadOptions) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let yaml = Mutex::new(Vec::new());
+    let charts = Mutex::new(Vec::new());
+    let mut builder = WalkBuilder::new(scan_root);
+    builder
+        .hidden(true)
+        .git_ignore(options.respect_gitignore)
+        .git_exclude(options.respect_gitignore)
+        .git_global(false)
+        .require_git(false)
+        .follow_links(false)
+        .add_custom_ignore_filename(super::load::IGNORE_FILE_NAME)
+        .threads(rayon::current_num_threads().max(1));
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            let Ok(entry) = entry else { return WalkState::Continue };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return WalkState::Continue;
+            }
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy();
+            if name == "Chart.yaml" {
+                if let (Some(dir), Ok(mut charts)) = (path.parent(), charts.lock()) {
+                    charts.push(dir.to_path_buf());
+                }
+            }
+            let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml") || name == KUSTOMIZATION_FILE_NAMES[2];
+            if is_yaml {
+                if let Ok(mut yaml) = yaml.lock() {
+                    yaml.push(path.to_path_buf());
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    (yaml.into_inner().unwrap_or_default(), charts.into_inner().unwrap_or_default())
+}
+
+fn parse_file(path: &Path, relative: String) -> Parsed {
+    let mut findings = Vec::new();
+    let text = match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                findings.push(
+                    Finding::new("yaml/unreadable", Severity::Critical, "file is not UTF-8 text")
+                        .at(Location::file(relative.clone()))
+                        .hint("save the file as UTF-8, or list it in .antonignore if it is not a manifest"),
+                );
+                String::new()
+            }
+        },
+        Err(error) => {
+            findings.push(
+                Finding::new("yaml/unreadable", Severity::Critical, format!("cannot read file: {error}"))
+                    .at(Location::file(relative.clone()))
+                    .hint("check the file's permissions"),
+            );
+            String::new()
+        }
+    };
+    let output = parse_stream(&text);
+    let mut has_syntax_error = false;
+    for issue in output.issues {
+        let location = Location::new(relative.clone(), issue.span.line, issue.span.column);
+        let finding = match issue.kind {
+            YamlIssueKind::Syntax => {
+                has_syntax_error = true;
+                Finding::new("yaml/syntax", Severity::Critical, issue.message)
+                    .at(location)
+                    .hint("fix the YAML here; the rest of this document was not checked")
+            }
+            YamlIssueKind::DuplicateKey => {
+                let mut finding = Finding::new("yaml/duplicate-key", Severity::Critical, issue.message)
+                    .at(location)
+                    .hint("remove one of the two entries; the API server rejects duplicate keys");
+                if let Some(first) = issue.related {
+                    finding = finding.related(Location::new(relative.clone(), first.line, first.column), "first defined here");
+                }
+                finding
+            }
+            YamlIssueKind::AliasExpansion => Finding::new("yaml/syntax", Severity::Critical, issue.message)
+                .at(location)
+                .hint("aliases here expand exponentially; write the values out"),
+        };
+        findings.push(finding);
+    }
+    let sops_encrypted = output
+        .documents
+        .iter()
+        .any(|d| d.root.get("sops").is_some_and(|s| s.is_map()));
+    Parsed {
+        file: SourceFile { path: relative, documents: output.documents, sops_encrypted, has_syntax_error },
+        findings,
+    }
+}
