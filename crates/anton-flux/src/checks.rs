@@ -1,7 +1,7 @@
 //! Findings about the Flux graph. Each check is a function from the graph
 //! (and the repository it was built from) to findings.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anton_core::{Finding, Location, ObjectId, Severity};
 use anton_kustomize::Engine;
@@ -68,7 +68,9 @@ pub fn source_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
         for (source, field) in refs {
             let Some(kind) = FluxKind::parse_source_kind(&source.kind) else { continue };
             let namespace = source.namespace.as_deref().unwrap_or(&node.namespace);
-            if graph.lookup(id, &[kind], namespace, &source.name).is_some()
+            let generated = kind == FluxKind::ExternalArtifact
+                && graph.artifacts.iter().any(|a| a.name == source.name && a.namespace == namespace);
+            if generated || graph.lookup(id, &[kind], namespace, &source.name).is_some()
                 || graph.is_bootstrap_source(&source.kind, namespace, &source.name)
             {
                 continue;
@@ -235,33 +237,21 @@ pub fn depends_on_cycles(graph: &Graph, repo: &Repository) -> Vec<Finding> {
 
 /// `flux/duplicate-object`: two Flux Kustomizations apply the same object and
 /// fight over it on every reconcile (and one prunes it when the other lets go).
+///
+/// One finding per pair of Kustomizations, naming the objects they share:
+/// a path that overlaps another (often a missing `spec.path`, which means the
+/// whole repository) would otherwise bury the cause under one line per object.
 pub fn duplicate_objects(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
     let mut owners: HashMap<(usize, &ObjectId), NodeId> = HashMap::new();
-    let mut findings = Vec::new();
+    let mut shared: BTreeMap<(NodeId, NodeId), Vec<&crate::Applied>> = BTreeMap::new();
     let mut applying: Vec<NodeId> = graph.applies.keys().copied().collect();
     applying.sort();
     for owner in applying {
         let cluster = graph.nodes[owner].cluster;
         for applied in &graph.applies[&owner] {
             match owners.get(&(cluster, &applied.id)) {
-                Some(&first) if first != owner => {
-                    findings.push(
-                        Finding::new(
-                            "flux/duplicate-object",
-                            Severity::Critical,
-                            format!(
-                                "{} is applied by two Flux Kustomizations: {} and {}",
-                                applied.id,
-                                graph.nodes[first].id(),
-                                graph.nodes[owner].id()
-                            ),
-                        )
-                        .at(engine.origin_location(applied.origin))
-                        .object(applied.id.short())
-                        .related(graph.nodes[first].location.clone(), format!("applied by {}", graph.nodes[first].id()))
-                        .related(graph.nodes[owner].location.clone(), format!("and by {}", graph.nodes[owner].id()))
-                        .hint("let exactly one Kustomization own each object; they overwrite each other and a prune by one deletes it for both"),
-                    );
+                Some(&first) if graph.nodes[first].id() != graph.nodes[owner].id() => {
+                    shared.entry((first, owner)).or_default().push(applied);
                 }
                 Some(_) => {}
                 None => {
@@ -269,6 +259,49 @@ pub fn duplicate_objects(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
                 }
             }
         }
+    }
+    let mut findings = Vec::new();
+    for ((first, second), objects) in shared {
+        let (a, b) = (&graph.nodes[first], &graph.nodes[second]);
+        let mut examples: Vec<String> = objects.iter().take(3).map(|o| o.id.short()).collect();
+        if objects.len() > 3 {
+            examples.push(format!("and {} more", objects.len() - 3));
+        }
+        let location = match objects.as_slice() {
+            [only] => engine.origin_location(only.origin),
+            _ => b.location.clone(),
+        };
+        let subject = match objects.as_slice() {
+            [only] => only.id.short(),
+            _ => b.id(),
+        };
+        let mut finding = Finding::new(
+            "flux/duplicate-object",
+            Severity::Critical,
+            format!(
+                "{} and {} both apply {} object{}: {}",
+                a.id(),
+                b.id(),
+                objects.len(),
+                if objects.len() == 1 { "" } else { "s" },
+                examples.join(", ")
+            ),
+        )
+        .at(location)
+        .object(subject)
+        .related(a.location.clone(), format!("{} is defined here", a.id()))
+        .related(b.location.clone(), format!("{} is defined here", b.id()))
+        .hint("let exactly one Kustomization own each object: they overwrite each other, and a prune by one deletes it for both");
+        if let (FluxSpec::Kustomization(ks), Some(path)) = (&b.spec, graph.local_path(second)) {
+            if ks.path.is_none() {
+                finding = finding.hint(format!(
+                    "{} has no spec.path, so it applies the whole source (`{}`); set spec.path to its own folder",
+                    b.id(),
+                    if path.is_empty() { "./" } else { &path }
+                ));
+            }
+        }
+        findings.push(finding);
     }
     findings
 }

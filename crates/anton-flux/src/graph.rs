@@ -56,8 +56,20 @@ pub struct Applied {
     pub origin: Origin,
 }
 
+/// An `ExternalArtifact` that an `ArtifactGenerator` (source.extensions.fluxcd.io)
+/// assembles by copying folders of other sources.
+#[derive(Debug, Clone)]
+pub struct GeneratedArtifact {
+    pub namespace: String,
+    pub name: String,
+    /// (folder in the source, folder in the artifact, source as (kind, name)).
+    pub copies: Vec<(String, String, (String, String))>,
+    pub location: Location,
+}
+
 pub struct Graph {
     pub nodes: Vec<FluxNode>,
+    pub artifacts: Vec<GeneratedArtifact>,
     /// For each Kustomization node, what it applies (after `targetNamespace`).
     pub applies: HashMap<NodeId, Vec<Applied>>,
     /// Cluster ids with a label (the folder of their roots).
@@ -76,20 +88,27 @@ impl Graph {
             .objects
             .iter()
             .enumerate()
+            .filter(|(_, o)| !engine.is_patch_file(&repo.files[o.file].path))
             .filter_map(|(i, o)| FluxKind::of(o).map(|k| (i, k)))
             .collect();
         let kind_of: HashMap<usize, FluxKind> = flux_objects.iter().copied().collect();
         let specs: HashMap<usize, FluxSpec> =
             flux_objects.iter().map(|&(i, k)| (i, FluxSpec::read(k, repo.node(&repo.objects[i])))).collect();
 
-        let local_sources = find_local_sources(repo, &specs, &options);
+        let artifacts = generated_artifacts(repo);
+        let mut local_sources = find_local_sources(repo, &specs, &options);
+        for artifact in &artifacts {
+            if artifact.copies.iter().any(|(_, _, source)| local_sources.contains(source)) {
+                local_sources.insert(("ExternalArtifact".to_owned(), artifact.name.clone()));
+            }
+        }
 
         // What each Kustomization object's path builds, independent of namespaces.
         let mut builds = HashMap::new();
         let mut emitted_by: HashMap<usize, Vec<usize>> = HashMap::new();
         for (&object, spec) in &specs {
             let FluxSpec::Kustomization(ks) = spec else { continue };
-            let Some(dir) = local_path(ks, &local_sources) else { continue };
+            let Some(dir) = local_path(ks, &local_sources, &artifacts) else { continue };
             if !repo.is_dir(&dir) {
                 continue;
             }
@@ -104,7 +123,7 @@ impl Graph {
             builds.insert(object, build);
         }
 
-        let mut graph = Graph { nodes: Vec::new(), applies: HashMap::new(), clusters: Vec::new(), local_sources, options };
+        let mut graph = Graph { nodes: Vec::new(), artifacts, applies: HashMap::new(), clusters: Vec::new(), local_sources, options };
         let mut cluster_of_dir: BTreeMap<String, usize> = BTreeMap::new();
         let mut visited: HashSet<(usize, String)> = HashSet::new();
         let mut queue: VecDeque<NodeId> = VecDeque::new();
@@ -136,6 +155,11 @@ impl Graph {
                 let parent_object = graph.nodes[parent].object;
                 let cluster = graph.nodes[parent].cluster;
                 let FluxSpec::Kustomization(ks) = &graph.nodes[parent].spec else { continue };
+                // Flux applies nothing when the source cannot be found (in the
+                // namespace it really looks in); neither does the graph.
+                if !source_resolves(repo, &graph, ks, &graph.nodes[parent].namespace) {
+                    continue;
+                }
                 let target_namespace = ks.target_namespace.clone();
                 let Some(build) = builds.get(&parent_object) else { continue };
                 let mut applied = Vec::with_capacity(build.objects.len());
@@ -221,14 +245,15 @@ impl Graph {
     }
 
     /// Finds a node of `kinds` named `namespace/name` as seen from `from`:
-    /// first in the same cluster, then among loose objects of any cluster.
+    /// first in the same cluster, then anywhere in the repository (trees of
+    /// several clusters may share sources and folders).
     pub fn lookup(&self, from: NodeId, kinds: &[FluxKind], namespace: &str, name: &str) -> Option<NodeId> {
         let cluster = self.nodes[from].cluster;
         let matches = |n: &FluxNode| kinds.contains(&n.kind) && n.namespace == namespace && n.name == name;
         self.nodes
             .iter()
             .position(|n| n.cluster == cluster && matches(n))
-            .or_else(|| self.nodes.iter().position(|n| n.applied_by.is_none() && matches(n)))
+            .or_else(|| self.nodes.iter().position(matches))
     }
 
     /// Whether a source reference names something the cluster has from bootstrap.
@@ -242,23 +267,114 @@ impl Graph {
     /// The repository folder a Kustomization node builds, if its source is this repository.
     pub fn local_path(&self, node: NodeId) -> Option<String> {
         match &self.nodes[node].spec {
-            FluxSpec::Kustomization(ks) => local_path(ks, &self.local_sources),
+            FluxSpec::Kustomization(ks) => local_path(ks, &self.local_sources, &self.artifacts),
             _ => None,
         }
     }
+}
+
+fn source_resolves(repo: &Repository, graph: &Graph, ks: &crate::model::KustomizationSpec, namespace: &str) -> bool {
+    let Some(source) = &ks.source_ref else { return false };
+    let namespace = source.namespace.as_deref().unwrap_or(namespace);
+    if graph.is_bootstrap_source(&source.kind, namespace, &source.name) {
+        return true;
+    }
+    if source.kind == "ExternalArtifact" {
+        return graph.artifacts.iter().any(|a| a.name == source.name && a.namespace == namespace);
+    }
+    repo.objects.iter().any(|o| {
+        o.kind == source.kind
+            && o.name == source.name
+            && o.group() == crate::model::SOURCE_GROUP
+            && o.namespace.as_deref().is_none_or(|ns| ns == namespace)
+    })
 }
 
 fn source_key(source: &SourceRef) -> (String, String) {
     (source.kind.clone(), source.name.clone())
 }
 
-fn local_path(ks: &crate::model::KustomizationSpec, local_sources: &HashSet<(String, String)>) -> Option<String> {
+fn local_path(
+    ks: &crate::model::KustomizationSpec,
+    local_sources: &HashSet<(String, String)>,
+    artifacts: &[GeneratedArtifact],
+) -> Option<String> {
     let source = ks.source_ref.as_ref()?;
     if !local_sources.contains(&source_key(source)) {
         return None;
     }
     let path = ks.path.as_ref().map(|p| p.value.as_str()).unwrap_or("./");
-    normalize_relative("", path)
+    let wanted = normalize_relative("", path)?;
+    if source.kind != "ExternalArtifact" {
+        return Some(wanted);
+    }
+    // Map the path inside the artifact back to the folder it was copied from;
+    // the longest matching destination wins, as the most specific copy.
+    let artifact = artifacts.iter().find(|a| a.name == source.name)?;
+    artifact
+        .copies
+        .iter()
+        .filter(|(_, _, from_source)| local_sources.contains(from_source))
+        .filter(|(_, to, _)| to.is_empty() || wanted == *to || wanted.starts_with(&format!("{to}/")))
+        .max_by_key(|(_, to, _)| to.len())
+        .map(|(from, to, _)| {
+            let rest = wanted[to.len()..].trim_start_matches('/');
+            match (from.is_empty(), rest.is_empty()) {
+                (_, true) => from.clone(),
+                (true, false) => rest.to_owned(),
+                (false, false) => format!("{from}/{rest}"),
+            }
+        })
+}
+
+/// Reads `ArtifactGenerator` objects: each `spec.artifacts[]` entry becomes an
+/// `ExternalArtifact` of that name, made of `copy` rules `@alias/dir/** → @artifact/dir/`.
+fn generated_artifacts(repo: &Repository) -> Vec<GeneratedArtifact> {
+    let mut artifacts = Vec::new();
+    for object in repo.objects.iter().filter(|o| o.is("source.extensions.fluxcd.io", "ArtifactGenerator")) {
+        let node = repo.node(object);
+        let aliases: HashMap<&str, (String, String)> = node
+            .path(&["spec", "sources"])
+            .map(|s| s.items())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|source| {
+                Some((
+                    source.str_at(&["alias"])?,
+                    (source.str_at(&["kind"])?.to_owned(), source.str_at(&["name"])?.to_owned()),
+                ))
+            })
+            .collect();
+        for artifact in node.path(&["spec", "artifacts"]).map(|a| a.items()).unwrap_or_default() {
+            let Some(name) = artifact.str_at(&["name"]) else { continue };
+            let mut copies = Vec::new();
+            for copy in artifact.get("copy").map(|c| c.items()).unwrap_or_default() {
+                let (Some(from), Some(to)) = (copy.str_at(&["from"]), copy.str_at(&["to"])) else { continue };
+                let Some((alias, from_dir)) = split_artifact_path(from) else { continue };
+                let Some(source) = aliases.get(alias.trim_start_matches('@')) else { continue };
+                let Some((_, to_dir)) = split_artifact_path(to) else { continue };
+                copies.push((from_dir, to_dir, source.clone()));
+            }
+            artifacts.push(GeneratedArtifact {
+                namespace: object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into()),
+                name: name.to_owned(),
+                copies,
+                location: repo.object_location(object),
+            });
+        }
+    }
+    artifacts
+}
+
+/// `@alias/some/dir/**` → (`@alias`, `some/dir`): the folder part before any glob.
+fn split_artifact_path(text: &str) -> Option<(&str, String)> {
+    let (alias, rest) = text.split_once('/').unwrap_or((text, ""));
+    let folder: Vec<&str> = rest
+        .split('/')
+        .take_while(|part| !part.contains(['*', '?', '[']))
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect();
+    Some((alias, folder.join("/")))
 }
 
 /// Which sources hold this repository. A source counts when it is a bootstrap

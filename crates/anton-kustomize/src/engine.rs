@@ -49,6 +49,7 @@ pub struct Engine<'r> {
     in_progress: RefCell<Vec<String>>,
     findings: RefCell<Vec<Finding>>,
     referenced: RefCell<HashSet<String>>,
+    patch_only: HashSet<String>,
 }
 
 const KUSTOMIZATION_FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -82,9 +83,23 @@ impl<'r> Engine<'r> {
                 }
             }
         }
+        // Files used as patches hold partial objects; unless some kustomization
+        // also lists them as resources, they are not objects of their own.
+        let mut patch_only: HashSet<String> = HashSet::new();
+        let mut resources: HashSet<String> = HashSet::new();
+        for config in configs.values() {
+            for patch in &config.patch_files {
+                patch_only.extend(anton_repo::normalize_relative(&config.dir, &patch.value));
+            }
+            for resource in &config.resources {
+                resources.extend(anton_repo::normalize_relative(&config.dir, &resource.value));
+            }
+        }
+        patch_only.retain(|path| !resources.contains(path));
         Self {
             repo,
             scopes,
+            patch_only,
             configs,
             objects_by_file,
             cache: RefCell::default(),
@@ -186,6 +201,12 @@ impl<'r> Engine<'r> {
             files.insert(self.repo.files[config.file].path.clone());
         }
         files
+    }
+
+    /// Whether a file is only ever used as a patch (so its documents are
+    /// partial objects, not objects to apply or check on their own).
+    pub fn is_patch_file(&self, path: &str) -> bool {
+        self.patch_only.contains(path)
     }
 
     /// The findings of every build so far.
