@@ -61,6 +61,12 @@ impl Repository {
         Location::new(self.files[file].path.clone(), span.line, span.column)
     }
 
+    /// `file:line:col` of a span, using the file id the span carries (spans of
+    /// built objects may come from patches in other files).
+    pub fn span_location(&self, span: Span) -> Location {
+        self.location(span.file as usize, span)
+    }
+
     pub fn object_location(&self, object: &Object) -> Location {
         self.location(object.file, self.node(object).span)
     }

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anton_core::{Finding, Location, Severity};
-use anton_yaml::{YamlIssueKind, parse_stream};
+use anton_yaml::{YamlIssueKind, parse_stream_in};
 use ignore::{WalkBuilder, WalkState};
 use rayon::prelude::*;
 
@@ -74,12 +74,15 @@ impl Repository {
         // Helm templates are Go templates: they only become YAML when rendered.
         yaml_paths.retain(|path| !chart_dirs.iter().any(|chart| path.starts_with(chart.join("templates"))));
 
-        let parsed: Vec<Parsed> = yaml_paths
+        let yaml_files: Vec<(PathBuf, String)> = yaml_paths
+            .into_iter()
+            .filter_map(|path| relative_path(&root, &path).map(|relative| (path, relative)))
+            .collect();
+        // The position in this list becomes the file id, which every span carries.
+        let parsed: Vec<Parsed> = yaml_files
             .par_iter()
-            .filter_map(|path| {
-                let relative = relative_path(&root, path)?;
-                Some(parse_file(path, relative))
-            })
+            .enumerate()
+            .map(|(id, (path, relative))| parse_file(path, relative.clone(), id as u32))
             .collect();
 
         let mut repo = Repository {
@@ -165,7 +168,7 @@ fn walk(scan_root: &Path, options: &LoadOptions) -> (Vec<PathBuf>, Vec<PathBuf>)
     (yaml.into_inner().unwrap_or_default(), charts.into_inner().unwrap_or_default())
 }
 
-fn parse_file(path: &Path, relative: String) -> Parsed {
+fn parse_file(path: &Path, relative: String, file_id: u32) -> Parsed {
     let mut findings = Vec::new();
     let text = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -188,7 +191,7 @@ fn parse_file(path: &Path, relative: String) -> Parsed {
             String::new()
         }
     };
-    let output = parse_stream(&text);
+    let output = parse_stream_in(&text, file_id);
     let mut has_syntax_error = false;
     for issue in output.issues {
         let location = Location::new(relative.clone(), issue.span.line, issue.span.column);

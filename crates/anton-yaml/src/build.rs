@@ -42,6 +42,7 @@ enum Frame {
 }
 
 struct Builder {
+    file: u32,
     stack: Vec<Frame>,
     root: Option<Node>,
     anchors: HashMap<usize, Node>,
@@ -52,10 +53,16 @@ struct Builder {
 /// Parses every document of a YAML stream. Never fails: problems are
 /// returned as [`YamlIssue`]s next to the documents that did parse.
 pub fn parse_stream(source: &str) -> ParseOutput {
+    parse_stream_in(source, 0)
+}
+
+/// [`parse_stream`], marking every span with the caller's `file` id.
+pub fn parse_stream_in(source: &str, file: u32) -> ParseOutput {
     let mut options = Options::default();
     options.emit_comments = false;
     let mut parser = Parser::new_from_str_with_options(source, options);
     let mut builder = Builder {
+        file,
         stack: Vec::new(),
         root: None,
         anchors: HashMap::new(),
@@ -89,6 +96,7 @@ pub fn parse_stream(source: &str) -> ParseOutput {
             Err(error) => {
                 let marker = error.marker();
                 let at = Span {
+                    file,
                     start: marker.byte_offset().unwrap_or(0) as u32,
                     end: marker.byte_offset().unwrap_or(0) as u32,
                     line: marker.line().max(1) as u32,
@@ -116,8 +124,9 @@ pub fn parse_stream(source: &str) -> ParseOutput {
     ParseOutput { documents, issues: builder.issues }
 }
 
-fn convert_span(span: &GranitSpan) -> Span {
+fn convert_span(file: u32, span: &GranitSpan) -> Span {
     Span {
+        file,
         start: span.start.byte_offset().unwrap_or(0) as u32,
         end: span.end.byte_offset().unwrap_or(0) as u32,
         line: span.start.line().max(1) as u32,
@@ -150,7 +159,7 @@ impl Builder {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let node = Node {
-                    span: convert_span(&span),
+                    span: convert_span(self.file, &span),
                     tag: convert_tag(tag.as_deref()),
                     value: Value::Scalar(Scalar { text: text.into_owned(), style: convert_style(style) }),
                 };
@@ -158,13 +167,13 @@ impl Builder {
                 self.push(node);
             }
             Event::SequenceStart(_, anchor, tag) => self.stack.push(Frame::Seq {
-                span: convert_span(&span),
+                span: convert_span(self.file, &span),
                 tag: convert_tag(tag.as_deref()),
                 anchor,
                 items: Vec::new(),
             }),
             Event::MappingStart(_, anchor, tag) => self.stack.push(Frame::Map {
-                span: convert_span(&span),
+                span: convert_span(self.file, &span),
                 tag: convert_tag(tag.as_deref()),
                 anchor,
                 entries: Vec::new(),
@@ -196,11 +205,11 @@ impl Builder {
                         message: format!(
                             "aliases expand to more than {ALIAS_NODE_BUDGET} nodes; refusing to expand further"
                         ),
-                        span: convert_span(&span),
+                        span: convert_span(self.file, &span),
                         related: None,
                     });
                     let empty = Node {
-                        span: convert_span(&span),
+                        span: convert_span(self.file, &span),
                         tag: None,
                         value: Value::Scalar(Scalar { text: String::new(), style: ScalarStyle::Plain }),
                     };

@@ -26,6 +26,6 @@ mod build;
 mod node;
 mod resolve;
 
-pub use build::{ParseOutput, YamlIssue, YamlIssueKind, parse_stream};
+pub use build::{ParseOutput, YamlIssue, YamlIssueKind, parse_stream, parse_stream_in};
 pub use node::{Document, Entry, Node, Scalar, ScalarStyle, Span, Value};
 pub use resolve::{Resolved, is_ambiguous_plain};

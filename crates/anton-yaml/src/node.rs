@@ -4,8 +4,13 @@ use crate::resolve::Resolved;
 
 /// Where a node sits in its file. `line` and `column` are 1-based (columns
 /// count characters); `start`/`end` are byte offsets for code frames.
+///
+/// `file` is an id the caller chose when parsing ([`crate::parse_stream_in`]);
+/// it lets a tree assembled from several files (a resource with a patch
+/// applied) still say where each value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
+    pub file: u32,
     pub start: u32,
     pub end: u32,
     pub line: u32,
