@@ -123,6 +123,14 @@ impl Graph {
             builds.insert(object, build);
         }
 
+        // Sources written in the repository, as (kind, name) → written namespaces.
+        let mut source_objects: HashMap<(&str, &str), Vec<Option<&str>>> = HashMap::new();
+        for object in repo.objects.iter().filter(|o| o.group() == crate::model::SOURCE_GROUP) {
+            source_objects
+                .entry((object.kind.as_str(), object.name.as_str()))
+                .or_default()
+                .push(object.namespace.as_deref());
+        }
         let mut graph = Graph { nodes: Vec::new(), artifacts, applies: HashMap::new(), clusters: Vec::new(), local_sources, options };
         let mut cluster_of_dir: BTreeMap<String, usize> = BTreeMap::new();
         let mut visited: HashSet<(usize, String)> = HashSet::new();
@@ -157,7 +165,7 @@ impl Graph {
                 let FluxSpec::Kustomization(ks) = &graph.nodes[parent].spec else { continue };
                 // Flux applies nothing when the source cannot be found (in the
                 // namespace it really looks in); neither does the graph.
-                if !source_resolves(repo, &graph, ks, &graph.nodes[parent].namespace) {
+                if !source_resolves(&source_objects, &graph, ks, &graph.nodes[parent].namespace) {
                     continue;
                 }
                 let target_namespace = ks.target_namespace.clone();
@@ -273,7 +281,12 @@ impl Graph {
     }
 }
 
-fn source_resolves(repo: &Repository, graph: &Graph, ks: &crate::model::KustomizationSpec, namespace: &str) -> bool {
+fn source_resolves(
+    source_objects: &HashMap<(&str, &str), Vec<Option<&str>>>,
+    graph: &Graph,
+    ks: &crate::model::KustomizationSpec,
+    namespace: &str,
+) -> bool {
     let Some(source) = &ks.source_ref else { return false };
     let namespace = source.namespace.as_deref().unwrap_or(namespace);
     if graph.is_bootstrap_source(&source.kind, namespace, &source.name) {
@@ -282,12 +295,10 @@ fn source_resolves(repo: &Repository, graph: &Graph, ks: &crate::model::Kustomiz
     if source.kind == "ExternalArtifact" {
         return graph.artifacts.iter().any(|a| a.name == source.name && a.namespace == namespace);
     }
-    repo.objects.iter().any(|o| {
-        o.kind == source.kind
-            && o.name == source.name
-            && o.group() == crate::model::SOURCE_GROUP
-            && o.namespace.as_deref().is_none_or(|ns| ns == namespace)
-    })
+    // A source written without a namespace lands wherever its parent puts it; accept it.
+    source_objects
+        .get(&(source.kind.as_str(), source.name.as_str()))
+        .is_some_and(|namespaces| namespaces.iter().any(|ns| ns.is_none_or(|ns| ns == namespace)))
 }
 
 fn source_key(source: &SourceRef) -> (String, String) {
