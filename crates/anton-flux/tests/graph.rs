@@ -1,0 +1,107 @@
+//! The Flux graph on small repositories written to a temporary folder.
+
+use std::path::Path;
+
+use anton_flux::{FluxKind, Graph, GraphOptions, checks};
+use anton_kustomize::Engine;
+use anton_repo::{LoadOptions, Repository};
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+fn ks(name: &str, namespace: &str, path: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n    namespace: flux-system\n{extra}"
+    )
+}
+
+fn load(files: &[(&str, &str)]) -> (tempfile::TempDir, Repository) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), files);
+    let repo = Repository::load(dir.path(), &LoadOptions::default()).unwrap();
+    (dir, repo)
+}
+
+#[test]
+fn a_parent_kustomization_namespace_moves_its_flux_children() {
+    let root = ks("apps", "flux-system", "./apps", "");
+    let child = ks("plex", "flux-system", "./apps/media/plex/app", "  dependsOn:\n    - name: storage\n");
+    let files = [
+        ("flux/apps.yaml", root.as_str()),
+        ("apps/kustomization.yaml", "resources: [media]\n"),
+        ("apps/media/kustomization.yaml", "namespace: media\nresources: [plex/ks.yaml]\n"),
+        ("apps/media/plex/ks.yaml", child.as_str()),
+        ("apps/media/plex/app/kustomization.yaml", "resources: []\n"),
+    ];
+    let (_dir, repo) = load(&files);
+    let engine = Engine::new(&repo);
+    let graph = Graph::build(&engine, GraphOptions::default());
+    let plex = graph.of_kind(FluxKind::Kustomization).find(|(_, n)| n.name == "plex").unwrap().1;
+    // kustomize's `namespace: media` overrides what ks.yaml says.
+    assert_eq!(plex.namespace, "media");
+    assert_eq!(graph.nodes[plex.applied_by.unwrap()].name, "apps");
+    let findings = checks::depends_on_missing(&graph, &repo);
+    assert_eq!(findings.len(), 1);
+    assert!(findings[0].message.contains("in namespace media"), "{}", findings[0].message);
+}
+
+#[test]
+fn a_kustomization_whose_source_is_missing_applies_nothing() {
+    let root = ks("apps", "flux-system", "./apps", "");
+    let broken = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: loose\n  namespace: tenants\nspec:\n  path: ./apps\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+    let files = [
+        ("flux/apps.yaml", root.as_str()),
+        ("flux/loose.yaml", broken),
+        ("apps/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n"),
+    ];
+    let (_dir, repo) = load(&files);
+    let engine = Engine::new(&repo);
+    let graph = Graph::build(&engine, GraphOptions::default());
+    // GitRepository/tenants/flux-system does not exist, so `loose` applies
+    // nothing and cannot conflict with `apps` over the ConfigMap.
+    assert!(checks::duplicate_objects(&graph, &engine).is_empty());
+    let missing = checks::source_missing(&graph, &repo);
+    assert_eq!(missing.len(), 1);
+    assert!(missing[0].message.contains("GitRepository/tenants/flux-system"), "{}", missing[0].message);
+}
+
+#[test]
+fn external_artifacts_map_back_to_the_copied_folders() {
+    let generator = "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\nmetadata:\n  name: gen\n  namespace: flux-system\nspec:\n  sources:\n    - alias: repo\n      kind: GitRepository\n      name: flux-system\n  artifacts:\n    - name: apps\n      copy:\n        - from: \"@repo/deploy/apps/**\"\n          to: \"@artifact/\"\n";
+    let apps = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  path: ./production\n  sourceRef:\n    kind: ExternalArtifact\n    name: apps\n";
+    let files = [
+        ("clusters/gen.yaml", generator),
+        ("clusters/apps.yaml", apps),
+        ("deploy/apps/production/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"),
+    ];
+    let (_dir, repo) = load(&files);
+    let engine = Engine::new(&repo);
+    let graph = Graph::build(&engine, GraphOptions::default());
+    let (id, _) = graph.of_kind(FluxKind::Kustomization).next().unwrap();
+    assert_eq!(graph.local_path(id).as_deref(), Some("deploy/apps/production"));
+    assert!(checks::path_missing(&graph, &repo).is_empty());
+    assert!(checks::source_missing(&graph, &repo).is_empty());
+    assert_eq!(graph.applies[&id].len(), 1);
+}
+
+#[test]
+fn cycles_are_reported_once_with_every_member() {
+    let a = ks("a", "flux-system", "./apps", "  dependsOn:\n    - name: b\n");
+    let b = ks("b", "flux-system", "./apps", "  dependsOn:\n    - name: c\n");
+    let c = ks("c", "flux-system", "./apps", "  dependsOn:\n    - name: a\n");
+    let files = [("flux/a.yaml", a.as_str()), ("flux/b.yaml", b.as_str()), ("flux/c.yaml", c.as_str()), ("apps/.keep.yaml", "")];
+    let (_dir, repo) = load(&files);
+    let engine = Engine::new(&repo);
+    let graph = Graph::build(&engine, GraphOptions::default());
+    let cycles = checks::depends_on_cycles(&graph, &repo);
+    assert_eq!(cycles.len(), 1, "{cycles:?}");
+    let message = &cycles[0].message;
+    for name in ["flux-system/a", "flux-system/b", "flux-system/c"] {
+        assert!(message.contains(name), "{message}");
+    }
+}
