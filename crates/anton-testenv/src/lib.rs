@@ -1,0 +1,494 @@
+//! A real Kubernetes control plane for anton's live-cluster tests.
+//!
+//! [`TestEnv::start`] runs the `anton-testenv` harness from `testharness/`:
+//! one process with embedded etcd and the upstream kube-apiserver, no
+//! controller-manager and no scheduler. It has the Flux, Rook-Ceph, External
+//! Secrets, cert-manager and Prometheus Operator CRDs installed, and two users:
+//! `admin` (system:masters) and `viewer` (bound to the built-in `view` role,
+//! so writes get real RBAC 403s).
+//!
+//! ```no_run
+//! use anton_testenv::{TestEnv, User};
+//!
+//! let Some(env) = TestEnv::shared() else { return }; // ANTON_TESTENV_SKIP=1
+//! env.create_namespace("my-test").unwrap();
+//! env.apply_yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: my-test}\n").unwrap();
+//! let out = env.kubectl_output(User::Viewer, ["delete", "configmap", "c", "-n", "my-test"]).unwrap();
+//! assert!(String::from_utf8_lossy(&out.stderr).contains("forbidden"));
+//! ```
+//!
+//! Because no controllers run, nothing reconciles: Deployments get no
+//! ReplicaSets, namespaces never finish terminating, and status is whatever
+//! a test writes through the status subresource ([`TestEnv::set_status`]).
+//! Use a fresh namespace per test instead of deleting things.
+//!
+//! The harness binary is built by `testharness/build.sh` on first use (this
+//! needs Go and the Go module proxy and takes minutes the first time; the
+//! result is cached under `~/.cache/anton/testenv`).
+//!
+//! Environment variables:
+//! - `ANTON_TESTENV_SKIP=1`: [`TestEnv::start_or_skip`] returns `None`.
+//! - `ANTON_TESTENV_BIN`: use this harness binary instead of running build.sh.
+//! - `ANTON_TESTENV_KUBECTL`: kubectl to run (default: the harness's own,
+//!   version-matched kubectl).
+//! - `ANTON_TESTENV_START_TIMEOUT`: seconds to wait for startup (default 180).
+//! - `ANTON_TESTENV_KEEP=1`: keep the environment's directory after drop.
+//! - `ANTON_TESTENV_CACHE`, `GO`: passed through to build.sh.
+
+use std::fs;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+/// Which of the two built-in users a kubectl call authenticates as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum User {
+    /// `admin`, in group `system:masters`.
+    Admin,
+    /// `viewer`, bound to the built-in `view` ClusterRole only.
+    Viewer,
+}
+
+impl User {
+    /// The kubeconfig context (and user) name.
+    pub fn context(self) -> &'static str {
+        match self {
+            User::Admin => "admin",
+            User::Viewer => "viewer",
+        }
+    }
+}
+
+/// A running kube-apiserver + etcd. Dropping it stops the server and removes
+/// its temporary directory.
+pub struct TestEnv {
+    child: Option<Child>,
+    // Held open: the harness runs with --exit-on-stdin-close, so if this
+    // process dies without running Drop the server still goes away.
+    stdin: Option<ChildStdin>,
+    dir: Option<tempfile::TempDir>,
+    dir_path: PathBuf,
+    server_url: String,
+    kubectl: PathBuf,
+}
+
+impl std::fmt::Debug for TestEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestEnv")
+            .field("server_url", &self.server_url)
+            .field("dir", &self.dir_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestEnv {
+    /// Builds the harness if needed, starts it in a fresh temporary directory
+    /// and waits until it has written its `ready` marker.
+    pub fn start() -> Result<TestEnv> {
+        TestEnv::launch(false)
+    }
+
+    /// One environment shared by every test in this process, started on
+    /// first use; `None` when `ANTON_TESTENV_SKIP=1`. Startup costs several
+    /// seconds and the server several hundred MB, so prefer this and give
+    /// each test its own namespace. The server stops, and deletes its
+    /// directory, when this process exits. Panics if startup fails.
+    pub fn shared() -> Option<&'static TestEnv> {
+        // The outcome, failure included, is decided once: later tests fail
+        // fast with the same error instead of retrying a slow startup.
+        static SHARED: OnceLock<Option<std::result::Result<TestEnv, String>>> = OnceLock::new();
+        let outcome = SHARED.get_or_init(|| {
+            if skip_requested() {
+                eprintln!("anton-testenv: ANTON_TESTENV_SKIP=1, skipping live-cluster tests");
+                return None;
+            }
+            Some(TestEnv::launch(!keep_requested()).map_err(|e| format!("{e:#}")))
+        });
+        match outcome {
+            None => None,
+            Some(Ok(env)) => Some(env),
+            Some(Err(err)) => panic!("starting the Kubernetes test environment failed: {err}"),
+        }
+    }
+
+    fn launch(remove_dir_on_exit: bool) -> Result<TestEnv> {
+        let bin = harness_binary()?;
+        let kubectl = match std::env::var_os("ANTON_TESTENV_KUBECTL") {
+            Some(k) if !k.is_empty() => PathBuf::from(k),
+            _ => bin.with_file_name("kubectl"),
+        };
+        let timeout = std::env::var("ANTON_TESTENV_START_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .map(Duration::from_secs)
+            .unwrap_or(Duration::from_secs(180));
+
+        let dir = tempfile::Builder::new()
+            .prefix("anton-testenv-")
+            .tempdir()
+            .context("creating a temporary directory for the test environment")?;
+        let dir_path = dir.path().to_path_buf();
+        let log_path = dir_path.join("server.log");
+        let log = fs::File::create(&log_path)
+            .with_context(|| format!("creating {}", log_path.display()))?;
+        let log_err = log.try_clone()?;
+
+        let mut cmd = Command::new(&bin);
+        cmd.arg("--dir").arg(&dir_path).arg("--exit-on-stdin-close");
+        if remove_dir_on_exit {
+            // For the shared environment, whose Drop never runs.
+            cmd.arg("--remove-dir-on-exit");
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(log)
+            .stderr(log_err)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let stdin = child.stdin.take();
+
+        let mut env = TestEnv {
+            child: Some(child),
+            stdin,
+            dir: Some(dir),
+            dir_path,
+            server_url: String::new(),
+            kubectl,
+        };
+        env.server_url = env.wait_ready(timeout)?;
+        Ok(env)
+    }
+
+    /// Like [`TestEnv::start`], but returns `None` when `ANTON_TESTENV_SKIP=1`
+    /// (for machines without Go). Panics with the full error if startup fails:
+    /// by default, live-cluster tests must really run.
+    pub fn start_or_skip() -> Option<TestEnv> {
+        if skip_requested() {
+            eprintln!("anton-testenv: ANTON_TESTENV_SKIP=1, skipping live-cluster test");
+            return None;
+        }
+        match TestEnv::start() {
+            Ok(env) => Some(env),
+            Err(err) => panic!("starting the Kubernetes test environment failed: {err:#}"),
+        }
+    }
+
+    fn wait_ready(&mut self, timeout: Duration) -> Result<String> {
+        let ready = self.dir_path.join("ready");
+        let started = Instant::now();
+        loop {
+            // The harness writes `ready` atomically, as its last step.
+            if let Ok(text) = fs::read_to_string(&ready) {
+                let info: serde_json::Value = serde_json::from_str(&text)
+                    .with_context(|| format!("parsing {}", ready.display()))?;
+                let url = info
+                    .get("server")
+                    .and_then(|v| v.as_str())
+                    .ok_or_else(|| anyhow!("{} has no server URL", ready.display()))?;
+                return Ok(url.to_owned());
+            }
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                bail!(
+                    "anton-testenv exited during startup ({status}); last server output:\n{}",
+                    self.log_tail(60)
+                );
+            }
+            if started.elapsed() > timeout {
+                bail!(
+                    "anton-testenv was not ready after {}s; last server output:\n{}",
+                    timeout.as_secs(),
+                    self.log_tail(60)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kubeconfig with contexts `admin` (current) and `viewer`.
+    pub fn kubeconfig_path(&self) -> PathBuf {
+        self.dir_path.join("kubeconfig")
+    }
+
+    /// Kubeconfig with only the `admin` context.
+    pub fn admin_kubeconfig(&self) -> PathBuf {
+        self.dir_path.join("admin.kubeconfig")
+    }
+
+    /// Kubeconfig with only the `viewer` context.
+    pub fn viewer_kubeconfig(&self) -> PathBuf {
+        self.dir_path.join("viewer.kubeconfig")
+    }
+
+    /// The kubeconfig for one user.
+    pub fn kubeconfig_for(&self, user: User) -> PathBuf {
+        match user {
+            User::Admin => self.admin_kubeconfig(),
+            User::Viewer => self.viewer_kubeconfig(),
+        }
+    }
+
+    /// `https://127.0.0.1:<port>`.
+    pub fn server_url(&self) -> &str {
+        &self.server_url
+    }
+
+    /// The environment's directory (kubeconfigs, `pki/`, `server.log`).
+    pub fn dir(&self) -> &Path {
+        &self.dir_path
+    }
+
+    /// The kubectl the helpers run (version-matched to the server unless
+    /// `ANTON_TESTENV_KUBECTL` says otherwise).
+    pub fn kubectl_path(&self) -> &Path {
+        &self.kubectl
+    }
+
+    /// A kubectl command for `user`, with `--kubeconfig` already set. Use it
+    /// when a test wants to inspect a failure (exit status, stderr).
+    pub fn kubectl_command(&self, user: User) -> Command {
+        let mut cmd = Command::new(&self.kubectl);
+        cmd.arg("--kubeconfig").arg(self.kubeconfig_for(user));
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs kubectl as `admin`; fails (with kubectl's stderr) unless it
+    /// exits successfully. Returns stdout.
+    pub fn kubectl<I, S>(&self, args: I) -> Result<String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.kubectl_as(User::Admin, args)
+    }
+
+    /// Runs kubectl as `user`; fails (with kubectl's stderr) unless it exits
+    /// successfully. Returns stdout.
+    pub fn kubectl_as<I, S>(&self, user: User, args: I) -> Result<String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = self.kubectl_command(user);
+        cmd.args(args);
+        checked_output(cmd, None)
+    }
+
+    /// Runs kubectl as `user` and returns its raw output whatever the exit
+    /// status, e.g. to assert on a 403.
+    pub fn kubectl_output<I, S>(&self, user: User, args: I) -> Result<Output>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = self.kubectl_command(user);
+        cmd.args(args);
+        cmd.output()
+            .with_context(|| format!("running {}", self.kubectl.display()))
+    }
+
+    /// `kubectl apply -f -` as `admin` with the given (multi-document) YAML.
+    pub fn apply_yaml(&self, yaml: &str) -> Result<String> {
+        let mut cmd = self.kubectl_command(User::Admin);
+        cmd.args(["apply", "-f", "-"]);
+        checked_output(cmd, Some(yaml.as_bytes()))
+    }
+
+    /// Creates a namespace (the harness only has default, kube-system,
+    /// kube-public and kube-node-lease).
+    pub fn create_namespace(&self, name: &str) -> Result<()> {
+        self.kubectl(["create", "namespace", name]).map(drop)
+    }
+
+    /// Replaces fields of an object's status through the status subresource
+    /// (a JSON merge patch of `{"status": status}`), as a controller would.
+    ///
+    /// `resource` is anything kubectl accepts, e.g. `deployment`,
+    /// `kustomizations.kustomize.toolkit.fluxcd.io` or `cephcluster`.
+    pub fn set_status(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        name: &str,
+        status: &serde_json::Value,
+    ) -> Result<()> {
+        let patch = serde_json::json!({ "status": status }).to_string();
+        let mut args = vec!["patch", resource, name];
+        if let Some(ns) = namespace {
+            args.extend(["--namespace", ns]);
+        }
+        args.extend(["--subresource=status", "--type=merge", "--patch", &patch]);
+        self.kubectl(args).map(drop)
+    }
+
+    /// The last `lines` lines of the server's combined output.
+    pub fn log_tail(&self, lines: usize) -> String {
+        tail_file(&self.dir_path.join("server.log"), lines)
+    }
+
+    /// Stops the server and waits for it to exit (also done on drop).
+    pub fn stop(mut self) -> Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Result<()> {
+        // Closing stdin is the harness's shutdown signal, handled exactly
+        // like SIGTERM: graceful apiserver shutdown, then etcd.
+        drop(self.stdin.take());
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait()? {
+                if !status.success() {
+                    bail!("anton-testenv exited with {status}");
+                }
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("anton-testenv did not stop within 30s; killed it");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let failed = std::thread::panicking();
+        if failed {
+            eprintln!(
+                "anton-testenv: test failed; last server output:\n{}",
+                self.log_tail(40)
+            );
+        }
+        if let Err(err) = self.shutdown() {
+            eprintln!("anton-testenv: {err:#}");
+        }
+        if keep_requested()
+            && let Some(dir) = self.dir.take()
+        {
+            eprintln!("anton-testenv: keeping {}", dir.keep().display());
+        }
+    }
+}
+
+fn keep_requested() -> bool {
+    std::env::var_os("ANTON_TESTENV_KEEP").is_some_and(|v| v == "1")
+}
+
+fn skip_requested() -> bool {
+    std::env::var("ANTON_TESTENV_SKIP").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+}
+
+fn checked_output(mut cmd: Command, stdin: Option<&[u8]>) -> Result<String> {
+    let program = format!("{cmd:?}");
+    let output = if let Some(input) = stdin {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().with_context(|| format!("running {program}"))?;
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        // Write from another thread so a large input cannot deadlock
+        // against kubectl filling its stdout pipe.
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || pipe.write_all(&input));
+        let output = child.wait_with_output()?;
+        writer
+            .join()
+            .map_err(|_| anyhow!("stdin writer panicked"))?
+            .with_context(|| format!("writing stdin of {program}"))?;
+        output
+    } else {
+        cmd.output().with_context(|| format!("running {program}"))?
+    };
+    if !output.status.success() {
+        bail!(
+            "{program} failed ({}):\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr),
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+    String::from_utf8(output.stdout).context("kubectl printed non-UTF-8 output")
+}
+
+fn tail_file(path: &Path, lines: usize) -> String {
+    let Ok(mut f) = fs::File::open(path) else {
+        return format!("(no {})", path.display());
+    };
+    // The apiserver is chatty; only look at the end of the file.
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(256 * 1024)));
+    let mut buf = Vec::new();
+    let _ = f.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The repository's `testharness/` directory.
+pub fn harness_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testharness")
+}
+
+/// Path of the harness binary: `ANTON_TESTENV_BIN`, or whatever
+/// `testharness/build.sh` prints (it builds only when its cache is missing).
+/// Runs build.sh at most once per process.
+pub fn harness_binary() -> Result<PathBuf> {
+    static BIN: OnceLock<std::result::Result<PathBuf, String>> = OnceLock::new();
+    BIN.get_or_init(|| locate_or_build().map_err(|e| format!("{e:#}")))
+        .clone()
+        .map_err(|e| anyhow!(e))
+}
+
+fn locate_or_build() -> Result<PathBuf> {
+    if let Some(bin) = std::env::var_os("ANTON_TESTENV_BIN").filter(|b| !b.is_empty()) {
+        let bin = PathBuf::from(bin);
+        if !bin.is_file() {
+            bail!("ANTON_TESTENV_BIN={} does not exist", bin.display());
+        }
+        return Ok(bin);
+    }
+    let script = harness_dir().join("build.sh");
+    // Progress (and, the first time, a long Go build) goes to our stderr;
+    // the binary path is the last line of stdout.
+    let output = Command::new("bash")
+        .arg(&script)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !output.status.success() {
+        bail!(
+            "{} failed ({}); it needs Go and the Go module proxy. \
+             Set ANTON_TESTENV_SKIP=1 to skip live-cluster tests.",
+            script.display(),
+            output.status
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .ok_or_else(|| anyhow!("{} printed no binary path", script.display()))?;
+    let bin = PathBuf::from(last.trim());
+    if !bin.is_file() {
+        bail!(
+            "{} printed {}, which does not exist",
+            script.display(),
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
