@@ -87,7 +87,7 @@ fn github_format_prints_one_annotation_per_finding_with_file_line_col_and_rule()
     );
     // The hint follows after an escaped blank line: a raw newline would end the command.
     assert!(lines[0].ends_with("%0A%0Aadd `namespace: flux-system` to this dependsOn entry"), "{}", lines[0]);
-    assert_eq!(lines[1], "anton validate: 1 critical in 5 objects (status: critical)");
+    assert_eq!(lines[1], "anton validate: 1 critical finding across 5 objects checked (status: critical)");
 }
 
 #[test]
@@ -333,7 +333,8 @@ fn get_json_lists_items_under_details() {
                 "dependsOn": ["flux-system/cert-manager"],
                 "interval": "1h",
                 "suspended": false,
-                "location": "kubernetes/apps/media/plex/ks.yaml:2"
+                "location": "kubernetes/apps/media/plex/ks.yaml:2",
+                "cluster": "kubernetes/flux/cluster"
             }),
         ),
         (
@@ -347,7 +348,8 @@ fn get_json_lists_items_under_details() {
                 "dependsOn": [],
                 "interval": "1h",
                 "suspended": false,
-                "location": "kubernetes/apps/media/plex/app/helmrelease.yaml:2"
+                "location": "kubernetes/apps/media/plex/app/helmrelease.yaml:2",
+                "cluster": "kubernetes/flux/cluster"
             }),
         ),
         (
@@ -361,7 +363,8 @@ fn get_json_lists_items_under_details() {
                 "dependsOn": [],
                 "interval": "2h",
                 "suspended": false,
-                "location": "kubernetes/flux/meta/repos/jetstack.yaml:2"
+                "location": "kubernetes/flux/meta/repos/jetstack.yaml:2",
+                "cluster": "kubernetes/flux/cluster"
             }),
         ),
     ] {

@@ -193,8 +193,6 @@ fn flux_substitution_variables_in_strings_and_integer_fields_are_accepted() {
 }
 
 #[test]
-#[ignore = "product bug: postBuild.substitute is not applied to object names, so two apps sharing \
-            `name: ${APP}` manifests are reported as flux/duplicate-object (see the test report)"]
 fn flux_substitution_variables_in_names_shared_by_two_apps_are_not_duplicates() {
     let repo = fixture("substitution-shared-names");
     assert_healthy(&repo, ".");

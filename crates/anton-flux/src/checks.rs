@@ -39,11 +39,22 @@ pub fn path_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
         let written = ks.path.as_ref().map_or("./", |p| p.value.as_str());
         let span = ks.path.as_ref().map_or(repo.node(&repo.objects[node.object]).span, |p| p.span);
         let what = if repo.exists(&dir) { "is a file, not a folder" } else { "does not exist in this repository" };
+        let nearest = std::path::Path::new(&dir)
+            .ancestors()
+            .skip(1)
+            .map(|p| p.to_string_lossy().into_owned())
+            .find(|p| !p.is_empty() && repo.is_dir(p));
+        let hint = match nearest {
+            Some(parent) => format!(
+                "spec.path is relative to the root of the repository; the deepest folder of it that exists is ./{parent}"
+            ),
+            None => "spec.path is relative to the root of the repository (the folder holding .git), e.g. ./kubernetes/apps".to_owned(),
+        };
         findings.push(
             Finding::new("flux/path-missing", Severity::Critical, format!("spec.path `{written}` {what}"))
                 .at(at(repo, graph, id, span))
                 .object(node.id())
-                .hint("spec.path is relative to the root of the source (the repository root), e.g. ./kubernetes/apps/media/plex/app"),
+                .hint(hint),
         );
     }
     findings
@@ -249,6 +260,11 @@ pub fn duplicate_objects(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
     for owner in applying {
         let cluster = graph.nodes[owner].cluster;
         for applied in &graph.applies[&owner] {
+            // A name still holding a variable is only known after substitution
+            // from ConfigMaps or Secrets; comparing it would compare placeholders.
+            if applied.id.name.contains("${") || applied.id.namespace.as_deref().is_some_and(|ns| ns.contains("${")) {
+                continue;
+            }
             match owners.get(&(cluster, &applied.id)) {
                 Some(&first) if graph.nodes[first].id() != graph.nodes[owner].id() => {
                     shared.entry((first, owner)).or_default().push(applied);
@@ -326,6 +342,11 @@ pub fn orphan_files(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
         if !inside || repo.objects_in_file(file_id).next().is_none() {
             continue;
         }
+        let hint = if engine.config(file.dir()).is_some() {
+            "add it to the `resources:` of the kustomization.yaml beside it, or delete it"
+        } else {
+            "list it (or its folder, with a kustomization.yaml of its own) in the kustomization that builds this tree, or delete it"
+        };
         findings.push(
             Finding::new(
                 "kustomize/orphan-file",
@@ -333,7 +354,7 @@ pub fn orphan_files(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
                 "this manifest is inside a folder Flux applies, but no kustomization.yaml lists it, so it is never applied",
             )
             .at(Location::file(file.path.clone()))
-            .hint("add it to the `resources:` of the kustomization.yaml beside it, or delete it"),
+            .hint(hint),
         );
     }
     findings

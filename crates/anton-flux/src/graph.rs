@@ -133,7 +133,9 @@ impl Graph {
         }
         let mut graph = Graph { nodes: Vec::new(), artifacts, applies: HashMap::new(), clusters: Vec::new(), local_sources, options };
         let mut cluster_of_dir: BTreeMap<String, usize> = BTreeMap::new();
-        let mut visited: HashSet<(usize, String)> = HashSet::new();
+        // One node per object, namespace and cluster: a file shared by two
+        // clusters' trees gives a node in each.
+        let mut visited: HashSet<(usize, String, usize)> = HashSet::new();
         let mut queue: VecDeque<NodeId> = VecDeque::new();
 
         let mut roots: Vec<usize> = flux_objects
@@ -153,7 +155,7 @@ impl Graph {
                     graph.clusters.push(if dir.is_empty() { ".".into() } else { dir });
                 }
                 let namespace = object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
-                if visited.insert((root, namespace.clone())) {
+                if visited.insert((root, namespace.clone(), cluster)) {
                     reached.insert(root);
                     let id = graph.push_node(repo, root, FluxKind::Kustomization, namespace, None, cluster, &specs);
                     queue.push_back(id);
@@ -169,10 +171,14 @@ impl Graph {
                     continue;
                 }
                 let target_namespace = ks.target_namespace.clone();
+                let substitute = ks.substitute.clone();
                 let Some(build) = builds.get(&parent_object) else { continue };
                 let mut applied = Vec::with_capacity(build.objects.len());
                 for emitted in &build.objects {
                     let mut id = emitted.id.clone();
+                    // Names often come from postBuild variables (`name: ${APP}`).
+                    id.name = substitute_inline(&id.name, &substitute);
+                    id.namespace = id.namespace.map(|ns| substitute_inline(&ns, &substitute));
                     if !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
                         let namespace = target_namespace
                             .clone()
@@ -183,7 +189,7 @@ impl Graph {
                     if let Origin::Object(index) = emitted.origin {
                         if let Some(&kind) = kind_of.get(&index) {
                             let namespace = id.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
-                            if visited.insert((index, namespace.clone())) {
+                            if visited.insert((index, namespace.clone(), cluster)) {
                                 reached.insert(index);
                                 let node = graph.push_node(repo, index, kind, namespace, Some(parent), cluster, &specs);
                                 if kind == FluxKind::Kustomization {
@@ -301,6 +307,36 @@ fn source_resolves(
         .is_some_and(|namespaces| namespaces.iter().any(|ns| ns.is_none_or(|ns| ns == namespace)))
 }
 
+/// Replaces `${VAR}` and `${VAR:=default}` with inline `postBuild.substitute`
+/// values (or the default). Variables from ConfigMaps and Secrets are left as
+/// they are: the full substitution belongs to the build engine.
+pub(crate) fn substitute_inline(text: &str, values: &[(String, String)]) -> String {
+    if !text.contains("${") {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let inner = &rest[start + 2..start + end];
+        let (name, default) = match inner.split_once(":=").or_else(|| inner.split_once(":-")) {
+            Some((name, default)) => (name, Some(default)),
+            None => (inner, None),
+        };
+        match values.iter().find(|(key, _)| key == name).map(|(_, v)| v.as_str()).or(default) {
+            Some(value) => out.push_str(value),
+            None => out.push_str(&rest[start..start + end + 1]),
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn source_key(source: &SourceRef) -> (String, String) {
     (source.kind.clone(), source.name.clone())
 }
@@ -411,4 +447,20 @@ fn find_local_sources(
         }
     }
     local
+}
+
+#[cfg(test)]
+mod tests {
+    use super::substitute_inline;
+
+    #[test]
+    fn substitutes_inline_values_and_defaults() {
+        let values = vec![("APP".to_owned(), "sonarr".to_owned())];
+        assert_eq!(substitute_inline("${APP}", &values), "sonarr");
+        assert_eq!(substitute_inline("${APP}-config", &values), "sonarr-config");
+        assert_eq!(substitute_inline("${NS:=media}", &values), "media");
+        assert_eq!(substitute_inline("${UNKNOWN}", &values), "${UNKNOWN}");
+        assert_eq!(substitute_inline("plain", &values), "plain");
+        assert_eq!(substitute_inline("${broken", &values), "${broken");
+    }
 }

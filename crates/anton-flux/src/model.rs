@@ -101,8 +101,8 @@ pub struct KustomizationSpec {
     pub wait: Option<bool>,
     pub timeout: Option<String>,
     pub components: Vec<Spanned<String>>,
-    /// `postBuild.substitute` keys.
-    pub substitute: Vec<String>,
+    /// `postBuild.substitute`: variable name and value.
+    pub substitute: Vec<(String, String)>,
     /// `postBuild.substituteFrom` entries: (kind, name, optional).
     pub substitute_from: Vec<(String, String, bool)>,
 }
@@ -167,7 +167,14 @@ impl FluxSpec {
                     .unwrap_or_default(),
                 substitute: spec
                     .and_then(|s| s.path(&["postBuild", "substitute"]))
-                    .map(|m| m.entries().iter().filter_map(|e| e.key.scalar_text().map(str::to_owned)).collect())
+                    .map(|m| {
+                        m.entries()
+                            .iter()
+                            .filter_map(|e| {
+                                Some((e.key.scalar_text()?.to_owned(), e.value.scalar_text().unwrap_or_default().to_owned()))
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 substitute_from: spec
                     .and_then(|s| s.path(&["postBuild", "substituteFrom"]))

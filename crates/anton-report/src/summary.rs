@@ -24,7 +24,7 @@ impl Counts {
     }
 }
 
-/// `3 critical, 2 warnings, 1 info in 412 objects (status: critical)`,
+/// `3 critical findings, 2 warnings, 1 info across 412 objects checked (status: critical)`,
 /// `412 objects checked, no problems (status: healthy)`, or for a tool error
 /// `anton validate did not finish (status: error)`.
 pub(crate) fn verdict(report: &Report, title: &str) -> String {
@@ -37,7 +37,7 @@ pub(crate) fn verdict(report: &Report, title: &str) -> String {
     let counts = Counts::of(report);
     let mut parts = Vec::new();
     if counts.critical > 0 {
-        parts.push(format!("{} critical", counts.critical));
+        parts.push(plural(counts.critical, "critical finding", "critical findings"));
     }
     if counts.warnings > 0 {
         parts.push(plural(counts.warnings, "warning", "warnings"));
@@ -48,7 +48,8 @@ pub(crate) fn verdict(report: &Report, title: &str) -> String {
     if parts.is_empty() {
         format!("{objects} checked, no problems (status: {status})")
     } else {
-        format!("{} in {objects} (status: {status})", parts.join(", "))
+        // "across", not "in": findings are counted, objects are what was checked.
+        format!("{} across {objects} checked (status: {status})", parts.join(", "))
     }
 }
 
@@ -79,7 +80,7 @@ mod tests {
         );
         assert_eq!(
             verdict(&report, ""),
-            "1 critical, 1 warning, 1 info in 3 objects (status: critical)"
+            "1 critical finding, 1 warning, 1 info across 3 objects checked (status: critical)"
         );
     }
 

@@ -67,6 +67,8 @@ struct Row {
     interval: String,
     suspended: bool,
     location: String,
+    /// The folder of the roots this object's tree grows from.
+    cluster: String,
 }
 
 impl Row {
@@ -109,8 +111,8 @@ impl Row {
                 source.suspend,
             ),
         };
-        let _ = graph;
         Row {
+            cluster: graph.clusters.get(node.cluster).cloned().unwrap_or_default(),
             id: node.id(),
             kind: node.kind.as_str(),
             namespace: node.namespace.clone(),
@@ -135,6 +137,7 @@ impl Row {
             "interval": self.interval,
             "suspended": self.suspended,
             "location": self.location,
+            "cluster": self.cluster,
         })
     }
 }
@@ -178,6 +181,14 @@ fn print_table(out: &mut dyn Write, what: GetWhat, rows: &[Row]) -> std::io::Res
             GetWhat::Hr => "HelmReleases",
             GetWhat::Sources => "Flux sources",
         });
+    }
+    // Several clusters in one repository: say which tree each row belongs to.
+    let clusters: BTreeSet<&str> = rows.iter().map(|r| r.cluster.as_str()).collect();
+    if clusters.len() > 1 {
+        table[0].push("CLUSTER".into());
+        for (row, cells) in rows.iter().zip(table.iter_mut().skip(1)) {
+            cells.push(row.cluster.clone());
+        }
     }
     let widths: Vec<usize> = (0..table[0].len())
         .map(|col| table.iter().map(|r| r[col].chars().count()).max().unwrap_or(0))
