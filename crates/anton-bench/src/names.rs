@@ -1,0 +1,62 @@
+//! Names as they appear in public homelab repositories. Repeats get `-2`, `-3`, …
+
+pub(crate) const NAMESPACES: &[&str] = &[
+    "kube-system",
+    "network",
+    "cert-manager",
+    "external-secrets",
+    "storage",
+    "monitoring",
+    "database",
+    "media",
+    "downloads",
+    "home-automation",
+    "security",
+    "observability",
+    "default",
+    "ai",
+    "games",
+    "office",
+    "tools",
+    "backup",
+    "dev",
+    "comms",
+];
+
+pub(crate) const APPS: &[&str] = &[
+    "actual", "adguard", "alertmanager", "atuin", "audiobookshelf", "authelia", "authentik", "autobrr",
+    "bazarr", "blackbox-exporter", "bookstack", "calibre-web", "changedetection", "cloudflared",
+    "cloudnative-pg", "coredns", "cross-seed", "dashy", "descheduler", "dragonfly", "echo-server",
+    "emqx", "esphome", "excalidraw", "filebrowser", "flaresolverr", "frigate", "gatus", "gitea",
+    "glance", "gotenberg", "grafana", "home-assistant", "homepage", "immich", "intel-gpu-plugin",
+    "it-tools", "jellyfin", "jellyseerr", "k8s-gateway", "karakeep", "kometa", "kube-state-metrics",
+    "lidarr", "linkding", "loki", "mealie", "meilisearch", "miniflux", "minio", "mosquitto",
+    "n8n", "navidrome", "nextcloud", "node-exporter", "node-red", "nut-exporter", "ollama",
+    "open-webui", "overseerr", "paperless", "pgadmin", "photoprism", "pihole", "plex", "pocket-id",
+    "prowlarr", "qbittorrent", "radarr", "recyclarr", "redis", "reloader", "sabnzbd", "searxng",
+    "smartctl-exporter", "snmp-exporter", "sonarr", "spegel", "stirling-pdf", "syncthing", "tandoor",
+    "tautulli", "thanos", "tdarr", "unifi", "unpoller", "uptime-kuma", "vaultwarden", "vector",
+    "victoria-logs", "volsync", "wallabag", "whisparr", "wikijs", "zigbee2mqtt", "zwave-js-ui",
+];
+
+/// (name, url). The first is the app-template source most apps use.
+pub(crate) const HELM_REPOSITORIES: &[(&str, &str)] = &[
+    ("bjw-s", "oci://ghcr.io/bjw-s-labs/helm"),
+    ("grafana", "https://grafana.github.io/helm-charts"),
+    ("prometheus-community", "oci://ghcr.io/prometheus-community/charts"),
+    ("jetstack", "https://charts.jetstack.io"),
+    ("external-secrets", "https://charts.external-secrets.io"),
+    ("cilium", "https://helm.cilium.io"),
+    ("backube", "https://backube.github.io/helm-charts"),
+    ("rook-release", "https://charts.rook.io/release"),
+    ("cloudnative-pg", "https://cloudnative-pg.github.io/charts"),
+    ("ingress-nginx", "https://kubernetes.github.io/ingress-nginx"),
+    ("kubernetes-sigs-external-dns", "https://kubernetes-sigs.github.io/external-dns"),
+    ("metrics-server", "https://kubernetes-sigs.github.io/metrics-server"),
+    ("stakater", "oci://ghcr.io/stakater/charts"),
+    ("vector", "https://helm.vector.dev"),
+    ("victoria-metrics", "https://victoriametrics.github.io/helm-charts"),
+    ("coredns", "https://coredns.github.io/helm"),
+    ("spegel", "oci://ghcr.io/spegel-org/helm-charts"),
+    ("intel", "https://intel.github.io/helm-charts"),
+];

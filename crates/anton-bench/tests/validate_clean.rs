@@ -1,0 +1,37 @@
+//! The synthetic repositories are healthy: `anton validate` finds nothing, so
+//! a benchmark on them measures the work on a clean repository.
+
+use anton_bench::{Options, generate};
+use anton_cli::commands::analysis::analyze;
+
+fn assert_clean(options: Options) {
+    let dir = tempfile::Builder::new().prefix("anton-bench-test-").tempdir().unwrap();
+    let repo = generate(&options).unwrap();
+    repo.write_to(dir.path()).unwrap();
+    let analysis = analyze(dir.path()).unwrap();
+    let messages: Vec<String> = analysis
+        .findings
+        .iter()
+        .take(10)
+        .map(|f| format!("{f:?}"))
+        .collect();
+    assert!(analysis.findings.is_empty(), "{} findings, first: {messages:#?}", analysis.findings.len());
+    assert_eq!(analysis.repo.files.len(), repo.stats.yaml_files);
+    assert_eq!(analysis.kustomizations, repo.stats.kustomization_dirs);
+    let flux = analysis.repository_details()["flux"].clone();
+    assert_eq!(flux["kustomizations"], repo.stats.flux_kustomizations);
+    assert_eq!(flux["helmReleases"], repo.stats.helm_releases);
+    assert_eq!(flux["sources"], repo.stats.helm_repositories);
+}
+
+#[test]
+fn small_repository_validates_clean() {
+    assert_clean(Options::new(500));
+}
+
+#[test]
+fn other_seeds_validate_clean() {
+    for seed in [1, 2, 3] {
+        assert_clean(Options { files: 1_500, seed });
+    }
+}
