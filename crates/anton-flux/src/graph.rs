@@ -77,6 +77,8 @@ pub struct Graph {
     /// Sources whose paths resolve in this repository, as (kind, name).
     pub local_sources: HashSet<(String, String)>,
     pub options: GraphOptions,
+    /// Nodes by (kind, namespace, name), for lookups.
+    index: HashMap<(FluxKind, String, String), Vec<NodeId>>,
 }
 
 const DEFAULT_NAMESPACE: &str = "default";
@@ -131,7 +133,15 @@ impl Graph {
                 .or_default()
                 .push(object.namespace.as_deref());
         }
-        let mut graph = Graph { nodes: Vec::new(), artifacts, applies: HashMap::new(), clusters: Vec::new(), local_sources, options };
+        let mut graph = Graph {
+            nodes: Vec::new(),
+            artifacts,
+            applies: HashMap::new(),
+            clusters: Vec::new(),
+            local_sources,
+            options,
+            index: HashMap::new(),
+        };
         let mut cluster_of_dir: BTreeMap<String, usize> = BTreeMap::new();
         // One node per object, namespace and cluster: a file shared by two
         // clusters' trees gives a node in each.
@@ -225,6 +235,9 @@ impl Graph {
             let namespace = object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
             graph.push_node(repo, index, kind, namespace, None, cluster, &specs);
         }
+        for (id, node) in graph.nodes.iter().enumerate() {
+            graph.index.entry((node.kind, node.namespace.clone(), node.name.clone())).or_default().push(id);
+        }
         graph
     }
 
@@ -263,11 +276,17 @@ impl Graph {
     /// several clusters may share sources and folders).
     pub fn lookup(&self, from: NodeId, kinds: &[FluxKind], namespace: &str, name: &str) -> Option<NodeId> {
         let cluster = self.nodes[from].cluster;
-        let matches = |n: &FluxNode| kinds.contains(&n.kind) && n.namespace == namespace && n.name == name;
-        self.nodes
+        let candidates: Vec<NodeId> = kinds
             .iter()
-            .position(|n| n.cluster == cluster && matches(n))
-            .or_else(|| self.nodes.iter().position(matches))
+            .filter_map(|kind| self.index.get(&(*kind, namespace.to_owned(), name.to_owned())))
+            .flatten()
+            .copied()
+            .collect();
+        candidates
+            .iter()
+            .copied()
+            .find(|&n| self.nodes[n].cluster == cluster)
+            .or_else(|| candidates.iter().copied().min())
     }
 
     /// Whether a source reference names something the cluster has from bootstrap.

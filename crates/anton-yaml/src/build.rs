@@ -246,6 +246,13 @@ impl Builder {
     /// Reports duplicate keys (the last value wins, as in go-yaml) and applies
     /// merge keys: explicit keys win, then earlier merged maps over later ones.
     fn finish_mapping(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
+        // The common case — no merge key, no duplicate — keeps the vector as it
+        // is; small mappings are checked without hashing or copying keys.
+        let has_merge = entries.iter().any(|e| is_merge_key(&e.key));
+        let duplicates = duplicate_positions(&entries);
+        if !has_merge && duplicates.is_empty() {
+            return entries;
+        }
         let mut explicit: Vec<Entry> = Vec::with_capacity(entries.len());
         let mut merges: Vec<Node> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -292,6 +299,21 @@ impl Builder {
         }
         explicit
     }
+}
+
+/// Positions of entries whose scalar key appeared earlier in the same mapping.
+fn duplicate_positions(entries: &[Entry]) -> Vec<usize> {
+    let keys = entries.iter().map(|e| e.key.scalar_text());
+    if entries.len() <= 16 {
+        let keys: Vec<Option<&str>> = keys.collect();
+        return (1..keys.len())
+            .filter(|&i| keys[i].is_some() && keys[..i].contains(&keys[i]))
+            .collect();
+    }
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    keys.enumerate()
+        .filter_map(|(i, key)| key.filter(|k| !seen.insert(*k)).map(|_| i))
+        .collect()
 }
 
 fn is_empty_document(root: &Node) -> bool {
