@@ -270,6 +270,18 @@ for entry in "${REPOS[@]}"; do
 done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
+# The commit measured, and which tracked files differ from it.
+revision() {
+    local commit changed
+    commit="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    changed="$(cd "$ROOT" && git diff --name-only HEAD 2>/dev/null | head -5 | tr '\n' ' ')"
+    if [[ -n "$changed" ]]; then
+        echo "$commit, with local changes to: $changed"
+    else
+        echo "$commit"
+    fi
+}
+
 # ---------------------------------------------------------------- targets
 target() { # LIMIT VALUE: "holds" when VALUE < LIMIT
     local value="$2"
@@ -291,7 +303,7 @@ max_rss="$(for row in "${ROWS[@]}"; do awk -F'|' '{ gsub(/ /, "", $7); print $7 
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
     echo "- load average (1/5/15 min): before $LOAD_BEFORE, after $LOAD_AFTER"
-    echo "- anton: $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ' (with local changes)'); peer: $("$KUBECTL" version --client 2>/dev/null | tr '\n' ' ' || echo 'kubectl n/a')"
+    echo "- anton: $(revision); peer: $("$KUBECTL" version --client 2>/dev/null | tr '\n' ' ' || echo 'kubectl n/a')"
     echo "- timing: ${HYPERFINE:-bash time loop}, median of $RUNS runs (3 warm-up) for anton, $PEER_RUNS for the peer; peak RSS: ${GNU_TIME:-n/a}, largest of 3 runs"
     echo
     echo "| repo | files | YAML read | kustomize folders | anton wall (ms) | anton peak RSS (MB) | anton CPU (ms) | anton load / analyse (ms) | kubectl-kustomize wall (ms) | ratio | kubectl CPU (ms) | CPU ratio | findings |"

@@ -3,7 +3,8 @@
 //! in process, on:
 //! - synthetic repositories of 500 and 10,000 files (generated once, into a
 //!   temporary folder outside any git work tree);
-//! - every corpus folder in `../shared/corpora`, when that folder exists.
+//! - every corpus folder in `../shared/corpora` (or `$ANTON_BENCH_CORPORA`),
+//!   when that folder exists.
 //!
 //! Rendering the report is left out: it is a few kilobytes for a healthy
 //! repository. `bench/run.sh` measures the whole process, rendering included.
@@ -20,8 +21,12 @@ use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_
 
 const SYNTHETIC_SIZES: [usize; 2] = [500, 10_000];
 
+/// `ANTON_BENCH_CORPORA`, as for `bench/run.sh`, else `shared/corpora` beside the repository.
 fn corpora_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
+    match std::env::var_os("ANTON_BENCH_CORPORA") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"),
+    }
 }
 
 /// Corpus folders, sorted; none when `shared/` is absent (a user's machine).
