@@ -14,7 +14,7 @@ pub use load::{LoadError, LoadOptions};
 pub use object::{Object, SourceFile};
 pub use paths::{find_repository_root, normalize_relative, relative_path};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anton_core::{Finding, Location};
@@ -36,6 +36,9 @@ pub struct Repository {
     /// Problems found while reading: syntax errors, duplicate keys, unreadable files.
     pub findings: Vec<Finding>,
     file_index: HashMap<String, usize>,
+    /// Every folder that holds a loaded file, and their ancestors: answers
+    /// most `is_dir` questions without a `stat`.
+    dirs: HashSet<String>,
 }
 
 impl Repository {
@@ -82,7 +85,7 @@ impl Repository {
     }
 
     pub fn is_dir(&self, relative: &str) -> bool {
-        self.absolute(relative).is_dir()
+        self.dirs.contains(relative) || self.absolute(relative).is_dir()
     }
 
     /// The repository-relative form of an absolute path, if it is inside the root.

@@ -120,6 +120,12 @@ impl Repository {
             repo.files.push(file);
         }
         repo.file_index = file_index;
+        for file in &repo.files {
+            let mut dir = file.dir();
+            while repo.dirs.insert(dir.to_owned()) && !dir.is_empty() {
+                dir = dir.rsplit_once('/').map_or("", |(parent, _)| parent);
+            }
+        }
         Ok(repo)
     }
 }
