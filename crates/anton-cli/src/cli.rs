@@ -72,7 +72,44 @@ pub enum Command {
 pub struct ValidateArgs {
     /// Repository folder or file. Default: the `kubernetes/` folder of the git
     /// repository around the current folder, else the current folder.
-    pub path: Option<PathBuf>,
+    pub path: Option<PathBuf>,    #[command(flatten)]
+    pub schema: SchemaArgs,
+}
+
+/// Schema validation: every object against its API, offline.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Schema validation")]
+pub struct SchemaArgs {
+    /// Kubernetes release to check against, e.g. 1.30 (default: 1.37, the release
+    /// whose schemas anton bundles). It decides which API versions exist: objects in
+    /// API versions that release still served but anton has no schema for (such as
+    /// policy/v1beta1 before 1.25, autoscaling/v2beta2 before 1.26) are accepted
+    /// without checks instead of reported as unknown kinds, and API versions added
+    /// after it (such as resource.k8s.io/v1 before 1.34) are reported as unknown
+    /// kinds. Fields are always checked against the bundled 1.37 schemas. It also
+    /// fills {{.NormalizedKubernetesVersion}} in --schema-location templates
+    /// (`master` without this flag).
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes_version: Option<String>,
+    /// Where to look for schemas of kinds anton does not know; repeatable, searched
+    /// in order after the built-in Kubernetes and Flux schemas and the CRDs found in
+    /// the repository. A folder (a kubeconform catalog, or the cluster cache written
+    /// by `anton schemas pull`), a file template or a URL template with kubeconform's
+    /// variables: 'https://example.com/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'.
+    /// `default` (kubeconform's catalog) is accepted and means the built-in schemas.
+    /// Only URLs use the network; responses are cached in
+    /// $XDG_CACHE_HOME/anton/schemas/remote/.
+    #[arg(long = "schema-location", value_name = "LOCATION")]
+    pub schema_locations: Vec<String>,
+    /// Report objects without any schema as critical (default: info).
+    #[arg(long)]
+    pub strict_kinds: bool,
+    /// Skip schema validation (and the undefined-variable check). Schema validation
+    /// checks every object offline against the built-in Kubernetes and Flux schemas,
+    /// the CRDs found in the repository and --schema-location; the CEL rules of CRDs
+    /// (x-kubernetes-validations) are not evaluated.
+    #[arg(long)]
+    pub no_schemas: bool,
 }
 
 #[derive(Debug, Args)]

@@ -72,6 +72,62 @@ fn subjects(repo: &Repository, graph: &Graph) -> BTreeSet<String> {
     subjects
 }
 
+/// The name findings give each object (by index into `repo.objects`), the
+/// first of the names [`subjects`] gives it.
+fn object_names(repo: &Repository, graph: &Graph) -> Vec<String> {
+    let mut names: Vec<Option<String>> = vec![None; repo.objects.len()];
+    for node in &graph.nodes {
+        names[node.object].get_or_insert_with(|| node.id());
+    }
+    for applied in graph.applies.values().flatten() {
+        if let anton_kustomize::Origin::Object(index) = applied.origin {
+            names[index].get_or_insert_with(|| applied.id.short());
+        }
+    }
+    names.into_iter().zip(&repo.objects).map(|(name, object)| name.unwrap_or_else(|| object.id().short())).collect()
+}
+
+/// Schema validation and undefined postBuild variables (`anton-schema`).
+///
+/// This is the one place that chooses which objects are validated: today the
+/// repository's objects as written (files used only as patches, and
+/// kustomization files, are not objects). When the build engine lands, pass
+/// its built objects here instead — their spans already point at the lines
+/// that set each value — and take undefined variables from its record.
+pub fn check_schemas(analysis: &Analysis, options: &anton_schema::SchemaOptions) -> Result<(Vec<Finding>, Value), anton_schema::SchemaError> {
+    let repo = &analysis.repo;
+    let mut schemas = anton_schema::SchemaSet::new(options)?;
+    schemas.learn_repository_crds(repo);
+    let names = object_names(repo, &analysis.graph);
+    let engine = Engine::new(repo);
+    let targets: Vec<anton_schema::Target<'_>> = repo
+        .objects
+        .iter()
+        .enumerate()
+        .filter(|(_, object)| !engine.is_patch_file(&repo.files[object.file].path))
+        .map(|(index, object)| anton_schema::Target { node: repo.node(object), subject: Some(names[index].as_str()) })
+        .collect();
+    let outcome = schemas.validate(repo, &targets);
+    let mut findings = outcome.findings.clone();
+    let mut applied = Vec::new();
+    for (node_id, objects) in &analysis.graph.applies {
+        let Some(kustomization) = analysis.graph.nodes.get(*node_id) else { continue };
+        let kustomization_node = repo.node(&repo.objects[kustomization.object]);
+        for object in objects {
+            if let anton_kustomize::Origin::Object(index) = object.origin {
+                applied.push(anton_schema::Applied {
+                    object: repo.node(&repo.objects[index]),
+                    subject: Some(names[index].as_str()),
+                    kustomization: kustomization_node,
+                    namespace: kustomization.namespace.as_str(),
+                });
+            }
+        }
+    }
+    findings.extend(anton_schema::undefined_variables(repo, &applied));
+    Ok((findings, outcome.details(&schemas)))
+}
+
 impl Analysis {
     /// Counts for the report's `details.repository`.
     pub fn repository_details(&self) -> Value {

@@ -2,17 +2,37 @@
 
 use anton_core::{ExitStatus, Report};
 
-use crate::cli::{GlobalArgs, ValidateArgs};
+use crate::cli::{GlobalArgs, SchemaArgs, ValidateArgs};
 use crate::commands::{analysis, emit, resolve_target};
 
 const TITLE: &str = "anton validate";
 
 pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
     let target = resolve_target(args.path.as_deref());
+    let schema_options = match schema_options(&args.schema) {
+        Ok(options) => options,
+        Err(message) => return emit(&Report::tool_error(message), global, TITLE, None),
+    };
     match analysis::analyze(&target) {
-        Ok(analysis) => {
+        Ok(mut analysis) => {
+            let mut schema_details = None;
+            if let Some(options) = &schema_options {
+                let started = std::time::Instant::now();
+                match analysis::check_schemas(&analysis, options) {
+                    Ok((findings, details)) => {
+                        analysis.findings.extend(findings);
+                        schema_details = Some(details);
+                    }
+                    Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
+                }
+                analysis.timings.push(("schemas", started.elapsed()));
+            }
             let mut report = Report::new(analysis.subjects.iter().cloned(), analysis.findings.clone())
                 .with_detail("repository", analysis.repository_details());
+            // Like the timings: part of the verbose report, so the default JSON stays as it was.
+            if let (true, Some(details)) = (global.verbose, schema_details) {
+                report = report.with_detail("schemas", details);
+            }
             if global.verbose {
                 let timings: serde_json::Map<String, serde_json::Value> = analysis
                     .timings
@@ -25,4 +45,23 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
         }
         Err(error) => emit(&Report::tool_error(error.to_string()), global, TITLE, None),
     }
+}
+
+/// The schema options the flags ask for; `None` with `--no-schemas`.
+fn schema_options(args: &SchemaArgs) -> Result<Option<anton_schema::SchemaOptions>, String> {
+    if args.no_schemas {
+        return Ok(None);
+    }
+    let kubernetes_version = match &args.kubernetes_version {
+        Some(text) => Some(anton_schema::KubernetesVersion::parse(text).ok_or_else(|| {
+            format!("--kubernetes-version {text}: not a Kubernetes release; write it like 1.30 or v1.30.2")
+        })?),
+        None => None,
+    };
+    Ok(Some(anton_schema::SchemaOptions {
+        kubernetes_version,
+        locations: args.schema_locations.clone(),
+        strict_kinds: args.strict_kinds,
+        cache_dir: None,
+    }))
 }
