@@ -21,6 +21,12 @@
 //!    including the cluster schema cache below. `default` (kubeconform's name
 //!    for its built-in catalog) is accepted and stands for step 1.
 //!
+//! An object that none of these covers is a `schema/unknown-kind` (info; an
+//! error with `--strict-kinds`) — except kinds of well-known operators
+//! (cert-manager, External Secrets, Prometheus Operator, Cilium, Rook …, see
+//! `known.rs`), which are only counted in `details.schemas.withoutSchema`
+//! unless `--strict-kinds` asks for every object without a schema.
+//!
 //! Nothing needs the network unless a location is a URL. Remote schemas are
 //! cached on disk under `$XDG_CACHE_HOME/anton/schemas/remote/`.
 //!

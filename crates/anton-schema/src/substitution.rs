@@ -12,113 +12,184 @@ use std::collections::{BTreeSet, HashMap};
 use anton_core::{Finding, Location, Severity};
 use anton_repo::Repository;
 use anton_yaml::{Node, ScalarStyle, Value};
+use rayon::prelude::*;
 
 use crate::variables::{Definitions, variables};
 
 /// An object and the Flux Kustomization that applies it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Applied<'a> {
     pub object: &'a Node,
     pub subject: Option<&'a str>,
     /// The applying Kustomization's node and its namespace.
     pub kustomization: &'a Node,
     pub namespace: &'a str,
+    /// The Kustomizations that apply that Kustomization: their `spec.patches`
+    /// may push a `postBuild` into it (the usual way a cluster's root
+    /// Kustomization gives every app `substituteFrom: cluster-settings`).
+    pub parents: Vec<&'a Node>,
 }
 
 const DISABLED_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/substitute";
 
 /// Every variable that stays undefined after Flux's substitution, at its line.
 pub fn undefined_variables(repo: &Repository, applied: &[Applied<'_>]) -> Vec<Finding> {
-    let mut definitions: HashMap<*const Node, Option<Definitions>> = HashMap::new();
-    let mut sources: HashMap<u32, Option<String>> = HashMap::new();
-    let mut findings = Vec::new();
+    // What each Kustomization defines, worked out once per Kustomization.
+    let sources = SubstitutionSources::index(repo);
+    let mut definitions: HashMap<usize, Option<Definitions>> = HashMap::new();
     for item in applied {
-        let defined = definitions
-            .entry(item.kustomization as *const Node)
-            .or_insert_with(|| postbuild_definitions(repo, item.kustomization, item.namespace));
-        let Some(defined) = defined.as_ref().filter(|d| d.complete) else { continue };
-        let disabled = item
-            .object
-            .path(&["metadata", "annotations"])
-            .and_then(|a| a.get(DISABLED_ANNOTATION))
-            .and_then(Node::scalar_text)
-            .is_some_and(|v| v == "disabled");
-        if disabled {
-            continue;
-        }
-        let mut missing = Vec::new();
-        collect(item.object, defined, &mut missing);
-        for (node, name, occurrence) in missing {
-            let location = position(repo, &mut sources, node, name, occurrence);
-            let ks_name = item.kustomization.str_at(&["metadata", "name"]).unwrap_or("?");
-            let mut finding = Finding::new(
-                crate::rules::UNDEFINED_VARIABLE,
-                Severity::Warning,
-                format!(
-                    "`${{{name}}}` is not defined by the postBuild of Kustomization {}/{ks_name}: Flux substitutes an empty string",
-                    item.namespace
-                ),
-            )
-            .at(location)
-            .hint(format!(
-                "define {name} in spec.postBuild.substitute or in a substituteFrom ConfigMap/Secret, give it a default \
-                 (${{{name}:=value}}), or write $${{{name}}} if it is not meant for Flux"
-            ));
-            if let Some(post_build) = item.kustomization.path(&["spec", "postBuild"]) {
-                finding = finding.related(repo.span_location(post_build.span), "the postBuild that applies");
+        definitions
+            .entry(item.kustomization as *const Node as usize)
+            .or_insert_with(|| postbuild_definitions(&sources, item.kustomization, &item.parents, item.namespace));
+    }
+    // The objects themselves, in parallel.
+    let missing: Vec<(usize, &Node, &str, usize)> = applied
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(index, item)| {
+            let defined = definitions.get(&(item.kustomization as *const Node as usize)).and_then(Option::as_ref);
+            let mut found = Vec::new();
+            if let Some(defined) = defined.filter(|d| d.complete) {
+                if !substitution_disabled(item.object) {
+                    collect(item.object, defined, &mut found);
+                }
             }
-            if let Some(subject) = item.subject {
-                finding = finding.object(subject);
-            }
-            findings.push(finding);
+            found.into_iter().map(move |(node, name, occurrence)| (index, node, name, occurrence))
+        })
+        .collect();
+    let mut texts: HashMap<u32, Option<String>> = HashMap::new();
+    let mut findings = Vec::with_capacity(missing.len());
+    for (index, node, name, occurrence) in missing {
+        let item = &applied[index];
+        let location = position(repo, &mut texts, node, name, occurrence);
+        let ks_name = item.kustomization.str_at(&["metadata", "name"]).unwrap_or("?");
+        let mut finding = Finding::new(
+            crate::rules::UNDEFINED_VARIABLE,
+            Severity::Warning,
+            format!(
+                "`${{{name}}}` is not defined by the postBuild of Kustomization {}/{ks_name}: Flux substitutes an empty string",
+                item.namespace
+            ),
+        )
+        .at(location)
+        .hint(format!(
+            "define {name} in spec.postBuild.substitute or in a substituteFrom ConfigMap/Secret, give it a default \
+             (${{{name}:=value}}), or write $${{{name}}} if it is not meant for Flux"
+        ));
+        if let Some(post_build) = item.kustomization.path(&["spec", "postBuild"]) {
+            finding = finding.related(repo.span_location(post_build.span), "the postBuild that applies");
         }
+        if let Some(subject) = item.subject {
+            finding = finding.object(subject);
+        }
+        findings.push(finding);
     }
     findings
 }
 
-/// What a Kustomization's postBuild defines; `None` without a postBuild
-/// (Flux then substitutes nothing at all).
-fn postbuild_definitions(repo: &Repository, kustomization: &Node, namespace: &str) -> Option<Definitions> {
-    let post_build = kustomization.path(&["spec", "postBuild"])?;
-    let mut names = BTreeSet::new();
-    let mut complete = true;
-    if let Some(substitute) = post_build.get("substitute") {
-        names.extend(substitute.entries().iter().filter_map(|e| e.key.scalar_text().map(str::to_owned)));
-    }
-    for reference in post_build.get("substituteFrom").map(Node::items).unwrap_or_default() {
-        let kind = reference.str_at(&["kind"]).unwrap_or_default();
-        let name = reference.str_at(&["name"]).unwrap_or_default();
-        if name.contains("${") {
-            complete = false;
-            continue;
+fn substitution_disabled(object: &Node) -> bool {
+    object
+        .path(&["metadata", "annotations"])
+        .and_then(|a| a.get(DISABLED_ANNOTATION))
+        .and_then(Node::scalar_text)
+        .is_some_and(|v| v == "disabled")
+}
+
+/// The repository's ConfigMaps and Secrets by name, for `substituteFrom`.
+struct SubstitutionSources<'r> {
+    repo: &'r Repository,
+    by_name: HashMap<(&'r str, &'r str), Vec<&'r anton_repo::Object>>,
+}
+
+impl<'r> SubstitutionSources<'r> {
+    fn index(repo: &'r Repository) -> Self {
+        let mut by_name: HashMap<(&str, &str), Vec<&anton_repo::Object>> = HashMap::new();
+        for object in &repo.objects {
+            if object.group().is_empty() && matches!(object.kind.as_str(), "ConfigMap" | "Secret") {
+                by_name.entry((object.kind.as_str(), object.name.as_str())).or_default().push(object);
+            }
         }
-        let candidates: Vec<&anton_repo::Object> = repo
-            .objects
-            .iter()
-            .filter(|o| o.kind == kind && o.group().is_empty() && o.name == name)
-            .collect();
-        let found = candidates
+        Self { repo, by_name }
+    }
+
+    /// The keys of the ConfigMap or Secret `kind/name` Flux would read from
+    /// `namespace`; `None` when the repository does not have it.
+    fn keys(&self, kind: &str, name: &str, namespace: &str) -> Option<Vec<String>> {
+        let candidates = self.by_name.get(&(kind, name))?;
+        let object = candidates
             .iter()
             .find(|o| o.namespace.as_deref() == Some(namespace))
             .or_else(|| candidates.iter().find(|o| o.namespace.is_none()))
-            .or_else(|| candidates.first());
-        match found {
-            Some(object) => {
-                let node = repo.node(object);
-                for field in ["data", "stringData", "binaryData"] {
-                    if let Some(data) = node.get(field) {
-                        names.extend(data.entries().iter().filter_map(|e| e.key.scalar_text().map(str::to_owned)));
-                    }
+            .or_else(|| candidates.first())?;
+        let node = self.repo.node(object);
+        let mut keys = Vec::new();
+        for field in ["data", "stringData", "binaryData"] {
+            if let Some(data) = node.get(field) {
+                keys.extend(data.entries().iter().filter_map(|e| e.key.scalar_text().map(str::to_owned)));
+            }
+        }
+        Some(keys)
+    }
+}
+
+/// What a Kustomization's postBuild defines — its own, merged with what its
+/// parents' `spec.patches` push into it; `None` without any postBuild (Flux
+/// then substitutes nothing at all).
+fn postbuild_definitions(sources: &SubstitutionSources<'_>, kustomization: &Node, parents: &[&Node], namespace: &str) -> Option<Definitions> {
+    let mut post_builds: Vec<Node> = kustomization.path(&["spec", "postBuild"]).cloned().into_iter().collect();
+    let mut complete = true;
+    let name = kustomization.str_at(&["metadata", "name"]).unwrap_or_default();
+    for parent in parents {
+        for patch in parent.path(&["spec", "patches"]).map(Node::items).unwrap_or_default() {
+            let Some(text) = patch.get("patch").and_then(Node::scalar_text) else { continue };
+            if !text.contains("postBuild") || !targets_kustomization(patch.get("target"), name) {
+                continue;
+            }
+            for document in anton_yaml::parse_stream(text).documents {
+                match &document.root.value {
+                    Value::Map(_) => post_builds.extend(document.root.path(&["spec", "postBuild"]).cloned()),
+                    // A JSON 6902 patch could add anything: what it defines is not known here.
+                    Value::Seq(_) => complete = false,
+                    _ => {}
                 }
             }
-            // Made elsewhere (in the cluster, by a generator, by bootstrap):
-            // its keys are unknown. `optional: true` does not mean absent —
-            // the common `cluster-secrets` pattern is optional and created
-            // out of band.
-            None => complete = false,
+        }
+    }
+    if post_builds.is_empty() {
+        return None;
+    }
+    let mut names = BTreeSet::new();
+    for post_build in &post_builds {
+        if let Some(substitute) = post_build.get("substitute") {
+            names.extend(substitute.entries().iter().filter_map(|e| e.key.scalar_text().map(str::to_owned)));
+        }
+        for reference in post_build.get("substituteFrom").map(Node::items).unwrap_or_default() {
+            let kind = reference.str_at(&["kind"]).unwrap_or_default();
+            let name = reference.str_at(&["name"]).unwrap_or_default();
+            match sources.keys(kind, name, namespace).filter(|_| !name.contains("${")) {
+                Some(keys) => names.extend(keys),
+                // Made elsewhere (in the cluster, by a generator, by bootstrap):
+                // its keys are unknown. `optional: true` does not mean absent —
+                // the common `cluster-secrets` pattern is optional and created
+                // out of band.
+                None => complete = false,
+            }
         }
     }
     Some(Definitions { names, complete })
+}
+
+/// Whether a Flux patch `target` selects a Kustomization named `name`. Label
+/// and annotation selectors cannot be evaluated here; they count as a match,
+/// which can only make fewer variables undefined.
+fn targets_kustomization(target: Option<&Node>, name: &str) -> bool {
+    let Some(target) = target else { return true };
+    let kind_ok = target.str_at(&["kind"]).is_none_or(|kind| kind == "Kustomization");
+    let group_ok = target.str_at(&["group"]).is_none_or(|group| group == "kustomize.toolkit.fluxcd.io");
+    let name_ok = target.str_at(&["name"]).is_none_or(|pattern| {
+        regex::Regex::new(&format!("^(?:{pattern})$")).map_or(true, |regex| regex.is_match(name))
+    });
+    kind_ok && group_ok && name_ok
 }
 
 /// Variables without a default and without a definition, in keys and values.

@@ -113,6 +113,13 @@ pub fn check_schemas(analysis: &Analysis, options: &anton_schema::SchemaOptions)
     for (node_id, objects) in &analysis.graph.applies {
         let Some(kustomization) = analysis.graph.nodes.get(*node_id) else { continue };
         let kustomization_node = repo.node(&repo.objects[kustomization.object]);
+        // The Kustomization that applies this one may patch a postBuild into it.
+        let parents: Vec<&anton_yaml::Node> = kustomization
+            .applied_by
+            .and_then(|parent| analysis.graph.nodes.get(parent))
+            .map(|parent| repo.node(&repo.objects[parent.object]))
+            .into_iter()
+            .collect();
         for object in objects {
             if let anton_kustomize::Origin::Object(index) = object.origin {
                 applied.push(anton_schema::Applied {
@@ -120,6 +127,7 @@ pub fn check_schemas(analysis: &Analysis, options: &anton_schema::SchemaOptions)
                     subject: Some(names[index].as_str()),
                     kustomization: kustomization_node,
                     namespace: kustomization.namespace.as_str(),
+                    parents: parents.clone(),
                 });
             }
         }
