@@ -49,6 +49,8 @@ pub enum OutputFormat {
     Json,
     /// GitHub Actions annotations.
     Github,
+    /// A Markdown pull-request comment, kept under a size budget (`anton diff --max-bytes`).
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,6 +68,9 @@ pub enum Command {
     /// List Flux objects from Git, like `flux get` but offline.
     #[command(after_help = "Examples:\n  anton get ks\n  anton get hr ./kubernetes --format json\n  anton get sources")]
     Get(GetArgs),
+    /// What a change will do to the cluster: per Flux Kustomization, what is deleted, changed and added.
+    #[command(after_help = crate::commands::diff::AFTER_HELP)]
+    Diff(crate::commands::diff::DiffArgs),
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ fn main() -> ExitCode {
     let status = match &cli.command {
         Command::Validate(args) => commands::validate::run(args, &cli.global),
         Command::Get(args) => commands::get::run(args, &cli.global),
+        Command::Diff(args) => commands::diff::run(args, &cli.global),
     };
     ExitCode::from(status as u8)
 }

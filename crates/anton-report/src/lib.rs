@@ -10,6 +10,7 @@
 
 mod github;
 mod json;
+mod markdown;
 mod paint;
 mod secrets;
 mod snippet;
@@ -34,11 +35,13 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands (`::error file=…::…`), one per finding.
     Github,
+    /// A pull-request comment in Markdown, kept under a size budget.
+    Markdown,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 3] = [Format::Text, Format::Json, Format::Github];
+    pub const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Github, Format::Markdown];
 
     /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Format {
             Format::Text => "text",
             Format::Json => "json",
             Format::Github => "github",
+            Format::Markdown => "markdown",
         }
     }
 }
@@ -113,8 +117,17 @@ pub fn render(
         Format::Text => text::render(report, options, sources, out),
         Format::Json => json::render(report, out),
         Format::Github => github::render(report, options, out),
+        Format::Markdown => markdown::render(report, options, markdown::DEFAULT_MAX_BYTES, out),
     }
 }
+
+/// Markdown under a byte budget other than [`DEFAULT_MARKDOWN_MAX_BYTES`]
+/// (`anton diff --max-bytes`).
+pub fn render_markdown(report: &Report, options: &RenderOptions, max_bytes: usize, out: &mut dyn io::Write) -> io::Result<()> {
+    markdown::render(report, options, max_bytes, out)
+}
+
+pub use markdown::DEFAULT_MAX_BYTES as DEFAULT_MARKDOWN_MAX_BYTES;
 
 #[cfg(test)]
 mod tests {
@@ -129,7 +142,7 @@ mod tests {
         let error = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown output format `xml`; use one of: text, json, github"
+            "unknown output format `xml`; use one of: text, json, github, markdown"
         );
     }
 }

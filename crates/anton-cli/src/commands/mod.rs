@@ -1,6 +1,7 @@
 //! The commands. Each builds one [`anton_core::Report`] and hands it to a renderer.
 
 pub mod analysis;
+pub mod diff;
 pub mod get;
 pub mod validate;
 
@@ -29,6 +30,7 @@ pub fn emit(report: &Report, global: &GlobalArgs, title: &str, source_root: Opti
         OutputFormat::Text => Format::Text,
         OutputFormat::Json => Format::Json,
         OutputFormat::Github => Format::Github,
+        OutputFormat::Markdown => Format::Markdown,
     };
     let options = RenderOptions {
         color: global.use_color(),

@@ -1,0 +1,87 @@
+//! `anton diff`: what a change will do to the cluster — above all, what it
+//! will delete — before Flux does it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anton_core::{ExitStatus, Report};
+use anton_diff::{DiffRequest, TextOptions};
+use anton_report::RenderOptions;
+use clap::Args;
+
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::commands::{emit, resolve_target};
+
+const TITLE: &str = "anton diff";
+
+pub const AFTER_HELP: &str = "\
+Examples:
+  anton diff                                   # the work tree against its merge-base with main
+  anton diff --base origin/main                # in CI, on a pull request
+  anton diff --base v1.4.0 --head v1.5.0 --json
+  anton diff --base origin/main --format markdown > comment.md
+  anton diff --base origin/main --format github
+
+Exit codes: 0 nothing to worry about, 1 warnings, 2 critical findings (Flux will delete
+something that matters), 3 anton could not compare the two states.";
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Repository folder. Default: the `kubernetes/` folder of the git
+    /// repository around the current folder, else the current folder.
+    pub path: Option<PathBuf>,
+    /// The state to compare against: a branch, tag or commit. Default: the
+    /// merge-base of HEAD with the default branch (origin/HEAD, main or
+    /// master), else HEAD.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// The new state: a branch, tag or commit. Default: the work tree as it is,
+    /// uncommitted changes included.
+    #[arg(long, value_name = "REF")]
+    pub head: Option<String>,
+    /// Size budget of `--format markdown` in bytes; a larger diff is
+    /// summarised, least important parts first (deletions and critical
+    /// findings are kept longest).
+    #[arg(long, value_name = "BYTES", default_value_t = anton_report::DEFAULT_MARKDOWN_MAX_BYTES)]
+    pub max_bytes: usize,
+}
+
+pub fn run(args: &DiffArgs, global: &GlobalArgs) -> ExitStatus {
+    let request = DiffRequest {
+        path: resolve_target(args.path.as_deref()),
+        base: args.base.clone(),
+        head: args.head.clone(),
+    };
+    let outcome = match anton_diff::diff(&request) {
+        Ok(outcome) => outcome,
+        Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
+    };
+    let mut report = outcome.report();
+    if global.verbose {
+        let timings: serde_json::Map<String, serde_json::Value> = outcome
+            .timings
+            .iter()
+            .map(|(phase, took)| ((*phase).to_owned(), serde_json::json!(took.as_secs_f64() * 1000.0)))
+            .collect();
+        report = report.with_detail("timingsMs", serde_json::Value::Object(timings));
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    // A closed pipe (`anton diff | head`) is not an error worth reporting.
+    match global.output_format() {
+        OutputFormat::Text => {
+            let options = TextOptions { color: global.use_color(), quiet: global.quiet };
+            let _ = anton_diff::render_text(&report, &outcome.details, options, &mut out);
+        }
+        OutputFormat::Markdown => {
+            let options = RenderOptions { title: TITLE.to_owned(), quiet: global.quiet, ..RenderOptions::default() };
+            let _ = anton_report::render_markdown(&report, &options, args.max_bytes, &mut out);
+        }
+        _ => {
+            drop(out);
+            return emit(&report, global, TITLE, None);
+        }
+    }
+    let _ = out.flush();
+    report.exit_status()
+}

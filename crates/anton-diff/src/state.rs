@@ -1,0 +1,402 @@
+//! One state of the repository, reduced to what the comparison needs: every
+//! Flux Kustomization with its settings and the objects it applies, under the
+//! identity Flux applies them with.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use anton_core::{Location, ObjectId};
+use anton_flux::{Applied, FluxKind, Graph, GraphOptions};
+use anton_kustomize::{Engine, Origin};
+use anton_repo::{LoadError, LoadOptions, Repository};
+use anton_yaml::Node;
+use serde_json::Value;
+
+pub(crate) const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
+pub(crate) const PRUNE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/prune";
+
+/// A Flux Kustomization as the cluster knows it: its identity, in one
+/// cluster of the repository (trees of several clusters may share names).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct KsKey {
+    pub(crate) cluster: String,
+    pub(crate) id: ObjectId,
+}
+
+impl KsKey {
+    pub(crate) fn name(&self) -> String {
+        self.id.short()
+    }
+
+    /// `-n NAMESPACE NAME` arguments, as `flux`/`anton flux` take them.
+    pub(crate) fn flux_args(&self) -> String {
+        format!("{} -n {}", self.id.name, self.id.namespace.as_deref().unwrap_or("flux-system"))
+    }
+}
+
+/// Values that must never be printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Redaction {
+    None,
+    /// A `Secret`: its `data`/`stringData` values are secret.
+    Secret,
+    /// A SOPS-encrypted file: its encrypted values are ciphertext.
+    Sops,
+}
+
+/// An object a Flux Kustomization applies.
+#[derive(Debug, Clone)]
+pub(crate) struct AppliedObject {
+    pub(crate) id: ObjectId,
+    /// The object as JSON, with its effective name and namespace. `None` when
+    /// the content is not known (generated ConfigMaps and Secrets).
+    pub(crate) json: Option<Value>,
+    /// The annotation that keeps Flux from ever deleting it, as
+    /// `key: value` (`kustomize.toolkit.fluxcd.io/prune: disabled`).
+    pub(crate) protected_by: Option<String>,
+    pub(crate) redaction: Redaction,
+    pub(crate) location: Option<Location>,
+}
+
+impl AppliedObject {
+    pub(crate) fn is_flux_kustomization(&self) -> bool {
+        self.id.group == KUSTOMIZE_GROUP && self.id.kind == "Kustomization"
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct KsInfo {
+    pub(crate) key: KsKey,
+    /// The Kustomization that applies this one; `None` for roots.
+    pub(crate) parent: Option<KsKey>,
+    /// A root whose own path applies it (the `flux-system` bootstrap).
+    pub(crate) self_applied: bool,
+    pub(crate) prune: bool,
+    pub(crate) suspend: bool,
+    /// `spec.deletionPolicy`: `MirrorPrune` (the default), `Delete`, `WaitForTermination` or `Orphan`.
+    pub(crate) deletion_policy: String,
+    /// `Kind/namespace/name` of `spec.sourceRef`.
+    pub(crate) source: Option<String>,
+    pub(crate) path: Option<String>,
+    pub(crate) target_namespace: Option<String>,
+    pub(crate) location: Location,
+    pub(crate) objects: BTreeMap<ObjectId, AppliedObject>,
+    /// Why Flux could not build this Kustomization in this state (its source
+    /// or path is missing, a file under its path does not parse): it would
+    /// apply nothing and prune nothing.
+    pub(crate) unbuildable: Option<String>,
+}
+
+impl KsInfo {
+    /// Whether deleting this Kustomization garbage-collects what it applied.
+    pub(crate) fn collects_garbage(&self) -> Result<(), String> {
+        if self.suspend {
+            return Err(format!("{} is suspended, and Flux does not garbage-collect a suspended Kustomization", self.key.name()));
+        }
+        match self.deletion_policy.as_str() {
+            "Orphan" => Err(format!("{} has deletionPolicy: Orphan", self.key.name())),
+            "Delete" | "WaitForTermination" => Ok(()),
+            _ if self.prune => Ok(()),
+            _ => Err(format!("{} has prune: false", self.key.name())),
+        }
+    }
+}
+
+/// Everything the comparison needs of one state.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    pub(crate) kustomizations: BTreeMap<KsKey, KsInfo>,
+    /// Which Kustomizations apply an object, per (cluster, object).
+    pub(crate) owners: HashMap<(String, ObjectId), Vec<KsKey>>,
+}
+
+impl Snapshot {
+    /// Loads `scan` (inside `root`, the top of the work tree) and reduces it.
+    pub(crate) fn load(scan: &Path, root: &Path) -> Result<Snapshot, LoadError> {
+        let options = LoadOptions { respect_gitignore: true, root: Some(root.to_path_buf()) };
+        let repo = Repository::load(scan, &options)?;
+        let engine = Engine::new(&repo);
+        let graph = Graph::build(&engine, GraphOptions::default());
+        Ok(Snapshot::from_graph(&repo, &graph))
+    }
+
+    pub(crate) fn from_graph(repo: &Repository, graph: &Graph) -> Snapshot {
+        let broken: Vec<&str> = repo.files.iter().filter(|f| f.has_syntax_error).map(|f| f.path.as_str()).collect();
+        let key_of = |node_id: usize| -> Option<KsKey> {
+            let node = &graph.nodes[node_id];
+            (node.kind == FluxKind::Kustomization).then(|| KsKey {
+                cluster: graph.clusters.get(node.cluster).cloned().unwrap_or_default(),
+                id: ObjectId {
+                    group: KUSTOMIZE_GROUP.to_owned(),
+                    kind: "Kustomization".to_owned(),
+                    namespace: Some(node.namespace.clone()),
+                    name: node.name.clone(),
+                },
+            })
+        };
+        // A file that does not parse fails the build of the Kustomization
+        // whose path holds it most closely (parents only list its folder).
+        let paths: Vec<(usize, String)> = (0..graph.nodes.len())
+            .filter(|&n| graph.nodes[n].kind == FluxKind::Kustomization)
+            .filter_map(|n| graph.local_path(n).map(|dir| (n, dir)))
+            .collect();
+        let mut broken_in: HashMap<usize, &str> = HashMap::new();
+        for file in &broken {
+            let holds = |dir: &str| dir.is_empty() || file.starts_with(&format!("{dir}/"));
+            let deepest = paths.iter().filter(|(_, dir)| holds(dir)).map(|(_, dir)| dir.len()).max();
+            for (node, dir) in &paths {
+                if Some(dir.len()) == deepest && holds(dir) {
+                    broken_in.entry(*node).or_insert(file);
+                }
+            }
+        }
+        let mut snapshot = Snapshot::default();
+        for (node_id, node) in graph.nodes.iter().enumerate() {
+            let Some(key) = key_of(node_id) else { continue };
+            if snapshot.kustomizations.contains_key(&key) {
+                continue;
+            }
+            let raw = repo.node(&repo.objects[node.object]);
+            let mut settings = Settings::read(raw);
+            if let Some(parent) = node.applied_by {
+                let parent_raw = repo.node(&repo.objects[graph.nodes[parent].object]);
+                settings.apply_parent_patches(parent_raw, &node.name, &node.namespace);
+            }
+            let mut objects = BTreeMap::new();
+            let applied = graph.applies.get(&node_id);
+            for applied in applied.into_iter().flatten() {
+                let object = applied_object(repo, applied);
+                objects.entry(object.id.clone()).or_insert(object);
+            }
+            let unbuildable = if applied.is_none() {
+                Some("its source or its path cannot be found".to_owned())
+            } else {
+                broken_in.get(&node_id).map(|file| format!("{file} does not parse"))
+            };
+            let spec_text = |keys: &[&str]| raw.path(&["spec"]).and_then(|s| s.str_at(keys)).map(str::to_owned);
+            let source = raw.path(&["spec", "sourceRef"]).map(|source| {
+                format!(
+                    "{}/{}/{}",
+                    source.str_at(&["kind"]).unwrap_or_default(),
+                    source.str_at(&["namespace"]).unwrap_or(&node.namespace),
+                    source.str_at(&["name"]).unwrap_or_default()
+                )
+            });
+            let info = KsInfo {
+                parent: node.applied_by.and_then(key_of),
+                self_applied: node.applied_by.is_none() && objects.contains_key(&key.id),
+                prune: settings.prune,
+                suspend: settings.suspend,
+                deletion_policy: settings.deletion_policy,
+                source,
+                path: spec_text(&["path"]).map(|p| anton_repo::normalize_relative("", &p).unwrap_or(p)),
+                target_namespace: spec_text(&["targetNamespace"]),
+                location: node.location.clone(),
+                objects,
+                unbuildable,
+                key: key.clone(),
+            };
+            for id in info.objects.keys() {
+                snapshot.owners.entry((key.cluster.clone(), id.clone())).or_default().push(key.clone());
+            }
+            snapshot.kustomizations.insert(key, info);
+        }
+        snapshot
+    }
+}
+
+/// The settings of a Flux Kustomization that decide what happens on removal,
+/// as written plus the `spec.patches` of the Kustomization that applies it.
+struct Settings {
+    prune: bool,
+    suspend: bool,
+    deletion_policy: String,
+}
+
+impl Settings {
+    fn read(node: &Node) -> Settings {
+        let mut settings = Settings { prune: false, suspend: false, deletion_policy: "MirrorPrune".to_owned() };
+        if let Some(spec) = node.get("spec") {
+            settings.merge(spec);
+        }
+        settings
+    }
+
+    fn merge(&mut self, spec: &Node) {
+        if let Some(prune) = spec.get("prune").and_then(Node::as_bool) {
+            self.prune = prune;
+        }
+        if let Some(suspend) = spec.get("suspend").and_then(Node::as_bool) {
+            self.suspend = suspend;
+        }
+        if let Some(policy) = spec.str_at(&["deletionPolicy"]) {
+            self.deletion_policy = policy.to_owned();
+        }
+    }
+
+    /// Applies the parent's `spec.patches` that target this Kustomization and
+    /// set `prune`, `suspend` or `deletionPolicy` — strategic-merge patches and
+    /// JSON patches (`/spec/prune`). The build engine will apply them all.
+    fn apply_parent_patches(&mut self, parent: &Node, name: &str, namespace: &str) {
+        for patch in parent.path(&["spec", "patches"]).map(Node::items).unwrap_or_default() {
+            let Some(text) = patch.str_at(&["patch"]) else { continue };
+            let output = anton_yaml::parse_stream(text);
+            let Some(document) = output.documents.first() else { continue };
+            let root = &document.root;
+            let targeted = match patch.get("target") {
+                Some(target) => targets(target, name, namespace),
+                // Without a target, a strategic-merge patch names its object itself.
+                None => root.str_at(&["kind"]) == Some("Kustomization") && root.str_at(&["metadata", "name"]) == Some(name),
+            };
+            if !targeted {
+                continue;
+            }
+            if let Some(spec) = root.get("spec") {
+                self.merge(spec);
+            }
+            for operation in root.items() {
+                let value = operation.get("value");
+                let removes = operation.str_at(&["op"]) == Some("remove");
+                match operation.str_at(&["path"]) {
+                    Some("/spec/prune") => self.prune = !removes && value.and_then(Node::as_bool).unwrap_or(false),
+                    Some("/spec/suspend") => self.suspend = !removes && value.and_then(Node::as_bool).unwrap_or(false),
+                    Some("/spec/deletionPolicy") => {
+                        self.deletion_policy =
+                            value.and_then(Node::scalar_text).filter(|_| !removes).unwrap_or("MirrorPrune").to_owned()
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Whether a kustomize patch `target` selects the Flux Kustomization `namespace/name`.
+/// Selectors on labels or annotations cannot be decided here and select nothing.
+fn targets(target: &Node, name: &str, namespace: &str) -> bool {
+    let matches = |key: &str, value: &str, default_any: bool| match target.str_at(&[key]) {
+        None => default_any,
+        Some(pattern) => regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(value)),
+    };
+    target.get("labelSelector").is_none()
+        && target.get("annotationSelector").is_none()
+        && matches("group", KUSTOMIZE_GROUP, true)
+        && matches("kind", "Kustomization", true)
+        && matches("name", name, true)
+        && matches("namespace", namespace, true)
+}
+
+fn applied_object(repo: &Repository, applied: &Applied) -> AppliedObject {
+    let secret = applied.id.group.is_empty() && applied.id.kind == "Secret";
+    match applied.origin {
+        Origin::Object(index) => {
+            let object = &repo.objects[index];
+            let mut json = repo.node(object).to_json();
+            normalise(&mut json, &applied.id);
+            AppliedObject {
+                id: applied.id.clone(),
+                protected_by: protection(&json),
+                json: Some(json),
+                redaction: if object.sops_encrypted {
+                    Redaction::Sops
+                } else if secret {
+                    Redaction::Secret
+                } else {
+                    Redaction::None
+                },
+                location: Some(repo.object_location(object)),
+            }
+        }
+        Origin::Generated { file, span } => {
+            let mut id = applied.id.clone();
+            id.name = strip_generated_hash(&id.name).to_owned();
+            AppliedObject {
+                id,
+                json: None,
+                protected_by: None,
+                redaction: if secret { Redaction::Secret } else { Redaction::None },
+                location: Some(repo.location(file, span)),
+            }
+        }
+    }
+}
+
+/// The annotations Flux's garbage collection skips objects for, on pruning
+/// and when their Kustomization is deleted.
+const PROTECTING_ANNOTATIONS: [(&str, &str); 3] = [
+    (PRUNE_ANNOTATION, "disabled"),
+    ("kustomize.toolkit.fluxcd.io/reconcile", "disabled"),
+    ("kustomize.toolkit.fluxcd.io/ssa", "ignore"),
+];
+
+fn protection(json: &Value) -> Option<String> {
+    let annotations = json.pointer("/metadata/annotations")?;
+    PROTECTING_ANNOTATIONS.iter().find_map(|(key, value)| {
+        annotations
+            .get(*key)
+            .and_then(Value::as_str)
+            .filter(|v| v.eq_ignore_ascii_case(value))
+            .map(|_| format!("{key}: {value}"))
+    })
+}
+
+/// The object as Flux applies it: the effective name and namespace, without
+/// the SOPS metadata Flux strips when it decrypts.
+fn normalise(json: &mut Value, id: &ObjectId) {
+    let Some(object) = json.as_object_mut() else { return };
+    object.remove("sops");
+    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else { return };
+    metadata.insert("name".into(), Value::String(id.name.clone()));
+    match &id.namespace {
+        Some(namespace) => {
+            metadata.insert("namespace".into(), Value::String(namespace.clone()));
+        }
+        None => {
+            metadata.remove("namespace");
+        }
+    }
+}
+
+/// Generated ConfigMaps and Secrets get a content hash (`settings-7f2k9m8c4t`)
+/// that changes with every edit; Flux replaces the old one as a matter of
+/// course, so the identity to compare is the name without it.
+pub(crate) fn strip_generated_hash(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((stem, hash))
+            if !stem.is_empty()
+                && hash.len() == 10
+                && hash.bytes().all(|b| b"bcdfghkmt2456789".contains(&b)) =>
+        {
+            stem
+        }
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_names_lose_only_kustomize_hashes() {
+        assert_eq!(strip_generated_hash("settings-7f2k9m8c4t"), "settings");
+        assert_eq!(strip_generated_hash("settings"), "settings");
+        assert_eq!(strip_generated_hash("my-application"), "my-application");
+        assert_eq!(strip_generated_hash("-7f2k9m8c4t"), "-7f2k9m8c4t");
+    }
+
+    #[test]
+    fn parent_patches_set_prune_and_deletion_policy() {
+        let parent = anton_yaml::parse_stream(
+            "spec:\n  patches:\n    - target:\n        kind: Kustomization\n        name: app-.*\n      patch: |-\n        kind: Kustomization\n        metadata:\n          name: x\n        spec:\n          prune: false\n    - target:\n        kind: Kustomization\n      patch: |-\n        - op: replace\n          path: /spec/deletionPolicy\n          value: Orphan\n",
+        );
+        let parent = &parent.documents[0].root;
+        let mut settings = Settings { prune: true, suspend: false, deletion_policy: "MirrorPrune".into() };
+        settings.apply_parent_patches(parent, "app-web", "flux-system");
+        assert!(!settings.prune);
+        assert_eq!(settings.deletion_policy, "Orphan");
+        let mut other = Settings { prune: true, suspend: false, deletion_policy: "MirrorPrune".into() };
+        other.apply_parent_patches(parent, "db", "flux-system");
+        assert!(other.prune);
+    }
+}
