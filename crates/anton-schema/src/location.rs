@@ -55,6 +55,10 @@ impl Location {
             if path.is_dir() {
                 return Ok(Location::Folder(path.to_path_buf()));
             }
+            // One file of CRDs or an OpenAPI document: its kinds say what it covers.
+            if path.is_file() {
+                return Ok(Location::Template { template: text.to_owned(), remote: false });
+            }
             if !text.ends_with("json") {
                 return Err(LocationError::Missing(text.to_owned()));
             }
@@ -127,14 +131,17 @@ impl Locator {
             Location::Builtin => Answer::NotHere,
             Location::Template { template, remote } => {
                 let Ok(target) = render(template, key, &self.normalized_version) else { return Answer::NotHere };
+                // Without variables the same file answers for every kind: only
+                // what names its own kinds (CRDs, OpenAPI documents) counts.
+                let assume = template.contains("{{").then_some(key);
                 if *remote {
                     match self.remote.fetch(&target) {
-                        Fetched::Body(body) => self.parsed(&target, &body, key),
+                        Fetched::Body(body) => self.parsed(&target, &body, assume, key),
                         Fetched::NotFound => Answer::NotHere,
                         Fetched::Failed(reason) => Answer::Failed(reason),
                     }
                 } else {
-                    self.local_file(Path::new(&target), key)
+                    self.local_file(Path::new(&target), assume, key)
                 }
             }
             Location::Folder(dir) => self.folder(dir, key),
@@ -148,7 +155,7 @@ impl Locator {
         } else {
             dir.join("openapi/v3/apis").join(group).join(format!("{version}.json"))
         };
-        if let found @ Answer::Found(..) = self.local_file(&openapi, key) {
+        if let found @ Answer::Found(..) = self.local_file(&openapi, None, key) {
             return found;
         }
         if let Some(found) = self.cluster_crd(&dir.join("crds"), key) {
@@ -165,20 +172,21 @@ impl Locator {
             dir.join(format!("{}-standalone/{lower}{suffix}.json", self.normalized_version)),
         ];
         for candidate in candidates {
-            if let found @ Answer::Found(..) = self.local_file(&candidate, key) {
+            if let found @ Answer::Found(..) = self.local_file(&candidate, Some(key), key) {
                 return found;
             }
         }
         Answer::NotHere
     }
 
-    fn local_file(&self, path: &Path, key: &Gvk) -> Answer {
+    /// A schema file; a plain JSON Schema in it describes `assume`.
+    fn local_file(&self, path: &Path, assume: Option<&Gvk>, key: &Gvk) -> Answer {
         let name = path.display().to_string();
         if let Some(cached) = self.files.lock().ok().and_then(|files| files.get(&name).cloned()) {
             return pick(cached.as_deref(), key, &name);
         }
         match std::fs::read_to_string(path) {
-            Ok(text) => self.parsed(&name, &text, key),
+            Ok(text) => self.parsed(&name, &text, assume, key),
             Err(_) => {
                 if let Ok(mut files) = self.files.lock() {
                     files.insert(name, None);
@@ -188,8 +196,8 @@ impl Locator {
         }
     }
 
-    fn parsed(&self, name: &str, text: &str, key: &Gvk) -> Answer {
-        let kinds = read_schema_file(text, key);
+    fn parsed(&self, name: &str, text: &str, assume: Option<&Gvk>, key: &Gvk) -> Answer {
+        let kinds = read_schema_file(text, assume);
         let answer = pick(Some(&kinds), key, name);
         if let Ok(mut files) = self.files.lock() {
             files.insert(name.to_owned(), Some(kinds));
@@ -209,7 +217,7 @@ impl Locator {
                 let is_schema = path.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
                 let Some(text) = is_schema.then(|| std::fs::read_to_string(&path).ok()).flatten() else { continue };
                 let name = path.display().to_string();
-                for (gvk, schema) in read_schema_file(&text, &crate::sources::gvk("", "", "")) {
+                for (gvk, schema) in read_schema_file(&text, None) {
                     kinds.push((gvk, schema, name.clone()));
                 }
             }

@@ -118,8 +118,8 @@ pub(crate) fn single(schema: Value) -> KindSchema {
 /// kubeconform catalog entry, with its `definitions`), an OpenAPI v3
 /// document (the cluster's `/openapi/v3/apis/<group>/<version>`), or a
 /// CustomResourceDefinition (JSON or YAML). Returns the kinds it describes;
-/// a plain JSON Schema describes `expected`.
-pub(crate) fn read_schema_file(text: &str, expected: &Gvk) -> Vec<(Gvk, KindSchema)> {
+/// a plain JSON Schema describes `expected`, or nothing without one.
+pub(crate) fn read_schema_file(text: &str, expected: Option<&Gvk>) -> Vec<(Gvk, KindSchema)> {
     let value = match serde_json::from_str::<Value>(text) {
         Ok(value) => value,
         Err(_) => {
@@ -135,14 +135,14 @@ pub(crate) fn read_schema_file(text: &str, expected: &Gvk) -> Vec<(Gvk, KindSche
     read_schema_value(value, expected)
 }
 
-fn read_schema_value(value: Value, expected: &Gvk) -> Vec<(Gvk, KindSchema)> {
+fn read_schema_value(value: Value, expected: Option<&Gvk>) -> Vec<(Gvk, KindSchema)> {
     if value["kind"] == "CustomResourceDefinition" {
         return crd_schemas(&value).into_iter().map(|(key, schema)| (key, single(schema))).collect();
     }
     if let Some(schemas) = value["components"]["schemas"].as_object() {
         return openapi_kinds(schemas);
     }
-    let Value::Object(mut root) = value else { return Vec::new() };
+    let (Value::Object(mut root), Some(expected)) = (value, expected) else { return Vec::new() };
     let mut definitions: Vec<(String, Value)> = vec![(String::new(), Value::Null)];
     for key in ["definitions", "$defs"] {
         if let Some(Value::Object(defs)) = root.remove(key) {
@@ -216,7 +216,7 @@ mod tests {
                 "properties": {"spec": {"$ref": "#/components/schemas/io.example.v1.WidgetSpec"}}},
             "io.example.v1.WidgetSpec": {"type": "object", "properties": {"size": {"type": "integer"}}}
         }}});
-        let kinds = read_schema_value(doc, &gvk("", "", ""));
+        let kinds = read_schema_value(doc, None);
         assert_eq!(kinds.len(), 1);
         assert_eq!(kinds[0].0, gvk("example.com", "v1", "Widget"));
     }

@@ -198,3 +198,20 @@ fn unreachable_remote_locations_say_so() {
     assert!(findings[0].message.contains("could not be asked"), "{}", findings[0].message);
     assert!(findings[0].message.contains("offline by default"), "{}", findings[0].message);
 }
+
+#[test]
+fn a_single_file_location_covers_the_kinds_it_names() {
+    // A CRD file: its kinds are known by name.
+    let crd = fixture("crd-source/crd.yaml").display().to_string();
+    let findings = validate("unknown-kind", SchemaOptions { locations: vec![crd], ..SchemaOptions::default() });
+    let widget: Vec<&Finding> = findings.iter().filter(|f| f.object.as_deref() == Some("Widget/default/gizmo")).collect();
+    assert_eq!(widget.len(), 1, "{}", render(&findings));
+    assert_eq!(widget[0].rule, "schema/type", "{}", render(&findings));
+    // A plain JSON Schema without template variables names no kind: it is
+    // not applied to every object.
+    let plain = fixture("schema-location/catalog/example.com/widget_v1.json").display().to_string();
+    let findings = validate("unknown-kind", SchemaOptions { locations: vec![plain], ..SchemaOptions::default() });
+    let widget: Vec<&Finding> = findings.iter().filter(|f| f.object.as_deref() == Some("Widget/default/gizmo")).collect();
+    assert_eq!(widget.len(), 1);
+    assert_eq!(widget[0].rule, "schema/unknown-kind");
+}
