@@ -71,6 +71,13 @@ pub enum Command {
     /// What a change will do to the cluster: per Flux Kustomization, what is deleted, changed and added.
     #[command(after_help = crate::commands::diff::AFTER_HELP)]
     Diff(crate::commands::diff::DiffArgs),
+    /// Live cluster health: nodes, control plane, workloads, pods, storage, resource use, Flux.
+    #[command(after_help = crate::commands::health::AFTER_HELP)]
+    Health(crate::commands::health::HealthArgs),
+    /// Flux in the live cluster: status, and reconcile/suspend/resume (the only writes).
+    Flux(crate::commands::flux::FluxArgs),
+    /// Schemas from the live cluster for offline validation.
+    Schemas(crate::commands::schemas::SchemasArgs),
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,9 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args, &cli.global),
         Command::Get(args) => commands::get::run(args, &cli.global),
         Command::Diff(args) => commands::diff::run(args, &cli.global),
+        Command::Health(args) => commands::health::run(args, &cli.global),
+        Command::Flux(args) => commands::flux::run(args, &cli.global),
+        Command::Schemas(args) => commands::schemas::run(args, &cli.global),
     };
     ExitCode::from(status as u8)
 }

@@ -2,7 +2,10 @@
 
 pub mod analysis;
 pub mod diff;
+pub mod flux;
 pub mod get;
+pub mod health;
+pub mod schemas;
 pub mod validate;
 
 use std::io::Write;

@@ -1,0 +1,52 @@
+//! The registry of live finding codes: one line per code, the single list the
+//! checks, the docs and `--help` agree on (a test keeps it in step with the checks).
+
+/// One live finding code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code {
+    pub id: &'static str,
+    /// The severity, or how it is decided.
+    pub severity: &'static str,
+    pub summary: &'static str,
+}
+
+const fn code(id: &'static str, severity: &'static str, summary: &'static str) -> Code {
+    Code { id, severity, summary }
+}
+
+pub const CODES: &[Code] = &[
+    code("node/not-ready", "critical", "a node's Ready condition is False or Unknown"),
+    code("node/pressure", "warning", "MemoryPressure, DiskPressure or PIDPressure is True"),
+    code("node/network-unavailable", "critical", "NetworkUnavailable is True (the CNI has not set up the node)"),
+    code("node/cordoned", "warning", "spec.unschedulable: the node takes no new pods"),
+    code("node/version-skew", "critical outside the skew policy, info within it", "kubelet version against the API server's"),
+    code("controlplane/quorum", "critical below ⌊n/2⌋+1 Ready, warning at exactly that", "control-plane nodes Ready against etcd quorum"),
+    code("workload/progress-deadline", "critical", "a Deployment's Progressing condition says ProgressDeadlineExceeded"),
+    code("workload/unavailable", "critical with none available, else warning (critical in critical namespaces)", "a Deployment, StatefulSet or DaemonSet has fewer available replicas than desired"),
+    code("job/failed", "warning (critical in critical namespaces)", "a Job not owned by a CronJob has Failed=True"),
+    code("cronjob/last-run-failed", "warning (critical in critical namespaces)", "the newest Job of a CronJob failed"),
+    code("pod/crashloop", "warning (critical in critical namespaces)", "a container waits in CrashLoopBackOff"),
+    code("pod/image-pull", "warning (critical in critical namespaces)", "ImagePullBackOff, ErrImagePull, InvalidImageName"),
+    code("pod/config-error", "warning (critical in critical namespaces)", "CreateContainerConfigError, CreateContainerError, RunContainerError"),
+    code("pod/oom-killed", "warning (critical in critical namespaces)", "the last termination was OOMKilled, within --oom-window"),
+    code("pod/unschedulable", "warning (critical in critical namespaces)", "Pending with PodScheduled=False/Unschedulable beyond --unschedulable-grace"),
+    code("pod/restart-rate", "warning (critical in critical namespaces)", "about --restart-threshold restarts or more within --restart-window"),
+    code("storage/no-default-class", "warning", "no StorageClass is annotated as the default"),
+    code("storage/multiple-default-classes", "warning", "more than one StorageClass is annotated as the default"),
+    code("metrics/unavailable", "info", "metrics.k8s.io is not served; resource use was not checked"),
+    code("metrics/cpu-high", "warning", "node CPU use over --cpu-threshold of allocatable"),
+    code("metrics/memory-high", "warning", "node memory use over --memory-threshold of allocatable"),
+    code("flux/not-ready", "critical when Ready=False, warning while waiting on a dependency, reconciling too long, or never reconciled", "a Flux object is not Ready"),
+    code("flux/stalled", "critical", "Stalled=True (e.g. a HelmRelease with RetriesExceeded)"),
+    code("flux/suspended", "info, warning beyond --suspended-max-age", "spec.suspend is true"),
+    code("flux/stale-generation", "warning", "status.observedGeneration is behind metadata.generation"),
+    code("flux/revision-lag", "warning", "a Kustomization's lastAppliedRevision is behind its source's artifact revision"),
+    code("flux/controller-unavailable", "critical (warning when no controllers are found)", "a Flux controller Deployment has unavailable replicas"),
+    code("flux/reconcile-failed", "critical", "`anton flux reconcile`/`resume`: the controller handled the request and Ready is False"),
+    code("flux/crd-missing", "critical for Kustomization/GitRepository, else info", "a Flux CRD is not installed"),
+];
+
+/// The registry entry of `id`.
+pub fn lookup(id: &str) -> Option<&'static Code> {
+    CODES.iter().find(|c| c.id == id)
+}

@@ -1,0 +1,312 @@
+//! Live benchmark (not a timed test): `anton health` and `anton flux status`
+//! against the real test API server loaded with 3 nodes, 100 Flux objects and
+//! 2,000 pods, against the same listing done by kubectl one kind at a time
+//! (`kubectl get <kind> -A -o json`), in the same run.
+//!
+//! Run it with `bench/live.sh` (builds the release `anton` first), or:
+//!
+//! ```sh
+//! cargo build --release -p anton-cli
+//! ANTON_BIN=target/release/anton cargo bench -p anton-kube --bench live
+//! ```
+//!
+//! Environment: `ANTON_BIN` (default `target/release/anton`),
+//! `ANTON_LIVE_BENCH_RUNS` (timed runs of each side, default 5),
+//! `ANTON_LIVE_BENCH_PODS` (default 2000), `ANTON_LIVE_BENCH_OUT` (also write
+//! the Markdown table there).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anton_testenv::TestEnv;
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use kube::discovery::ApiResource;
+use kube::{Client, Config};
+use serde_json::{Value, json};
+
+const NODES: usize = 3;
+const NAMESPACES: usize = 20;
+/// 10 GitRepositories, 5 HelmRepositories, 45 Kustomizations, 40 HelmReleases.
+const FLUX: [(&str, &str, &str, usize); 4] = [
+    ("source.toolkit.fluxcd.io", "v1", "GitRepository", 10),
+    ("source.toolkit.fluxcd.io", "v1", "HelmRepository", 5),
+    ("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", 45),
+    ("helm.toolkit.fluxcd.io", "v2", "HelmRelease", 40),
+];
+/// What `anton health` lists, as kubectl names it.
+const KINDS: [&str; 15] = [
+    "nodes",
+    "pods",
+    "deployments",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "storageclasses",
+    "gitrepositories.source.toolkit.fluxcd.io",
+    "ocirepositories.source.toolkit.fluxcd.io",
+    "helmrepositories.source.toolkit.fluxcd.io",
+    "buckets.source.toolkit.fluxcd.io",
+    "helmcharts.source.toolkit.fluxcd.io",
+    "kustomizations.kustomize.toolkit.fluxcd.io",
+    "helmreleases.helm.toolkit.fluxcd.io",
+];
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else (e.g. a filter) is ignored.
+    let runs: usize = env_number("ANTON_LIVE_BENCH_RUNS", 5);
+    let pods: usize = env_number("ANTON_LIVE_BENCH_PODS", 2000);
+    let anton = std::env::var_os("ANTON_BIN").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/anton")
+    });
+    assert!(anton.is_file(), "no anton binary at {} (build it: cargo build --release -p anton-cli)", anton.display());
+
+    eprintln!("starting the test API server…");
+    let env = TestEnv::start().expect("start the test API server");
+    let kubeconfig = env.admin_kubeconfig();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let loaded = Instant::now();
+    runtime.block_on(load(&kubeconfig, pods));
+    eprintln!("loaded {NODES} nodes, 100 Flux objects, {pods} pods in {:.1}s", loaded.elapsed().as_secs_f64());
+
+    let kubectl = env.kubectl_path().to_path_buf();
+    // Warm both sides once (kubectl's discovery cache, the server's watch cache).
+    let cache = tempfile::tempdir().unwrap();
+    let anton_run = |args: &[&str]| run_anton(&anton, &kubeconfig, args);
+    let kubectl_run = |kinds: &[&str]| run_kubectl(&kubectl, &kubeconfig, cache.path(), kinds);
+    anton_run(&["health"]);
+    kubectl_run(&KINDS);
+
+    let mut rows = Vec::new();
+    let flux_kinds: Vec<&str> = KINDS[8..].to_vec();
+    for (label, anton_args, kinds, selector_deployments) in [
+        ("anton health (all areas)", vec!["health"], KINDS.to_vec(), false),
+        ("anton flux status", vec!["flux", "status"], flux_kinds, true),
+    ] {
+        let mut anton_times = Vec::new();
+        let mut anton_requests = 0;
+        for _ in 0..runs {
+            let (took, requests) = anton_run(&anton_args);
+            anton_times.push(took);
+            anton_requests = requests;
+        }
+        let mut kubectl_kinds = kinds.clone();
+        if selector_deployments {
+            kubectl_kinds.push("deployments -l app.kubernetes.io/part-of=flux");
+        }
+        let mut kubectl_times = Vec::new();
+        let mut kubectl_requests = 0;
+        for _ in 0..runs {
+            let (took, requests) = kubectl_run(&kubectl_kinds);
+            kubectl_times.push(took);
+            kubectl_requests = requests;
+        }
+        rows.push(Row {
+            label,
+            kinds: kubectl_kinds.len(),
+            anton: median(&mut anton_times),
+            anton_requests,
+            kubectl: median(&mut kubectl_times),
+            kubectl_requests,
+        });
+    }
+    let table = render(&rows, runs, pods);
+    println!("{table}");
+    if let Some(out) = std::env::var_os("ANTON_LIVE_BENCH_OUT") {
+        std::fs::write(&out, &table).expect("write the results");
+        eprintln!("wrote {}", PathBuf::from(out).display());
+    }
+    env.stop().expect("stop the test API server");
+}
+
+struct Row {
+    label: &'static str,
+    kinds: usize,
+    anton: Duration,
+    anton_requests: u64,
+    kubectl: Duration,
+    kubectl_requests: u64,
+}
+
+fn render(rows: &[Row], runs: usize, pods: usize) -> String {
+    let mut out = format!(
+        "Live benchmark: test API server with {NODES} nodes, 100 Flux objects, {pods} pods; median of {runs} runs.\n\
+         kubectl: `kubectl get <kind> -A -o json`, one process per kind, one after the other (warm discovery cache).\n\n\
+         | what | anton wall | anton requests | kubectl wall | kubectl requests | kinds | kubectl / anton |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {:.0} ms | {} | {:.0} ms | {} | {} | {:.1}× |\n",
+            r.label,
+            r.anton.as_secs_f64() * 1000.0,
+            r.anton_requests,
+            r.kubectl.as_secs_f64() * 1000.0,
+            r.kubectl_requests,
+            r.kinds,
+            r.kubectl.as_secs_f64() / r.anton.as_secs_f64().max(1e-9),
+        ));
+    }
+    out
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Wall time of one `anton … --json` and the API requests it reports.
+fn run_anton(anton: &Path, kubeconfig: &Path, args: &[&str]) -> (Duration, u64) {
+    let started = Instant::now();
+    let out = Command::new(anton).args(args).arg("--json").arg("--kubeconfig").arg(kubeconfig).output().expect("run anton");
+    let took = started.elapsed();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("anton {args:?} printed no report ({e}): {}", String::from_utf8_lossy(&out.stderr))
+    });
+    assert_ne!(report["status"], "error", "anton failed: {}", report["issues"]);
+    (took, report["details"]["api"]["requests"].as_u64().unwrap_or(0))
+}
+
+/// Wall time of listing `kinds` with kubectl, one process per kind, and the
+/// HTTP requests kubectl logged (`-v=6` prints one line per request).
+fn run_kubectl(kubectl: &Path, kubeconfig: &Path, cache: &Path, kinds: &[&str]) -> (Duration, u64) {
+    let started = Instant::now();
+    let mut requests = 0;
+    for kind in kinds {
+        let mut words = kind.split_whitespace();
+        let mut cmd = Command::new(kubectl);
+        cmd.arg("get").arg(words.next().unwrap_or(kind)).args(words).args(["-A", "-o", "json", "-v=6"]);
+        cmd.arg("--kubeconfig").arg(kubeconfig).arg("--cache-dir").arg(cache);
+        let out = cmd.output().expect("run kubectl");
+        assert!(out.status.success(), "kubectl get {kind}: {}", String::from_utf8_lossy(&out.stderr));
+        requests += String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.contains("\"Response\"") || (l.contains("GET https://") && l.contains(" in ")))
+            .count() as u64;
+    }
+    (started.elapsed(), requests)
+}
+
+async fn load(kubeconfig: &Path, pods: usize) {
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
+    let config = Config::from_custom_kubeconfig(kc, &Default::default()).await.unwrap();
+    let client = Client::try_from(config).unwrap();
+    let now = k8s_openapi::jiff::Timestamp::now().to_string();
+
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    for i in 0..NAMESPACES {
+        let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": format!("app-{i:02}")}})).unwrap();
+        namespaces.create(&PostParams::default(), &ns).await.unwrap();
+    }
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "flux-system"}})).unwrap();
+    namespaces.create(&PostParams::default(), &ns).await.unwrap();
+
+    let nodes: Api<Node> = Api::all(client.clone());
+    for i in 1..=NODES {
+        let name = format!("k8s-{i}");
+        let node: Node = serde_json::from_value(json!({"metadata": {"name": name, "labels": {"node-role.kubernetes.io/control-plane": ""}}})).unwrap();
+        nodes.create(&PostParams::default(), &node).await.unwrap();
+        let status = json!({"status": {
+            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "ok", "lastHeartbeatTime": now, "lastTransitionTime": now}],
+            "allocatable": {"cpu": "4", "memory": "16Gi", "pods": "250"},
+            "nodeInfo": {"kubeletVersion": "v1.37.2", "osImage": "Talos (v1.11.2)", "architecture": "amd64", "bootID": "", "containerRuntimeVersion": "containerd://2.1.4",
+                         "kernelVersion": "6.12", "kubeProxyVersion": "", "machineID": "", "operatingSystem": "linux", "systemUUID": ""}}});
+        nodes.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
+    }
+
+    // Flux objects, all Ready.
+    for (group, version, kind, count) in FLUX {
+        let resource = ApiResource {
+            group: group.into(),
+            version: version.into(),
+            api_version: format!("{group}/{version}"),
+            kind: kind.into(),
+            plural: format!("{}s", kind.to_lowercase()).replace("repositorys", "repositories"),
+        };
+        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "flux-system", &resource);
+        for i in 0..count {
+            let name = format!("{}-{i:02}", kind.to_lowercase());
+            let spec = match kind {
+                "GitRepository" => json!({"interval": "1m", "url": "https://example.invalid/repo.git", "ref": {"branch": "main"}}),
+                "HelmRepository" => json!({"interval": "1h", "url": "https://charts.example.invalid"}),
+                "Kustomization" => json!({"interval": "10m", "path": format!("./apps/{i}"), "prune": true,
+                                          "sourceRef": {"kind": "GitRepository", "name": format!("gitrepository-{:02}", i % 10)}}),
+                _ => json!({"interval": "30m", "chart": {"spec": {"chart": format!("chart-{i}"), "version": "1.0.0",
+                            "sourceRef": {"kind": "HelmRepository", "name": format!("helmrepository-{:02}", i % 5)}}}}),
+            };
+            let object: DynamicObject = serde_json::from_value(json!({
+                "apiVersion": resource.api_version, "kind": kind,
+                "metadata": {"name": name, "namespace": "flux-system"}, "spec": spec,
+            }))
+            .unwrap();
+            api.create(&PostParams::default(), &object).await.unwrap();
+            let revision = "main@sha1:2222222222222222222222222222222222222222";
+            let status = json!({"status": {
+                "observedGeneration": 1,
+                "lastAppliedRevision": revision,
+                "artifact": {"revision": revision, "path": "x", "url": "http://x", "digest": "sha256:00", "lastUpdateTime": now},
+                "conditions": [{"type": "Ready", "status": "True", "reason": "Succeeded", "message": format!("Applied revision: {revision}"),
+                                "lastTransitionTime": now, "observedGeneration": 1}],
+            }});
+            api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
+        }
+    }
+
+    // Pods: created and given a kubelet-like status, 32 requests in flight.
+    futures::stream::iter(0..pods)
+        .map(|i| {
+            let client = client.clone();
+            let now = now.clone();
+            async move {
+                let ns = format!("app-{:02}", i % NAMESPACES);
+                let name = format!("app-{:04}-7d9f8c6b5-x{i:04}", i / 2);
+                let api: Api<Pod> = Api::namespaced(client, &ns);
+                api.create(&PostParams::default(), &pod(&name, i)).await.unwrap();
+                let status = json!({"status": {
+                    "phase": "Running", "hostIP": "192.168.1.98", "podIP": format!("10.244.{}.{}", i / 250, i % 250), "startTime": now,
+                    "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": now},
+                                   {"type": "PodScheduled", "status": "True", "lastTransitionTime": now}],
+                    "containerStatuses": [{"name": "app", "image": "ghcr.io/example/app:1.2.3", "imageID": "ghcr.io/example/app@sha256:00",
+                        "containerID": "containerd://00", "ready": true, "started": true, "restartCount": 0,
+                        "state": {"running": {"startedAt": now}}}],
+                }});
+                api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
+            }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// A pod about the size of a typical app pod (labels, owner, resources, probes, env, mounts).
+fn pod(name: &str, i: usize) -> Pod {
+    serde_json::from_value(json!({
+        "metadata": {
+            "name": name,
+            "labels": {"app.kubernetes.io/name": format!("app-{}", i / 2), "app.kubernetes.io/instance": format!("app-{}", i / 2), "pod-template-hash": "7d9f8c6b5"},
+            "annotations": {"kubectl.kubernetes.io/default-container": "app"},
+        },
+        "spec": {
+            "nodeName": format!("k8s-{}", i % NODES + 1),
+            "containers": [{
+                "name": "app",
+                "image": "ghcr.io/example/app:1.2.3",
+                "ports": [{"name": "http", "containerPort": 8080}],
+                "env": [{"name": "TZ", "value": "Europe/Berlin"}, {"name": "LOG_LEVEL", "value": "info"}],
+                "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+                "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 10},
+                "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}, "periodSeconds": 10},
+                "volumeMounts": [{"name": "config", "mountPath": "/config"}],
+            }],
+            "volumes": [{"name": "config", "emptyDir": {}}],
+        },
+    }))
+    .unwrap()
+}

@@ -1,0 +1,55 @@
+//! API discovery: which Flux kinds and whether metrics.k8s.io are served, in
+//! two requests (aggregated discovery, Kubernetes ≥ 1.26), falling back to
+//! per-group discovery of just the groups anton reads on older servers.
+
+use std::collections::BTreeMap;
+
+use anton_health::FluxKind;
+use kube::discovery::{ApiResource, Discovery};
+
+use crate::client::Cluster;
+use crate::error::{LiveError, Op};
+
+const METRICS_GROUP: &str = "metrics.k8s.io";
+
+/// What the API server serves of what anton reads.
+#[derive(Debug, Clone, Default)]
+pub struct Served {
+    pub flux: BTreeMap<FluxKind, ApiResource>,
+    pub node_metrics: Option<ApiResource>,
+}
+
+impl Served {
+    pub fn flux_kind(&self, kind: FluxKind) -> Result<&ApiResource, LiveError> {
+        self.flux.get(&kind).ok_or_else(|| LiveError::NotFound {
+            what: format!("the {} CRD ({})", kind.kind(), kind.resource()),
+            advice: format!(": the API server does not serve it; is {} installed?", kind.controller()),
+        })
+    }
+}
+
+pub async fn discover(cluster: &Cluster) -> Result<Served, LiveError> {
+    let op = Op::new("discover", "API groups", None);
+    let discovery = match cluster.call(&op, Discovery::new(cluster.client.clone()).run_aggregated()).await {
+        Ok(discovery) => discovery,
+        Err(LiveError::Api { .. }) | Err(LiveError::NotFound { .. }) => {
+            let mut groups: Vec<&str> = FluxKind::ALL.iter().map(|k| k.group()).collect();
+            groups.push(METRICS_GROUP);
+            groups.dedup();
+            cluster.call(&op, Discovery::new(cluster.client.clone()).filter(&groups).run()).await?
+        }
+        Err(other) => return Err(other),
+    };
+    let mut served = Served::default();
+    for kind in FluxKind::ALL {
+        if let Some(group) = discovery.get(kind.group())
+            && let Some((resource, _caps)) = group.recommended_kind(kind.kind()) {
+                served.flux.insert(kind, resource);
+            }
+    }
+    served.node_metrics = discovery
+        .get(METRICS_GROUP)
+        .and_then(|g| g.recommended_kind("NodeMetrics"))
+        .map(|(resource, _)| resource);
+    Ok(served)
+}
