@@ -133,7 +133,8 @@ struct Row {
 
 fn render(rows: &[Row], runs: usize, pods: usize) -> String {
     let mut out = format!(
-        "Live benchmark: test API server with {NODES} nodes, 100 Flux objects, {pods} pods; median of {runs} runs.\n\
+        "# bench/live.sh results\n\n\
+         Live benchmark: test API server (testharness/) with {NODES} nodes, 100 Flux objects, {pods} pods; median of {runs} runs.\n\
          kubectl: `kubectl get <kind> -A -o json`, one process per kind, one after the other (warm discovery cache).\n\n\
          | what | anton wall | anton requests | kubectl wall | kubectl requests | kinds | kubectl / anton |\n\
          |---|---:|---:|---:|---:|---:|---:|\n"
@@ -150,6 +151,13 @@ fn render(rows: &[Row], runs: usize, pods: usize) -> String {
             r.kubectl.as_secs_f64() / r.anton.as_secs_f64().max(1e-9),
         ));
     }
+    out.push_str(
+        "\nanton's requests for `anton health`: `/version`, aggregated discovery (`/api`, `/apis`), nodes,\n\
+         storage classes, pods (500 per page), Deployments, StatefulSets, DaemonSets, Jobs, CronJobs and\n\
+         the 7 Flux kinds, all in flight at once. `anton flux status`: discovery, the 7 Flux kinds and one\n\
+         label-selected Deployment list for the controllers. kubectl pays a process start, its kubeconfig\n\
+         and discovery-cache reads, and one sequential round trip per kind.\n",
+    );
     out
 }
 
