@@ -1,0 +1,484 @@
+//! Every Flux Kustomization built the way kustomize-controller builds it,
+//! following the chain from the roots so that each child is built from the
+//! object its parent applies (with the parent's patches in it).
+
+use std::collections::HashMap;
+
+use anton_core::{Finding, Location, ObjectId, Severity};
+use anton_flux::{FluxKind, Graph, NodeId};
+use anton_kustomize::{Emitted, Engine, Origin, base64_decode};
+use anton_repo::normalize_relative;
+use anton_yaml::{Node, Scalar, ScalarStyle, Span, Value};
+
+use crate::envsubst;
+use crate::spec::{FluxSpec, SubstituteFrom};
+
+/// The value given to variables read from SOPS-encrypted Secrets: anton
+/// never decrypts, so their keys exist but their values are unknown.
+pub const SOPS_PLACEHOLDER: &str = "sops-encrypted";
+
+const GROUP: &str = "kustomize.toolkit.fluxcd.io";
+
+/// A variable used without a default and without a value: Flux replaces it
+/// with the empty string (or fails, with strict substitution).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndefinedVariable {
+    pub name: String,
+    /// The object it was found in, after the build.
+    pub object: ObjectId,
+    /// Where `${NAME}` is written.
+    pub span: Span,
+}
+
+/// What postBuild substitution did for one Flux Kustomization.
+#[derive(Debug, Clone, Default)]
+pub struct Substitution {
+    /// Substitution ran: `postBuild` is set and defines at least one variable.
+    pub applied: bool,
+    /// The variables it had, by name (values are not kept: they may be secret).
+    pub variables: Vec<String>,
+    /// Variables whose values come from SOPS-encrypted Secrets (given
+    /// [`SOPS_PLACEHOLDER`] as value).
+    pub placeholders: Vec<String>,
+    pub undefined: Vec<UndefinedVariable>,
+    /// `substituteFrom` entries no ConfigMap/Secret of the repository answers.
+    pub missing_sources: Vec<SubstituteFrom>,
+}
+
+/// One Flux Kustomization, built.
+#[derive(Debug, Clone)]
+pub struct FluxBuild {
+    /// The graph node of the Flux Kustomization.
+    pub node: NodeId,
+    pub namespace: String,
+    pub name: String,
+    /// The Flux Kustomization object as the cluster gets it: after the
+    /// patches and substitutions of the Kustomization that applies it.
+    pub object: Node,
+    /// The repository folder built, when the source is this repository.
+    pub dir: Option<String>,
+    /// What it applies: kustomize build, Flux's spec, substitution,
+    /// `commonMetadata`, and the ownership labels Flux adds.
+    pub objects: Vec<Emitted>,
+    pub substitution: Substitution,
+    /// Flux would fail to build this (see the findings).
+    pub failed: bool,
+    /// Why nothing was built, when nothing was.
+    pub skipped: Option<String>,
+}
+
+impl FluxBuild {
+    pub fn id(&self) -> String {
+        format!("Kustomization/{}/{}", self.namespace, self.name)
+    }
+}
+
+/// The builds of every Flux Kustomization of a repository.
+pub struct FluxBuilds {
+    pub builds: Vec<FluxBuild>,
+    /// Problems of the Flux layer (the engine keeps kustomize's own).
+    pub findings: Vec<Finding>,
+}
+
+/// ConfigMaps and Secrets applied so far, for `substituteFrom`.
+#[derive(Default)]
+struct VarSources {
+    /// (kind, namespace, name) → (key, value) pairs; `None` values are SOPS placeholders.
+    objects: HashMap<(String, String, String), Vec<(String, Option<String>)>>,
+}
+
+fn data_pairs(node: &Node, encrypted: bool) -> Vec<(String, Option<String>)> {
+    let kind = node.str_at(&["kind"]).unwrap_or_default();
+    let mut pairs = Vec::new();
+    let fields: &[&str] = if kind == "Secret" { &["data", "stringData"] } else { &["data"] };
+    for field in fields {
+        for entry in node.get(field).map(Node::entries).unwrap_or_default() {
+            let Some(key) = entry.key.scalar_text() else { continue };
+            if encrypted {
+                pairs.push((key.to_owned(), None));
+                continue;
+            }
+            let raw = entry.value.scalar_text().unwrap_or_default();
+            let value = if kind == "Secret" && *field == "data" {
+                match base64_decode(raw).and_then(|b| String::from_utf8(b).ok()) {
+                    Some(v) => v,
+                    None => continue,
+                }
+            } else {
+                raw.to_owned()
+            };
+            pairs.push((key.to_owned(), Some(value)));
+        }
+    }
+    pairs
+}
+
+fn is_sops(node: &Node) -> bool {
+    node.get("sops").is_some_and(Node::is_map)
+}
+
+impl VarSources {
+    fn add(&mut self, node: &Node, encrypted: bool) {
+        let kind = node.str_at(&["kind"]).unwrap_or_default();
+        if node.str_at(&["apiVersion"]) != Some("v1") || !(kind == "ConfigMap" || kind == "Secret") {
+            return;
+        }
+        let namespace = node.str_at(&["metadata", "namespace"]).unwrap_or("default").to_owned();
+        let name = node.str_at(&["metadata", "name"]).unwrap_or_default().to_owned();
+        self.objects.insert((kind.to_owned(), namespace, name), data_pairs(node, encrypted || is_sops(node)));
+    }
+}
+
+/// Sets `metadata.<field>.<key>` on an object.
+fn set_meta(node: &mut Node, field: &str, key: &str, value: &str, span: Span) {
+    let string = |text: &str| Node { span, tag: None, value: Value::Scalar(Scalar { text: text.to_owned(), style: ScalarStyle::DoubleQuoted }) };
+    let ensure = |node: &mut Node, key: &str| {
+        let Value::Map(entries) = &mut node.value else { return };
+        let index = match entries.iter().position(|e| e.key.scalar_text() == Some(key)) {
+            Some(i) => i,
+            None => {
+                entries.push(anton_yaml::Entry { key: string(key), value: Node { span, tag: None, value: Value::Map(Vec::new()) } });
+                entries.len() - 1
+            }
+        };
+        if entries[index].value.is_null() || !entries[index].value.is_map() {
+            entries[index].value = Node { span, tag: None, value: Value::Map(Vec::new()) };
+        }
+    };
+    ensure(node, "metadata");
+    let Some(metadata) = child_mut(node, "metadata") else { return };
+    ensure(metadata, field);
+    let Some(map) = child_mut(metadata, field) else { return };
+    let Value::Map(entries) = &mut map.value else { return };
+    match entries.iter_mut().find(|e| e.key.scalar_text() == Some(key)) {
+        Some(entry) => entry.value = string(value),
+        None => entries.push(anton_yaml::Entry { key: string(key), value: string(value) }),
+    }
+}
+
+fn child_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
+    match &mut node.value {
+        Value::Map(entries) => entries.iter_mut().find(|e| e.key.scalar_text() == Some(key)).map(|e| &mut e.value),
+        _ => None,
+    }
+}
+
+/// Substitutes every scalar (keys too, as Flux substitutes the YAML text).
+fn substitute_node(
+    node: &mut Node,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    undefined: &mut Vec<(String, Span)>,
+    errors: &mut Vec<(String, Span)>,
+) {
+    match &mut node.value {
+        Value::Scalar(scalar) => {
+            if !scalar.text.contains('$') {
+                return;
+            }
+            match envsubst::substitute(&scalar.text, lookup) {
+                Ok(outcome) => {
+                    undefined.extend(outcome.undefined.into_iter().map(|name| (name, node.span)));
+                    if outcome.text != scalar.text {
+                        let plain = scalar.style == ScalarStyle::Plain;
+                        let text = outcome.text;
+                        // A plain value is YAML again after substitution: a
+                        // flow list or map reads as one, as it does for Flux.
+                        if plain && (text.starts_with('[') || text.starts_with('{')) {
+                            let parsed = anton_yaml::parse_stream_in(&text, node.span.file);
+                            if parsed.issues.is_empty() {
+                                if let Some(mut doc) = parsed.documents.into_iter().next().map(|d| d.root) {
+                                    respan(&mut doc, node.span);
+                                    *node = doc;
+                                    return;
+                                }
+                            }
+                        }
+                        scalar.text = text;
+                    }
+                }
+                Err(message) => errors.push((format!("`{}`: {message}", scalar.text), node.span)),
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                substitute_node(item, lookup, undefined, errors);
+            }
+        }
+        Value::Map(entries) => {
+            for entry in entries {
+                substitute_node(&mut entry.key, lookup, undefined, errors);
+                substitute_node(&mut entry.value, lookup, undefined, errors);
+            }
+        }
+    }
+}
+
+fn respan(node: &mut Node, span: Span) {
+    node.span = span;
+    match &mut node.value {
+        Value::Scalar(_) => {}
+        Value::Seq(items) => items.iter_mut().for_each(|i| respan(i, span)),
+        Value::Map(entries) => {
+            for entry in entries {
+                respan(&mut entry.key, span);
+                respan(&mut entry.value, span);
+            }
+        }
+    }
+}
+
+fn valid_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+fn object_id(engine: &Engine<'_>, node: &Node) -> ObjectId {
+    let api_version = node.str_at(&["apiVersion"]).unwrap_or_default();
+    let kind = node.str_at(&["kind"]).unwrap_or_default();
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let namespace = if engine.scopes().is_cluster_scoped(group, kind) { None } else { node.str_at(&["metadata", "namespace"]) };
+    ObjectId::new(api_version, kind, namespace, node.str_at(&["metadata", "name"]).unwrap_or_default())
+}
+
+impl FluxBuilds {
+    /// Builds every Flux Kustomization of `graph`, parents before children.
+    pub fn build(engine: &Engine<'_>, graph: &Graph) -> FluxBuilds {
+        let repo = engine.repository();
+        let mut builds: Vec<FluxBuild> = Vec::new();
+        let mut by_node: HashMap<NodeId, usize> = HashMap::new();
+        let mut findings = Vec::new();
+        let mut sources = VarSources::default();
+        // The repository's own ConfigMaps and Secrets answer substituteFrom
+        // until a build applies the object for real.
+        let mut written = VarSources::default();
+        for object in &repo.objects {
+            if object.api_version == "v1" && (object.kind == "ConfigMap" || object.kind == "Secret") {
+                let node = repo.node(object);
+                let kind = object.kind.clone();
+                let pairs = data_pairs(node, object.sops_encrypted || is_sops(node));
+                written.objects.insert((kind, object.namespace.clone().unwrap_or_default(), object.name.clone()), pairs);
+            }
+        }
+
+        for (id, flux_node) in graph.nodes.iter().enumerate() {
+            if flux_node.kind != FluxKind::Kustomization {
+                continue;
+            }
+            // The object as applied: from the parent's build when there is one.
+            let applied = flux_node.applied_by.and_then(|parent| by_node.get(&parent)).and_then(|&b| {
+                let candidates: Vec<&Emitted> = builds[b]
+                    .objects
+                    .iter()
+                    .filter(|e| e.origin == Origin::Object(flux_node.object) && e.id.kind == "Kustomization")
+                    .collect();
+                candidates
+                    .iter()
+                    .find(|e| e.node.str_at(&["metadata", "namespace"]).unwrap_or("default") == flux_node.namespace)
+                    .or(candidates.first())
+                    .map(|e| e.node.clone())
+            });
+            let object = applied.unwrap_or_else(|| repo.node(&repo.objects[flux_node.object]).clone());
+            let spec = FluxSpec::read(&object);
+            let mut build = FluxBuild {
+                node: id,
+                namespace: flux_node.namespace.clone(),
+                name: flux_node.name.clone(),
+                object: object.clone(),
+                dir: None,
+                objects: Vec::new(),
+                substitution: Substitution::default(),
+                failed: false,
+                skipped: None,
+            };
+            let raw_spec = anton_flux::model::FluxSpec::read(FluxKind::Kustomization, repo.node(&repo.objects[flux_node.object]));
+            let raw_path = match &raw_spec {
+                anton_flux::FluxSpec::Kustomization(ks) => ks.path.as_ref().map(|p| p.value.clone()),
+                _ => None,
+            };
+            let dir = match graph.local_path(id) {
+                None => {
+                    build.skipped = Some(format!("its source {} {} is not this repository", spec.source_kind, spec.source_name));
+                    None
+                }
+                Some(dir) if spec.path.as_ref().map(|p| &p.value) != raw_path.as_ref() => {
+                    normalize_relative("", spec.path.as_ref().map_or("./", |p| p.value.as_str())).or(Some(dir))
+                }
+                Some(dir) => Some(dir),
+            };
+            if let Some(dir) = dir {
+                if !repo.is_dir(&dir) {
+                    build.skipped = Some(format!("spec.path `{dir}` is not a folder of this repository"));
+                } else if !graph.applies.contains_key(&id) {
+                    // The graph found no source where Flux looks (flux/source-missing says where).
+                    build.skipped = Some(format!("its source {} {} cannot be found", spec.source_kind, spec.source_name));
+                } else {
+                    for bad in &spec.bad_components {
+                        findings.push(
+                            Finding::new(
+                                "flux/invalid-component",
+                                Severity::Critical,
+                                format!("component `{}` must be a local, relative path", bad.value),
+                            )
+                            .at(engine.span_location(bad.span))
+                            .object(build.id())
+                            .hint("Flux refuses remote or absolute components; vendor the component into the repository"),
+                        );
+                        build.failed = true;
+                    }
+                    let anchor = spec.path.as_ref().map_or(object.span, |p| p.span);
+                    let built = engine.build_overlay(&dir, &spec.overlay, anchor);
+                    build.failed |= built.failed;
+                    build.objects = built.objects;
+                    build.dir = Some(dir);
+                    post_build(engine, &spec, &mut build, &sources, &written, &mut findings);
+                    for object in build.objects.iter_mut() {
+                        for (key, value) in &spec.labels {
+                            set_meta(&mut object.node, "labels", key, value, spec.common_metadata_span);
+                        }
+                        for (key, value) in &spec.annotations {
+                            set_meta(&mut object.node, "annotations", key, value, spec.common_metadata_span);
+                        }
+                        let owner_span = object_name_span(&build.object);
+                        set_meta(&mut object.node, "labels", &format!("{GROUP}/name"), &build.name, owner_span);
+                        set_meta(&mut object.node, "labels", &format!("{GROUP}/namespace"), &build.namespace, owner_span);
+                        object.id = object_id(engine, &object.node);
+                    }
+                    for object in &build.objects {
+                        let encrypted = match object.origin {
+                            Origin::Object(i) => repo.objects[i].sops_encrypted,
+                            Origin::Generated { .. } => false,
+                        };
+                        sources.add(&object.node, encrypted);
+                    }
+                }
+            }
+            by_node.insert(id, builds.len());
+            builds.push(build);
+        }
+        FluxBuilds { builds, findings }
+    }
+
+    pub fn get(&self, node: NodeId) -> Option<&FluxBuild> {
+        self.builds.iter().find(|b| b.node == node)
+    }
+
+    /// Builds of Flux Kustomizations named `name` (in `namespace`, when given).
+    pub fn find(&self, name: &str, namespace: Option<&str>) -> Vec<&FluxBuild> {
+        self.builds.iter().filter(|b| b.name == name && namespace.is_none_or(|ns| ns == b.namespace)).collect()
+    }
+}
+
+fn object_name_span(object: &Node) -> Span {
+    object.path(&["metadata", "name"]).map_or(object.span, |n| n.span)
+}
+
+/// postBuild: variables from `substituteFrom` (ConfigMaps and Secrets in the
+/// Kustomization's namespace) overridden by `substitute`, then `${…}` in every
+/// object that does not opt out.
+fn post_build(
+    engine: &Engine<'_>,
+    spec: &FluxSpec,
+    build: &mut FluxBuild,
+    applied: &VarSources,
+    written: &VarSources,
+    findings: &mut Vec<Finding>,
+) {
+    if !spec.post_build.present {
+        return;
+    }
+    let mut vars: Vec<(String, Option<String>)> = Vec::new();
+    let set = |vars: &mut Vec<(String, Option<String>)>, key: String, value: Option<String>| {
+        let value = value.map(|v| v.replace('\n', ""));
+        match vars.iter_mut().find(|(k, _)| *k == key) {
+            Some(existing) => existing.1 = value,
+            None => vars.push((key, value)),
+        }
+    };
+    for source in &spec.post_build.substitute_from {
+        let key = (source.kind.clone(), build.namespace.clone(), source.name.clone());
+        let pairs = applied.objects.get(&key).or_else(|| written.objects.get(&key)).or_else(|| {
+            // Written without a namespace: kustomize or Flux sets it later.
+            written.objects.get(&(source.kind.clone(), String::new(), source.name.clone()))
+        });
+        match pairs {
+            Some(pairs) => {
+                for (k, v) in pairs {
+                    set(&mut vars, k.clone(), v.clone());
+                }
+            }
+            None => {
+                build.substitution.missing_sources.push(source.clone());
+                if !source.optional {
+                    findings.push(
+                        Finding::new(
+                            "flux/substitute-from-missing",
+                            Severity::Warning,
+                            format!(
+                                "postBuild.substituteFrom names {} {}/{}, which no Kustomization of this repository applies",
+                                source.kind, build.namespace, source.name
+                            ),
+                        )
+                        .at(engine.span_location(source.span))
+                        .object(build.id())
+                        .hint("Flux fails the Kustomization until it exists: add it to the repository, create it in the cluster, or mark the entry `optional: true`"),
+                    );
+                }
+            }
+        }
+    }
+    for (key, value, _) in &spec.post_build.substitute {
+        set(&mut vars, key.clone(), Some(value.clone()));
+    }
+    let invalid: Vec<String> = vars.iter().map(|(k, _)| k.clone()).filter(|k| !valid_variable_name(k)).collect();
+    if !invalid.is_empty() {
+        findings.push(
+            Finding::new(
+                "flux/invalid-variable-name",
+                Severity::Critical,
+                format!("variable name(s) {} are invalid: names must match ^[_[:alpha:]][_[:alpha:][:digit:]]*$", invalid.join(", ")),
+            )
+            .at(engine.span_location(build.object.path(&["spec", "postBuild"]).map_or(build.object.span, |n| n.span)))
+            .object(build.id())
+            .hint("Flux fails the whole Kustomization on an invalid name; rename the key in substitute/substituteFrom"),
+        );
+        build.failed = true;
+    }
+    build.substitution.variables = vars.iter().map(|(k, _)| k.clone()).collect();
+    build.substitution.placeholders = vars.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| k.clone()).collect();
+    if vars.is_empty() {
+        return;
+    }
+    build.substitution.applied = true;
+    let lookup = |name: &str| -> Option<String> {
+        vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone().unwrap_or_else(|| SOPS_PLACEHOLDER.to_owned()))
+    };
+    for object in build.objects.iter_mut() {
+        let disabled = |field: &str| {
+            object.node.path(&["metadata", field, "kustomize.toolkit.fluxcd.io/substitute"]).and_then(Node::scalar_text) == Some("disabled")
+        };
+        if disabled("labels") || disabled("annotations") {
+            continue;
+        }
+        let mut undefined = Vec::new();
+        let mut errors = Vec::new();
+        substitute_node(&mut object.node, &lookup, &mut undefined, &mut errors);
+        object.id = object_id(engine, &object.node);
+        for (name, span) in undefined {
+            build.substitution.undefined.push(UndefinedVariable { name, object: object.id.clone(), span });
+        }
+        for (message, span) in errors {
+            findings.push(
+                Finding::new("flux/substitution-failed", Severity::Critical, format!("variable substitution fails on {message}"))
+                    .at(engine.span_location(span))
+                    .object(object.id.short())
+                    .hint("fix the ${…} expression, or write $${…} to keep it literal"),
+            );
+            build.failed = true;
+        }
+    }
+}
+
+/// `file:line:col` helper for callers that only have a span.
+pub fn location(engine: &Engine<'_>, span: Span) -> Location {
+    engine.span_location(span)
+}

@@ -1,0 +1,291 @@
+//! `anton build`: the objects a Flux Kustomization (by name) or a
+//! kustomization folder (by path) produces — offline, like
+//! `flux build kustomization --dry-run` and `kubectl kustomize`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anton_build::{FluxBuild, FluxBuilds, render};
+use anton_core::{ExitStatus, Finding, Severity};
+use anton_flux::{Graph, GraphOptions};
+use anton_kustomize::{Emitted, Engine};
+use anton_repo::{LoadOptions, Repository};
+use clap::Args;
+use serde_json::{Value, json};
+
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::commands::resolve_target;
+
+pub const AFTER_HELP: &str = "Examples:\n  anton build cluster-apps                 # a Flux Kustomization, by name\n  anton build plex -n media --json\n  anton build ./kubernetes/apps/media/plex/app   # a kustomization folder, like kubectl kustomize\n  anton build --all --summary              # objects by kind, per Flux Kustomization\n\nSecret values print as <redacted> unless --show-secrets is given.";
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// A Flux Kustomization's name, or the path of a kustomization folder.
+    pub target: Option<String>,
+    /// The Flux Kustomization's namespace, when its name is not unique.
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// Repository folder to read (default: as for `anton validate`; for a
+    /// folder target, the git repository around it).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+    /// Build every Flux Kustomization.
+    #[arg(long, conflicts_with = "target")]
+    pub all: bool,
+    /// Print the count of objects by kind instead of the objects.
+    #[arg(long)]
+    pub summary: bool,
+    /// Print Secret values (they are `<redacted>` by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitStatus {
+    let _ = writeln!(anstream::stderr(), "anton build: {message}");
+    ExitStatus::ToolError
+}
+
+pub fn run(args: &BuildArgs, global: &GlobalArgs) -> ExitStatus {
+    let json = global.output_format() == OutputFormat::Json;
+    match (&args.target, args.all) {
+        (None, false) => fail("name a Flux Kustomization or a kustomization folder, or pass --all"),
+        (Some(target), _) if Path::new(target).is_dir() => build_folder(Path::new(target), args, json),
+        _ => build_flux(args, json),
+    }
+}
+
+/// `anton build ./some/folder`: kustomize semantics (or Flux's generated
+/// kustomization when the folder has none).
+fn build_folder(folder: &Path, args: &BuildArgs, json: bool) -> ExitStatus {
+    let Ok(folder) = folder.canonicalize() else { return fail(format!("{}: cannot be read", folder.display())) };
+    let scan = match &args.repo {
+        Some(repo) => repo.clone(),
+        None => anton_repo::find_repository_root(&folder).unwrap_or_else(|| folder.clone()),
+    };
+    let options = LoadOptions { respect_gitignore: true, root: None };
+    let repo = match Repository::load(&scan, &options) {
+        Ok(repo) => repo,
+        Err(error) => return fail(error),
+    };
+    let Some(dir) = repo.relative(&folder) else {
+        return fail(format!("{} is outside the repository {}", folder.display(), repo.root.display()));
+    };
+    let engine = Engine::new(&repo);
+    let build = engine.build_flux_path(&dir);
+    let findings = engine.take_findings();
+    let label = if dir.is_empty() { ".".to_owned() } else { dir.clone() };
+    let status = print_findings(&findings);
+    let out = Output { name: label, namespace: None, path: Some(dir), objects: &build.objects, skipped: None };
+    write(&[out], args, json);
+    status
+}
+
+/// `anton build NAME` / `--all`: Flux semantics, following the chain from the roots.
+fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
+    let target = resolve_target(args.repo.as_deref());
+    let repo = match Repository::load(&target, &LoadOptions::default()) {
+        Ok(repo) => repo,
+        Err(error) => return fail(error),
+    };
+    let engine = Engine::new(&repo);
+    let graph = Graph::build(&engine, GraphOptions::default());
+    let _ = engine.take_findings();
+    let builds = FluxBuilds::build(&engine, &graph);
+    let engine_findings = engine.take_findings();
+    let selected: Vec<&FluxBuild> = match &args.target {
+        None => builds.builds.iter().filter(|b| args.namespace.as_ref().is_none_or(|ns| *ns == b.namespace)).collect(),
+        Some(name) => {
+            let found = builds.find(name, args.namespace.as_deref());
+            match found.len() {
+                0 => {
+                    let mut known: Vec<String> = builds.builds.iter().map(|b| format!("{}/{}", b.namespace, b.name)).collect();
+                    known.sort();
+                    known.dedup();
+                    return fail(format!(
+                        "no Flux Kustomization named `{name}`{} in {}; known: {}",
+                        args.namespace.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default(),
+                        repo.scan_root.display(),
+                        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                    ));
+                }
+                1 => found,
+                _ => {
+                    let names: Vec<String> = found.iter().map(|b| b.id()).collect();
+                    return fail(format!("`{name}` names several Flux Kustomizations ({}); pass --namespace", names.join(", ")));
+                }
+            }
+        }
+    };
+    // The findings of what was built: Flux's for these Kustomizations, and
+    // kustomize's inside the folders they build.
+    let mut findings: Vec<Finding> = builds
+        .findings
+        .iter()
+        .filter(|f| f.object.as_ref().is_some_and(|o| selected.iter().any(|b| b.id() == *o)))
+        .cloned()
+        .collect();
+    findings.extend(engine_findings.into_iter().filter(|f| {
+        f.location.as_ref().is_some_and(|l| {
+            selected.iter().any(|b| b.dir.as_deref().is_some_and(|d| d.is_empty() || l.file.starts_with(&format!("{d}/"))))
+        })
+    }));
+    let mut status = print_findings(&findings);
+    for build in &selected {
+        if let Some(reason) = &build.skipped {
+            let _ = writeln!(anstream::stderr(), "anton build: {}: not built: {reason}", build.id());
+        }
+        for undefined in &build.substitution.undefined {
+            let _ = writeln!(
+                anstream::stderr(),
+                "{}: note: ${{{}}} has no value in {}; Flux substitutes an empty string",
+                engine.span_location(undefined.span),
+                undefined.name,
+                build.id()
+            );
+        }
+        if build.failed && (status as u8) < (ExitStatus::Critical as u8) {
+            status = ExitStatus::Critical;
+        }
+    }
+    let outputs: Vec<Output<'_>> = selected
+        .iter()
+        .map(|b| Output {
+            name: b.name.clone(),
+            namespace: Some(b.namespace.clone()),
+            path: b.dir.clone(),
+            objects: &b.objects,
+            skipped: b.skipped.clone(),
+        })
+        .collect();
+    write(&outputs, args, json);
+    status
+}
+
+struct Output<'a> {
+    name: String,
+    namespace: Option<String>,
+    path: Option<String>,
+    objects: &'a [Emitted],
+    skipped: Option<String>,
+}
+
+impl Output<'_> {
+    fn kinds(&self) -> BTreeMap<String, usize> {
+        let mut kinds = BTreeMap::new();
+        for object in self.objects {
+            *kinds.entry(object.id.kind.clone()).or_insert(0) += 1;
+        }
+        kinds
+    }
+
+    /// The objects as JSON, in `kubectl kustomize`'s order.
+    fn items(&self, show_secrets: bool) -> Vec<Value> {
+        let mut objects = self.objects.to_vec();
+        anton_kustomize::sort_for_output(&mut objects);
+        objects.iter().map(|o| render::object_json(&o.node, show_secrets)).collect()
+    }
+}
+
+fn print_findings(findings: &[Finding]) -> ExitStatus {
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    sorted.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut stderr = anstream::stderr();
+    for finding in &sorted {
+        let _ = writeln!(stderr, "{}", finding.issue_line());
+    }
+    match sorted.iter().map(|f| f.severity).max() {
+        Some(Severity::Critical) => ExitStatus::Critical,
+        Some(Severity::Warning) => ExitStatus::Warnings,
+        _ => ExitStatus::Healthy,
+    }
+}
+
+fn write(outputs: &[Output<'_>], args: &BuildArgs, json: bool) {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    // A closed pipe (`anton build … | head`) is not an error worth reporting.
+    let _ = if json { write_json(&mut out, outputs, args) } else { write_text(&mut out, outputs, args) };
+    let _ = out.flush();
+}
+
+fn write_json(out: &mut dyn Write, outputs: &[Output<'_>], args: &BuildArgs) -> std::io::Result<()> {
+    let value = if !args.all && outputs.len() == 1 && !args.summary {
+        json!({"apiVersion": "v1", "kind": "List", "items": outputs[0].items(args.show_secrets)})
+    } else {
+        let entries: Vec<Value> = outputs
+            .iter()
+            .map(|o| {
+                let mut entry = json!({
+                    "name": o.name,
+                    "namespace": o.namespace,
+                    "path": o.path,
+                    "objects": o.objects.len(),
+                    "kinds": o.kinds(),
+                });
+                if let Some(reason) = &o.skipped {
+                    entry["skipped"] = json!(reason);
+                }
+                if !args.summary {
+                    entry["items"] = Value::Array(o.items(args.show_secrets));
+                }
+                entry
+            })
+            .collect();
+        json!({ "kustomizations": entries })
+    };
+    writeln!(out, "{}", serde_json::to_string_pretty(&value).unwrap_or_default())
+}
+
+fn write_text(out: &mut dyn Write, outputs: &[Output<'_>], args: &BuildArgs) -> std::io::Result<()> {
+    if args.summary {
+        let mut table: Vec<[String; 5]> =
+            vec![["NAMESPACE", "NAME", "PATH", "OBJECTS", "KINDS"].map(String::from)];
+        for o in outputs {
+            let kinds: Vec<String> = o.kinds().into_iter().map(|(kind, n)| format!("{kind}={n}")).collect();
+            table.push([
+                o.namespace.clone().unwrap_or_else(|| "-".into()),
+                o.name.clone(),
+                o.path.as_deref().map(|p| if p.is_empty() { "." } else { p }).unwrap_or("-").to_owned(),
+                o.objects.len().to_string(),
+                match &o.skipped {
+                    Some(reason) => format!("not built: {reason}"),
+                    None => kinds.join(", "),
+                },
+            ]);
+        }
+        let widths: Vec<usize> = (0..5).map(|c| table.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        for row in &table {
+            let cells: Vec<String> =
+                row.iter().enumerate().map(|(i, cell)| if i == 4 { cell.clone() } else { format!("{cell:<w$}", w = widths[i]) }).collect();
+            writeln!(out, "{}", cells.join("  ").trim_end())?;
+        }
+        return Ok(());
+    }
+    let many = args.all || outputs.len() > 1;
+    let mut first = true;
+    for o in outputs {
+        let items = o.items(args.show_secrets);
+        if many {
+            if !first {
+                writeln!(out, "---")?;
+            }
+            writeln!(
+                out,
+                "# Kustomization {}/{} ({})",
+                o.namespace.as_deref().unwrap_or("-"),
+                o.name,
+                o.skipped.as_deref().map(|r| format!("not built: {r}")).or_else(|| o.path.clone()).unwrap_or_default()
+            )?;
+        } else if !first {
+            writeln!(out, "---")?;
+        }
+        if !items.is_empty() {
+            write!(out, "{}", render::yaml_stream(&items))?;
+            first = false;
+        } else if many {
+            first = false;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! `anton rules`: every rule with its severity and summary; `anton rules
+//! explain <id>` prints a rule's documentation.
+
+use std::io::Write;
+
+use anton_core::ExitStatus;
+use anton_lint::registry::{self, RULES};
+use anton_lint::{Implementation, Rule};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use crate::cli::{GlobalArgs, OutputFormat};
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// Print the documentation of a rule, or of every rule of a family.
+    #[command(after_help = "Examples:\n  anton rules explain flux/infinite-retries\n  anton rules explain secrets\n  anton rules explain api/removed --format json")]
+    Explain {
+        /// A rule id (flux/no-timeout) or a family (flux).
+        id: String,
+    },
+}
+
+pub const AFTER_HELP: &str = "Examples:\n  anton rules\n  anton rules --format json | jq '.[].id'\n  anton rules explain flux/sourceref-namespace";
+
+fn json_of(rule: &Rule) -> Value {
+    json!({
+        "id": rule.id,
+        "family": rule.family(),
+        "severity": rule.severity,
+        "summary": rule.summary,
+        "checkedBy": match rule.implementation {
+            Implementation::Check(_) => "anton-lint".to_owned(),
+            Implementation::Structural(place) => place.to_owned(),
+            Implementation::Engine => "anton-lint (suppressions)".to_owned(),
+        },
+        "doc": {
+            "what": rule.doc.what,
+            "why": rule.doc.why,
+            "bad": rule.doc.bad,
+            "fixed": rule.doc.fixed,
+            "notes": rule.doc.notes,
+        },
+    })
+}
+
+pub fn run(args: &RulesArgs, global: &GlobalArgs) -> ExitStatus {
+    let json = !matches!(global.output_format(), OutputFormat::Text | OutputFormat::Github);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match &args.action {
+        None if json => writeln!(out, "{}", pretty(&Value::Array(RULES.iter().map(|r| json_of(r)).collect()))),
+        None => list(&mut out),
+        Some(RulesAction::Explain { id }) => {
+            let chosen: Vec<&Rule> = match registry::find(id) {
+                Some(rule) => vec![rule],
+                None => RULES.iter().copied().filter(|rule| rule.family() == id).collect(),
+            };
+            if chosen.is_empty() {
+                let _ = out.flush();
+                eprintln!("error: `{id}` is no rule or family; `anton rules` lists them");
+                return ExitStatus::ToolError;
+            }
+            if json {
+                let value = match chosen.as_slice() {
+                    [rule] => json_of(rule),
+                    _ => Value::Array(chosen.iter().map(|r| json_of(r)).collect()),
+                };
+                writeln!(out, "{}", pretty(&value))
+            } else {
+                let text: Vec<String> = chosen.iter().map(|rule| rule.explain()).collect();
+                write!(out, "{}", text.join("\n"))
+            }
+        }
+    };
+    let _ = written.and_then(|()| out.flush());
+    ExitStatus::Healthy
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn list(out: &mut dyn Write) -> std::io::Result<()> {
+    let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    writeln!(out, "{:<width$}  {:<8}  SUMMARY", "RULE", "SEVERITY")?;
+    for rule in RULES {
+        writeln!(out, "{:<width$}  {:<8}  {}", rule.id, rule.severity.as_str(), rule.summary)?;
+    }
+    writeln!(out, "\n{} rules. `anton rules explain <id>` prints what a rule checks, why, and a fixed example.", RULES.len())
+}

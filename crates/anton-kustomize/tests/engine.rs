@@ -1,0 +1,171 @@
+//! Engine behaviour beyond output conformance: findings, positions of
+//! patched values, origins, identities, and the Flux overlay hook.
+
+use std::path::Path;
+
+use anton_kustomize::{Engine, Origin, Overlay, PatchSource, PatchSpec, Spanned};
+use anton_repo::{LoadOptions, Repository};
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+fn load(files: &[(&str, &str)]) -> (tempfile::TempDir, Repository) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), files);
+    let repo = Repository::load(dir.path(), &LoadOptions { respect_gitignore: false, root: Some(dir.path().to_path_buf()) }).unwrap();
+    (dir, repo)
+}
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx\n";
+
+#[test]
+fn a_patched_value_points_at_the_patch() {
+    let (_dir, repo) = load(&[
+        ("app/kustomization.yaml", "resources: [deployment.yaml]\npatches:\n  - path: replicas.yaml\n  - target:\n      kind: Deployment\n    patch: |-\n      - op: add\n      # a comment line\n        path: /metadata/labels\n        value:\n          team: web\n"),
+        ("app/deployment.yaml", DEPLOYMENT),
+        ("app/replicas.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n"),
+    ]);
+    let engine = Engine::new(&repo);
+    let build = engine.build_dir("app").unwrap();
+    assert!(engine.take_findings().is_empty());
+    let node = &build.objects[0].node;
+    let replicas = node.path(&["spec", "replicas"]).unwrap();
+    assert_eq!(engine.span_location(replicas.span).to_string(), "app/replicas.yaml:6:13");
+    let team = node.path(&["metadata", "labels", "team"]).unwrap();
+    // Inside the inline JSON patch, on the line of the kustomization that holds it.
+    assert_eq!(engine.span_location(team.span).to_string(), "app/kustomization.yaml:11:17");
+    // Untouched values still point at the resource.
+    let image = node.path(&["spec", "template", "spec", "containers"]).unwrap().items()[0].get("image").unwrap();
+    assert_eq!(engine.span_location(image.span).to_string(), "app/deployment.yaml:11:18");
+}
+
+#[test]
+fn transformer_values_point_at_the_kustomization_field() {
+    let (_dir, repo) = load(&[
+        ("app/kustomization.yaml", "namespace: media\nnamePrefix: team-\nresources: [deployment.yaml]\nimages:\n  - name: nginx\n    newTag: \"1.27\"\n"),
+        ("app/deployment.yaml", DEPLOYMENT),
+    ]);
+    let engine = Engine::new(&repo);
+    let build = engine.build_dir("app").unwrap();
+    let node = &build.objects[0].node;
+    let at = |keys: &[&str]| engine.span_location(node.path(keys).unwrap().span).to_string();
+    assert_eq!(at(&["metadata", "namespace"]), "app/kustomization.yaml:1:12");
+    assert_eq!(at(&["metadata", "name"]), "app/kustomization.yaml:2:13");
+    let image = node.path(&["spec", "template", "spec", "containers"]).unwrap().items()[0].get("image").unwrap();
+    assert_eq!(image.scalar_text(), Some("nginx:1.27"));
+    assert_eq!(engine.span_location(image.span).to_string(), "app/kustomization.yaml:5:5");
+    assert_eq!(build.objects[0].id.short(), "Deployment/media/team-web");
+}
+
+#[test]
+fn broken_builds_give_findings_not_panics() {
+    let (_dir, repo) = load(&[
+        (
+            "app/kustomization.yaml",
+            "resources:\n  - deployment.yaml\n  - https://github.com/example/repo//deploy?ref=v1\npatches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: nope\n  - target:\n      kind: Deployment\n    patch: |-\n      - op: replace\n        path: /spec/missing/field\n        value: 1\n  - target:\n      name: \"[\"\n    patch: |-\n      - op: remove\n        path: /spec\nreplicas:\n  - name: absent\n    count: 2\nhelmCharts:\n  - name: podinfo\nconfigMapGenerator:\n  - name: bad\n    literals: [no-equals-sign]\n",
+        ),
+        ("app/deployment.yaml", DEPLOYMENT),
+    ]);
+    let engine = Engine::new(&repo);
+    let build = engine.build_dir("app").unwrap();
+    assert!(build.failed);
+    assert_eq!(build.remote.len(), 1);
+    let mut rules: Vec<String> = engine.take_findings().into_iter().map(|f| format!("{} {}", f.severity, f.rule)).collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        [
+            "critical kustomize/generator-error",
+            "critical kustomize/invalid-patch",
+            "critical kustomize/invalid-patch",
+            "critical kustomize/patch-target-missing",
+            "critical kustomize/replicas-target-missing",
+            "info kustomize/helm-chart-not-built",
+            "info kustomize/remote-not-built",
+        ]
+    );
+    // What could be built still is.
+    assert_eq!(build.objects.len(), 1);
+}
+
+#[test]
+fn generated_objects_have_their_generator_as_origin_and_hashed_names() {
+    let (_dir, repo) = load(&[
+        ("app/kustomization.yaml", "resources: [deployment.yaml]\nconfigMapGenerator:\n  - name: settings\n    literals: [a=1]\n"),
+        ("app/deployment.yaml", DEPLOYMENT.replace("image: nginx\n", "image: nginx\n          envFrom:\n            - configMapRef:\n                name: settings\n").as_str()),
+    ]);
+    let engine = Engine::new(&repo);
+    let build = engine.build_dir("app").unwrap();
+    let cm = build.objects.iter().find(|o| o.id.kind == "ConfigMap").unwrap();
+    assert!(cm.id.name.starts_with("settings-") && cm.id.name.len() == "settings-".len() + 10);
+    assert!(matches!(cm.origin, Origin::Generated { .. }));
+    assert_eq!(engine.origin_location(cm.origin).to_string(), "app/kustomization.yaml:3:5");
+    let deployment = build.objects.iter().find(|o| o.id.kind == "Deployment").unwrap();
+    let reference = deployment.node.path(&["spec", "template", "spec", "containers"]).unwrap().items()[0]
+        .path(&["envFrom"])
+        .unwrap()
+        .items()[0]
+        .path(&["configMapRef", "name"])
+        .unwrap()
+        .scalar_text()
+        .unwrap()
+        .to_owned();
+    assert_eq!(reference, cm.id.name);
+}
+
+#[test]
+fn cluster_scoped_identities_follow_the_repositorys_crds() {
+    let (_dir, repo) = load(&[
+        ("app/kustomization.yaml", "namespace: apps\nresources: [objects.yaml]\n"),
+        (
+            "app/objects.yaml",
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Cluster\n  names: {kind: Widget, plural: widgets}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
+        ),
+    ]);
+    let engine = Engine::new(&repo);
+    let build = engine.build_dir("app").unwrap();
+    let widget = build.objects.iter().find(|o| o.id.kind == "Widget").unwrap();
+    // kustomize itself namespaces it (its schema does not know the kind) …
+    assert_eq!(widget.node.str_at(&["metadata", "namespace"]), Some("apps"));
+    // … but the identity anton reports is cluster-scoped, as the CRD says.
+    assert_eq!(widget.id.short(), "Widget/w");
+}
+
+#[test]
+fn an_overlay_merges_into_the_folders_kustomization() {
+    let (_dir, repo) = load(&[
+        ("app/kustomization.yaml", "namespace: first\nresources: [deployment.yaml]\n"),
+        ("app/deployment.yaml", DEPLOYMENT),
+        ("plain/deployment.yaml", DEPLOYMENT),
+        ("plain/notes.yaml", "just: some yaml\n"),
+    ]);
+    let engine = Engine::new(&repo);
+    let overlay = Overlay {
+        namespace: Some(Spanned { value: "second".into(), span: Default::default() }),
+        name_suffix: Some(Spanned { value: "-b".into(), span: Default::default() }),
+        patches: vec![PatchSpec {
+            source: PatchSource::Inline {
+                text: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 4\n".into(),
+                span: Default::default(),
+                block: true,
+            },
+            target: None,
+            allow_name_change: false,
+            allow_kind_change: false,
+            span: Default::default(),
+        }],
+        ..Overlay::default()
+    };
+    let build = engine.build_overlay("app", &overlay, Default::default());
+    assert_eq!(build.objects[0].id.short(), "Deployment/second/web-b");
+    assert_eq!(build.objects[0].node.path(&["spec", "replicas"]).unwrap().to_json(), 4);
+    // A folder without a kustomization: Flux's generated one (non-objects skipped).
+    let build = engine.build_overlay("plain", &Overlay::default(), Default::default());
+    assert_eq!(build.objects.len(), 1);
+    assert!(engine.take_findings().is_empty());
+}

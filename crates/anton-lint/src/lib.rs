@@ -1,0 +1,141 @@
+//! The rule engine: the Anton cluster's golden rules and Flux best practices
+//! as code, with the documentation beside each rule.
+//!
+//! * [`registry`] is the single list of rule ids — every rule of this crate
+//!   and every structural check of the loader, the kustomize engine and the
+//!   Flux graph — so `anton rules`, `--select`/`--ignore` and severity
+//!   overrides treat all findings alike.
+//! * [`rules`] holds one file per rule: the documentation in fixed sections
+//!   and the check, a pure function of a [`Context`].
+//! * [`view`] defines the objects rules look at; [`patches`] answers what a
+//!   parent Kustomization's `spec.patches` set on them.
+//! * [`config`] reads `.anton.toml`; [`suppress`] reads suppressions.
+//!
+//! A run is [`lint`] (the rules) followed by [`finish`] (configuration and
+//! suppressions applied to every finding of the run, structural ones too).
+
+pub mod config;
+pub mod context;
+pub mod patches;
+pub mod registry;
+pub mod rule;
+pub mod rules;
+pub mod selection;
+pub mod suppress;
+pub mod texts;
+pub mod util;
+pub mod view;
+
+use std::collections::HashSet;
+
+use anton_core::{Finding, Location};
+use anton_flux::{FluxSpec, Graph};
+use anton_kustomize::Engine;
+use anton_repo::Repository;
+
+pub use config::{CliOverrides, ConfigError, ConfigFile, Settings, default_config_text, CONFIG_FILE_NAME};
+pub use context::Context;
+pub use rule::{Doc, Implementation, Rule};
+pub use texts::SourceTexts;
+pub use view::{ObjectView, from_repository};
+
+/// A whole lint run over an analysed repository: the objects to check, every
+/// enabled rule, then [`finish`] over the rule findings and the structural
+/// findings of the loader, the kustomize engine and the Flux graph.
+pub fn run(
+    repo: &Repository,
+    engine: &Engine<'_>,
+    graph: &Graph,
+    texts: &SourceTexts,
+    settings: &Settings,
+    structural: Vec<Finding>,
+) -> Vec<Finding> {
+    // The objects rules look at. This is the one place that decides what they
+    // are: the repository's objects as written today; the build engine's
+    // built objects (parent patches and components applied) once it emits them.
+    let objects = view::from_repository(repo, engine, graph);
+    let ctx = Context::new(repo, engine, graph, &objects, texts, settings);
+    let mut findings = structural;
+    findings.extend(lint(&ctx));
+    finish(findings, &ctx)
+}
+
+/// Runs every enabled rule of this crate.
+pub fn lint(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in registry::RULES {
+        let Some(check) = rule.check() else { continue };
+        if !ctx.settings.is_enabled(rule.id) {
+            continue;
+        }
+        let start = findings.len();
+        check(ctx, &mut findings);
+        debug_assert!(findings[start..].iter().all(|f| f.rule == rule.id), "{} reported another rule's id", rule.id);
+    }
+    findings
+}
+
+/// Applies the configuration to every finding of a run (rule findings and
+/// structural ones alike): selection and per-path ignores, severity
+/// overrides, suppressions; and reports invalid or unused suppressions.
+pub fn finish(findings: Vec<Finding>, ctx: &Context<'_>) -> Vec<Finding> {
+    let settings = ctx.settings;
+    let file_of = |finding: &Finding| finding.location.as_ref().map(|l| l.file.clone());
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    for mut finding in findings {
+        let file = file_of(&finding);
+        if !settings.is_enabled_at(&finding.rule, file.as_deref()) {
+            continue;
+        }
+        if let Some(severity) = settings.severity_for(&finding.rule, file.as_deref()) {
+            let default = registry::find(&finding.rule).map_or(finding.severity, |rule| rule.severity);
+            // Notes a rule reports below its own severity stay notes.
+            if finding.severity == default {
+                finding.severity = severity;
+            }
+        }
+        kept.push(finding);
+    }
+
+    // The specific finding explains the generic one at the same place.
+    let specific: HashSet<_> = kept
+        .iter()
+        .filter(|f| f.rule == "flux/sourceref-namespace")
+        .filter_map(|f| f.location.clone())
+        .collect();
+    kept.retain(|f| !(f.rule == "flux/source-missing" && f.location.as_ref().is_some_and(|l| specific.contains(l))));
+    // Sources declared in `.anton.toml` exist, though not in Git.
+    let known = references_to_known_sources(ctx);
+    kept.retain(|f| !(f.rule == "flux/source-missing" && f.location.as_ref().is_some_and(|l| known.contains(l))));
+
+    let mut suppressions = suppress::from_comments(ctx.texts, ctx.repo.files.iter().map(|f| f.path.as_str()));
+    suppressions.extend(suppress::from_annotations(ctx.objects, ctx.texts, |file| {
+        ctx.repo.files.get(file).map(|f| f.path.clone()).unwrap_or_default()
+    }));
+    suppress::apply(kept, &suppressions, |rule, file| settings.is_enabled_at(rule, file))
+}
+
+/// Where sourceRefs and chartRefs name a source of `[sources] known`.
+fn references_to_known_sources(ctx: &Context<'_>) -> HashSet<Location> {
+    let known = &ctx.settings.known_sources;
+    let mut found = HashSet::new();
+    if known.is_empty() {
+        return found;
+    }
+    for node in &ctx.graph.nodes {
+        let refs: Vec<&anton_flux::model::SourceRef> = match &node.spec {
+            FluxSpec::Kustomization(ks) => ks.source_ref.iter().collect(),
+            FluxSpec::HelmRelease(hr) => {
+                hr.chart.as_ref().and_then(|c| c.source_ref.as_ref()).into_iter().chain(hr.chart_ref.iter()).collect()
+            }
+            FluxSpec::Source(_) => Vec::new(),
+        };
+        for source in refs {
+            let namespace = source.namespace.as_deref().unwrap_or(&node.namespace);
+            if known.iter().any(|(k, ns, n)| *k == source.kind && ns == namespace && *n == source.name) {
+                found.insert(ctx.span_location(source.span));
+            }
+        }
+    }
+    found
+}

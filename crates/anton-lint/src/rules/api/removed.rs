@@ -1,0 +1,40 @@
+//! `api/removed`: an API version the target release no longer serves.
+
+use anton_core::{Finding, Severity};
+
+use crate::context::Context;
+use crate::rule::{Doc, Implementation, Rule};
+use crate::rules::api::table::{Product, Status, status};
+
+pub const RULE: Rule = Rule {
+    id: "api/removed",
+    severity: Severity::Critical,
+    summary: "An object uses an API version that is removed in the target release",
+    doc: Doc {
+        what: "Objects whose `apiVersion` is no longer served: Kubernetes built-in APIs removed at or before the target Kubernetes version (`kubernetes-version` in `.anton.toml` or `--kubernetes-version`, default the newest the table knows), Flux APIs removed at or before `flux-version` (v1beta1/v2beta1 in Flux 2.7; `kustomize.toolkit.fluxcd.io/v1beta2`, `helm.toolkit.fluxcd.io/v2beta2`, `source.toolkit.fluxcd.io/v1beta2` in Flux 2.8), External Secrets `external-secrets.io/v1beta1` (removed in v0.17), cert-manager's pre-v1 APIs (removed in 1.7) and Flux v1's `helm.fluxcd.io`. The finding names the release and the replacement.",
+        why: "The API server (or the controller's CRD) rejects the object: the whole Flux Kustomization fails to apply after the upgrade that removed the version, often discovered only when the cluster is already upgraded.",
+        bad: "apiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease\n",
+        fixed: "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n",
+        notes: "Versions that are deprecated but still served are api/deprecated.",
+    },
+    implementation: Implementation::Check(check),
+};
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for view in ctx.objects {
+        let Some(Status::Removed(entry)) = status(view, ctx.settings) else { continue };
+        let when = match (entry.product, entry.removed_in) {
+            (Product::Kubernetes, Some(removed)) => {
+                format!("was removed in Kubernetes {removed} (target: {})", ctx.settings.kubernetes_version)
+            }
+            (Product::Flux, Some(removed)) => format!("was removed in Flux {removed} (target: {})", ctx.settings.flux_version),
+            _ => format!("is no longer served ({})", entry.note),
+        };
+        out.push(
+            RULE.finding(format!("{} {} {when}", view.api_version, view.kind))
+                .at(ctx.location_in(view, view.node.get("apiVersion")))
+                .object(view.subject())
+                .hint(entry.replacement_hint(view.kind)),
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Rules about Helm values.
+
+pub mod no_resources;

@@ -1,0 +1,5 @@
+//! Rules about workloads.
+
+pub mod duplicate_env;
+pub mod latest_tag;
+pub mod no_resources;

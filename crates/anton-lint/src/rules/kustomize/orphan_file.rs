@@ -1,0 +1,19 @@
+//! `kustomize/orphan-file`: a manifest Flux will never apply.
+
+use anton_core::Severity;
+
+use crate::rule::{Doc, Implementation, Rule};
+
+pub const RULE: Rule = Rule {
+    id: "kustomize/orphan-file",
+    severity: Severity::Warning,
+    summary: "A manifest inside a Flux-managed folder that no kustomization lists",
+    doc: Doc {
+        what: "A file with Kubernetes objects inside a folder a Flux Kustomization builds with a `kustomization.yaml`, that no kustomization lists (as a resource, patch or generator input).",
+        why: "The file looks deployed to a reviewer but is never applied; changes to it do nothing. Usually a forgotten `resources:` entry.",
+        bad: "# app/kustomization.yaml\nresources:\n  - ./helmrelease.yaml\n# app/externalsecret.yaml exists but is not listed\n",
+        fixed: "resources:\n  - ./helmrelease.yaml\n  - ./externalsecret.yaml\n",
+        notes: "",
+    },
+    implementation: Implementation::Structural("the Flux graph checks (anton-flux)"),
+};

@@ -1,0 +1,63 @@
+//! `secrets/sops-not-encrypted`: a `*.sops.yaml` file that is not encrypted.
+
+use anton_core::{Finding, Severity};
+use anton_yaml::Node;
+
+use crate::context::Context;
+use crate::rule::{Doc, Implementation, Rule};
+
+pub const RULE: Rule = Rule {
+    id: "secrets/sops-not-encrypted",
+    severity: Severity::Critical,
+    summary: "A *.sops.yaml file without SOPS metadata, or with nothing encrypted",
+    doc: Doc {
+        what: "Documents of files named `*.sops.yaml` / `*.sops.yml` that have no top-level `sops:` metadata, or that have it but no encrypted (`ENC[…]`) value anywhere — a file decrypted in place and committed. The `.sops.yaml` configuration file itself is not a secret and is not checked.",
+        why: "The name promises encryption, so nobody looks twice at the diff: a file created by hand, or decrypted with `sops -d -i` to edit it, goes to Git in clear text.",
+        bad: "# cluster-secrets.sops.yaml, never encrypted\napiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\nstringData:\n  SECRET_DOMAIN: example.com\n",
+        fixed: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\nstringData:\n  SECRET_DOMAIN: ENC[AES256_GCM,data:…,type:str]\nsops:\n  age:\n    - recipient: age1…\n  mac_only_encrypted: true\n  version: 3.10.2\n",
+        notes: "Edit encrypted files with `sops file.sops.yaml`, which decrypts into the editor and re-encrypts on save.",
+    },
+    implementation: Implementation::Check(check),
+};
+
+fn has_ciphertext(node: &Node) -> bool {
+    match node.scalar_text() {
+        Some(text) => text.starts_with("ENC["),
+        None => {
+            node.entries().iter().any(|e| e.key.scalar_text() != Some("sops") && has_ciphertext(&e.value))
+                || node.items().iter().any(has_ciphertext)
+        }
+    }
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (file_id, file) in ctx.repo.files.iter().enumerate() {
+        let name = file.file_name();
+        if !(name.ends_with(".sops.yaml") || name.ends_with(".sops.yml")) || name == ".sops.yaml" || name == ".sops.yml" {
+            continue;
+        }
+        for document in &file.documents {
+            let root = &document.root;
+            if !root.is_map() {
+                continue;
+            }
+            let message = match root.get("sops") {
+                Some(metadata) if metadata.is_map() => {
+                    if has_ciphertext(root) {
+                        continue;
+                    }
+                    "has SOPS metadata but no encrypted value: it was decrypted in place and committed"
+                }
+                _ => "is named *.sops.yaml but is not SOPS-encrypted (no `sops:` metadata)",
+            };
+            let mut finding = RULE
+                .finding(format!("this document {message}"))
+                .at(ctx.repo.location(file_id, root.span))
+                .hint("encrypt it: `sops --encrypt --in-place <file>`; rotate any value that was pushed in clear text");
+            if let Some(view) = ctx.objects.iter().find(|v| v.file == file_id && std::ptr::eq(v.node, root)) {
+                finding = finding.object(view.subject());
+            }
+            out.push(finding);
+        }
+    }
+}

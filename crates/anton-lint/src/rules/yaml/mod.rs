@@ -1,0 +1,5 @@
+//! Rules about YAML itself.
+
+pub mod duplicate_key;
+pub mod syntax;
+pub mod unreadable;
