@@ -51,6 +51,10 @@ pub enum OutputFormat {
     Github,
     /// A Markdown pull-request comment, kept under a size budget (`anton diff --max-bytes`).
     Markdown,
+    /// SARIF 2.1.0 with rule documentation, for code-scanning UIs.
+    Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,6 +75,12 @@ pub enum Command {
     /// What a change will do to the cluster: per Flux Kustomization, what is deleted, changed and added.
     #[command(after_help = crate::commands::diff::AFTER_HELP)]
     Diff(crate::commands::diff::DiffArgs),
+    /// List the rules `anton validate` checks; `anton rules explain <id>` prints one's documentation.
+    #[command(after_help = crate::commands::rules::AFTER_HELP)]
+    Rules(crate::commands::rules::RulesArgs),
+    /// Write a commented default .anton.toml at the repository root.
+    #[command(after_help = crate::commands::init_config::AFTER_HELP)]
+    InitConfig(crate::commands::init_config::InitConfigArgs),
     /// Live cluster health: nodes, control plane, workloads, pods, storage, resource use, Flux.
     #[command(after_help = crate::commands::health::AFTER_HELP)]
     Health(crate::commands::health::HealthArgs),
@@ -78,14 +88,20 @@ pub enum Command {
     Flux(crate::commands::flux::FluxArgs),
     /// Schemas from the live cluster for offline validation.
     Schemas(crate::commands::schemas::SchemasArgs),
+    /// What a Flux Kustomization (by name) or a kustomization folder (by path) applies, built offline.
+    #[command(after_help = crate::commands::build::AFTER_HELP)]
+    Build(crate::commands::build::BuildArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Repository folder or file. Default: the `kubernetes/` folder of the git
     /// repository around the current folder, else the current folder.
-    pub path: Option<PathBuf>,    #[command(flatten)]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
     pub schema: SchemaArgs,
+    #[command(flatten)]
+    pub lint: crate::commands::lint::LintArgs,
 }
 
 /// Schema validation: every object against its API, offline.

@@ -10,9 +10,12 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args, &cli.global),
         Command::Get(args) => commands::get::run(args, &cli.global),
         Command::Diff(args) => commands::diff::run(args, &cli.global),
+        Command::Rules(args) => commands::rules::run(args, &cli.global),
+        Command::InitConfig(args) => commands::init_config::run(args),
         Command::Health(args) => commands::health::run(args, &cli.global),
         Command::Flux(args) => commands::flux::run(args, &cli.global),
         Command::Schemas(args) => commands::schemas::run(args, &cli.global),
+        Command::Build(args) => commands::build::run(args, &cli.global),
     };
     ExitCode::from(status as u8)
 }

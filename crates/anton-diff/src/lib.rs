@@ -83,29 +83,39 @@ impl DiffOutcome {
 pub fn diff(request: &DiffRequest) -> Result<DiffOutcome, DiffError> {
     let started = Instant::now();
     let (git, subdir) = Git::discover(&request.path)?;
-    let (base_label, base_commit) = match &request.base {
-        Some(revision) => (revision.clone(), git.resolve(revision)?),
-        None => git.default_base()?,
+    let given: Vec<&str> = [&request.base, &request.head].into_iter().flatten().map(String::as_str).collect();
+    let mut commits = git.resolve_all(&given)?.into_iter();
+    // In the order asked: the base's commit first, then the head's.
+    let base_commit = request.base.as_ref().and_then(|_| commits.next());
+    let head_commit = request.head.as_ref().and_then(|_| commits.next());
+    let (base_label, base_commit) = match (&request.base, base_commit) {
+        (Some(revision), Some(commit)) => (revision.clone(), commit),
+        _ => git.default_base()?,
     };
-    let head = match &request.head {
-        Some(revision) => Some((revision.clone(), git.resolve(revision)?)),
-        None => None,
-    };
+    let head = request.head.clone().zip(head_commit);
     let resolved = started.elapsed();
-    let load_commit = |commit: &str| -> Result<Snapshot, DiffError> {
+    // Both commits are read through one git process; each state is then
+    // written out and loaded on its own thread.
+    let mut wanted = vec![base_commit.as_str()];
+    wanted.extend(head.as_ref().map(|(_, commit)| commit.as_str()));
+    let mut trees = git.read_trees(&wanted, &subdir)?.into_iter();
+    let base_files = trees.next().unwrap_or_default();
+    let head_files = trees.next();
+    let read = started.elapsed();
+    let load_files = |files: &[git::TreeFile]| -> Result<Snapshot, DiffError> {
+        let scratch = scratch_dir();
         let folder = tempfile::Builder::new()
             .prefix("anton-diff-")
-            .tempdir()
-            .map_err(|e| DiffError::Io(std::env::temp_dir(), e))?;
-        git.materialise(commit, &subdir, folder.path())?;
+            .tempdir_in(&scratch)
+            .map_err(|e| DiffError::Io(scratch.clone(), e))?;
         let root = folder.path();
+        git::write_tree(files, root, &subdir)?;
         Ok(Snapshot::load(&root.join(&subdir), root)?)
     };
-    // The two states load in parallel: each is independent of the other.
     let (base, head_snapshot) = std::thread::scope(|scope| {
-        let base = scope.spawn(|| load_commit(&base_commit));
-        let head_snapshot = match &head {
-            Some((_, commit)) => load_commit(commit),
+        let base = scope.spawn(|| load_files(&base_files));
+        let head_snapshot = match &head_files {
+            Some(files) => load_files(files),
             None => Snapshot::load(&request.path, &git.toplevel).map_err(DiffError::from),
         };
         let base = base.join().unwrap_or_else(|_| Err(DiffError::Git("reading the base state failed".into())));
@@ -120,8 +130,26 @@ pub fn diff(request: &DiffRequest) -> Result<DiffOutcome, DiffError> {
         None => StateRef { label: "working tree".into(), commit: None },
     };
     let mut outcome = compare_snapshots(&base, &head_snapshot, base_ref, head_ref);
-    outcome.timings = vec![("resolve", resolved), ("load", loaded - resolved), ("compare", started.elapsed() - loaded)];
+    outcome.timings = vec![
+        ("resolve", resolved),
+        ("read", read - resolved),
+        ("load", loaded - read),
+        ("compare", started.elapsed() - loaded),
+    ];
     Ok(outcome)
+}
+
+/// Where commits are materialised: `$TMPDIR` when set, else `/dev/shm`
+/// (memory: creating a thousand files on a busy disk costs more than the
+/// whole comparison), else the system's temporary folder.
+fn scratch_dir() -> PathBuf {
+    if std::env::var_os("TMPDIR").is_none() {
+        let shm = Path::new("/dev/shm");
+        if shm.is_dir() && std::fs::metadata(shm).is_ok_and(|m| !m.permissions().readonly()) {
+            return shm.to_path_buf();
+        }
+    }
+    std::env::temp_dir()
 }
 
 fn compare_snapshots(base: &Snapshot, head: &Snapshot, base_ref: StateRef, head_ref: StateRef) -> DiffOutcome {

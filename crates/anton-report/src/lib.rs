@@ -10,8 +10,10 @@
 
 mod github;
 mod json;
+mod junit;
 mod markdown;
 mod paint;
+mod sarif;
 mod secrets;
 mod snippet;
 mod sources;
@@ -22,7 +24,7 @@ use std::fmt;
 use std::io;
 use std::str::FromStr;
 
-use anton_core::Report;
+use anton_core::{Report, Severity};
 
 pub use sources::{DiskSources, SourceProvider};
 
@@ -37,11 +39,15 @@ pub enum Format {
     Github,
     /// A pull-request comment in Markdown, kept under a size budget.
     Markdown,
+    /// SARIF 2.1.0 with rule metadata, for code-scanning UIs.
+    Sarif,
+    /// JUnit XML: a test suite per rule family, a test case per finding.
+    Junit,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Github, Format::Markdown];
+    pub const ALL: [Format; 6] = [Format::Text, Format::Json, Format::Github, Format::Markdown, Format::Sarif, Format::Junit];
 
     /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
@@ -50,6 +56,8 @@ impl Format {
             Format::Json => "json",
             Format::Github => "github",
             Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
         }
     }
 }
@@ -102,6 +110,33 @@ pub struct RenderOptions {
     pub title: String,
 }
 
+/// What a renderer may know about a rule beyond its id: SARIF carries rule
+/// metadata so code-scanning UIs can show the documentation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: String,
+    pub severity: Severity,
+    /// One line.
+    pub summary: String,
+    /// What the rule checks, as plain text.
+    pub description: String,
+    /// The full documentation, as Markdown.
+    pub help_markdown: String,
+}
+
+/// The rules a report's findings may come from. Renderers stay independent
+/// of the rule engine; the command line passes its registry in.
+pub trait RuleCatalog {
+    fn rules(&self) -> Vec<RuleInfo>;
+}
+
+/// No rule metadata: SARIF then describes only the rules that have findings.
+impl RuleCatalog for () {
+    fn rules(&self) -> Vec<RuleInfo> {
+        Vec::new()
+    }
+}
+
 /// Writes `report` to `out` in `format`.
 ///
 /// `sources` gives file text for code frames (text format only); a provider
@@ -118,6 +153,23 @@ pub fn render(
         Format::Json => json::render(report, out),
         Format::Github => github::render(report, options, out),
         Format::Markdown => markdown::render(report, options, markdown::DEFAULT_MAX_BYTES, out),
+        Format::Sarif => sarif::render(report, &(), out),
+        Format::Junit => junit::render(report, options, out),
+    }
+}
+
+/// [`render`], with rule metadata for the formats that carry it (SARIF).
+pub fn render_with(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+    sources: &dyn SourceProvider,
+    catalog: &dyn RuleCatalog,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    match format {
+        Format::Sarif => sarif::render(report, catalog, out),
+        _ => render(report, format, options, sources, out),
     }
 }
 
@@ -142,7 +194,7 @@ mod tests {
         let error = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown output format `xml`; use one of: text, json, github, markdown"
+            "unknown output format `xml`; use one of: text, json, github, markdown, sarif, junit"
         );
     }
 }

@@ -22,13 +22,18 @@ pub struct Analysis {
 }
 
 pub fn analyze(path: &Path) -> Result<Analysis, LoadError> {
+    analyze_with(path, GraphOptions::default())
+}
+
+/// [`analyze`] with graph options (the sources `.anton.toml` declares).
+pub fn analyze_with(path: &Path, graph_options: GraphOptions) -> Result<Analysis, LoadError> {
     let started = Instant::now();
     let repo = Repository::load(path, &LoadOptions::default())?;
     let loaded = started.elapsed();
     let (graph, mut findings, subjects, kustomizations) = {
         let engine = Engine::new(&repo);
         engine.build_all();
-        let graph = Graph::build(&engine, GraphOptions::default());
+        let graph = Graph::build(&engine, graph_options);
         let mut findings = anton_flux::checks::run_all(&graph, &engine);
         findings.extend(engine.take_findings());
         let subjects = subjects(&repo, &graph);

@@ -1,10 +1,14 @@
 //! The commands. Each builds one [`anton_core::Report`] and hands it to a renderer.
 
 pub mod analysis;
+pub mod build;
 pub mod diff;
 pub mod flux;
 pub mod get;
 pub mod health;
+pub mod init_config;
+pub mod lint;
+pub mod rules;
 pub mod schemas;
 pub mod validate;
 
@@ -34,6 +38,8 @@ pub fn emit(report: &Report, global: &GlobalArgs, title: &str, source_root: Opti
         OutputFormat::Json => Format::Json,
         OutputFormat::Github => Format::Github,
         OutputFormat::Markdown => Format::Markdown,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Junit => Format::Junit,
     };
     let options = RenderOptions {
         color: global.use_color(),
@@ -48,7 +54,7 @@ pub fn emit(report: &Report, global: &GlobalArgs, title: &str, source_root: Opti
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     // A closed pipe (`anton validate | head`) is not an error worth reporting.
-    let _ = anton_report::render(report, format, &options, sources.as_ref(), &mut out);
+    let _ = anton_report::render_with(report, format, &options, sources.as_ref(), &lint::Registry, &mut out);
     let _ = out.flush();
     report.exit_status()
 }

@@ -3,7 +3,7 @@
 use anton_core::{ExitStatus, Report};
 
 use crate::cli::{GlobalArgs, SchemaArgs, ValidateArgs};
-use crate::commands::{analysis, emit, resolve_target};
+use crate::commands::{analysis, emit, lint, resolve_target};
 
 const TITLE: &str = "anton validate";
 
@@ -13,7 +13,11 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
         Ok(options) => options,
         Err(message) => return emit(&Report::tool_error(message), global, TITLE, None),
     };
-    match analysis::analyze(&target) {
+    let settings = match lint::settings(&target, &args.lint, args.schema.kubernetes_version.as_deref()) {
+        Ok(settings) => settings,
+        Err(message) => return emit(&Report::tool_error(message), global, TITLE, None),
+    };
+    match analysis::analyze_with(&target, settings.graph_options()) {
         Ok(mut analysis) => {
             let mut schema_details = None;
             if let Some(options) = &schema_options {
@@ -27,6 +31,11 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
                 }
                 analysis.timings.push(("schemas", started.elapsed()));
             }
+            let started = std::time::Instant::now();
+            // Rules, then configuration and suppressions over every finding of the run.
+            let findings = std::mem::take(&mut analysis.findings);
+            analysis.findings = lint::run(&analysis, &settings, findings);
+            analysis.timings.push(("lint", started.elapsed()));
             let mut report = Report::new(analysis.subjects.iter().cloned(), analysis.findings.clone())
                 .with_detail("repository", analysis.repository_details());
             // Like the timings: part of the verbose report, so the default JSON stays as it was.
@@ -40,6 +49,9 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
                     .map(|(phase, took)| ((*phase).to_owned(), serde_json::json!(took.as_secs_f64() * 1000.0)))
                     .collect();
                 report = report.with_detail("timingsMs", serde_json::Value::Object(timings));
+            }
+            if let Err(message) = lint::write_output_files(&report, &args.lint.output_files, TITLE, &analysis.repo.root) {
+                return emit(&Report::tool_error(message), global, TITLE, None);
             }
             emit(&report, global, TITLE, Some(&analysis.repo.root))
         }

@@ -60,7 +60,23 @@ pub fn fixture(name: &str) -> Repo {
     let root = dir.path().canonicalize().expect("canonical temp path").join("repo");
     copy_dir(&source, &root);
     std::fs::create_dir_all(root.join(".git")).expect("create .git");
+    // These fixtures are minimal repositories for one structural problem or
+    // one parsing trap; the best-practice rules have fixtures of their own
+    // (anton-lint's, and tests/lint_cli.rs), so here only the structural
+    // checks run unless a fixture brings its own configuration.
+    let config = root.join(".anton.toml");
+    if !config.exists() {
+        std::fs::write(&config, "[rules]\nselect = [\"structural\"]\n").expect("write .anton.toml");
+    }
     Repo { _dir: dir, root }
+}
+
+/// Copies `tests/fixtures/<name>` like [`fixture`], with every rule enabled
+/// (the default configuration).
+pub fn fixture_with_all_rules(name: &str) -> Repo {
+    let repo = fixture(name);
+    std::fs::remove_file(repo.path(".anton.toml")).expect("remove .anton.toml");
+    repo
 }
 
 fn copy_dir(from: &Path, to: &Path) {
