@@ -177,7 +177,14 @@ fn substitute_node(
             }
             match envsubst::substitute(&scalar.text, lookup) {
                 Ok(outcome) => {
-                    undefined.extend(outcome.undefined.into_iter().map(|name| (name, node.span)));
+                    if !outcome.undefined.is_empty() {
+                        // Flux would write an empty string. The value stays as
+                        // written instead, so the output shows what is missing
+                        // and schema validation reads it as a placeholder
+                        // (flux/undefined-variable reports it).
+                        undefined.extend(outcome.undefined.into_iter().map(|name| (name, node.span)));
+                        return;
+                    }
                     if outcome.text != scalar.text {
                         let plain = scalar.style == ScalarStyle::Plain;
                         let text = outcome.text;

@@ -109,7 +109,9 @@ fn postbuild_substitution() {
     // ${VAR:=default} in an integer field reads as an integer afterwards.
     assert_eq!(deployment.node.path(&["spec", "replicas"]).unwrap().to_json(), 2);
     let args = deployment.node.path(&["spec", "template", "spec", "containers"]).unwrap().items()[0].get("args").unwrap().to_json();
-    assert_eq!(args, serde_json::json!(["--listen=${PORT}", "--label=", "--shell=$HOME"]));
+    // An undefined variable stays as written (Flux would write an empty
+    // string); flux/undefined-variable reports it.
+    assert_eq!(args, serde_json::json!(["--listen=${PORT}", "--label=${MISSING_LABEL}", "--shell=$HOME"]));
 
     // Undefined variables are recorded with where they are written.
     let undefined: Vec<(&str, u32)> = plex.substitution.undefined.iter().map(|u| (u.name.as_str(), u.span.line)).collect();

@@ -81,7 +81,8 @@ pub struct Graph {
     index: HashMap<(FluxKind, String, String), Vec<NodeId>>,
 }
 
-const DEFAULT_NAMESPACE: &str = "default";
+/// Where Flux puts a namespaced object that names no namespace.
+pub const DEFAULT_NAMESPACE: &str = "default";
 
 impl Graph {
     pub fn build(engine: &Engine<'_>, options: GraphOptions) -> Graph {

@@ -14,5 +14,5 @@ pub mod checks;
 mod graph;
 pub mod model;
 
-pub use graph::{Applied, FluxNode, Graph, GraphOptions, NodeId};
+pub use graph::{Applied, DEFAULT_NAMESPACE, FluxNode, Graph, GraphOptions, NodeId};
 pub use model::{FluxKind, FluxSpec};

@@ -37,7 +37,7 @@ pub use config::{CliOverrides, ConfigError, ConfigFile, Settings, default_config
 pub use context::Context;
 pub use rule::{Doc, Implementation, Rule};
 pub use texts::SourceTexts;
-pub use view::{ObjectView, from_repository};
+pub use view::{ObjectView, from_builds, from_repository};
 
 /// A whole lint run over an analysed repository: the objects to check, every
 /// enabled rule, then [`finish`] over the rule findings and the structural
@@ -48,12 +48,12 @@ pub fn run(
     graph: &Graph,
     texts: &SourceTexts,
     settings: &Settings,
+    builds: &anton_build::FluxBuilds,
     structural: Vec<Finding>,
 ) -> Vec<Finding> {
-    // The objects rules look at. This is the one place that decides what they
-    // are: the repository's objects as written today; the build engine's
-    // built objects (parent patches and components applied) once it emits them.
-    let objects = view::from_repository(repo, engine, graph);
+    // The objects rules look at, chosen here only: what Flux will apply, as
+    // the build engine builds it (parent patches, components, substitution).
+    let objects = view::from_builds(repo, engine, graph, builds);
     let ctx = Context::new(repo, engine, graph, &objects, texts, settings);
     let mut findings = structural;
     findings.extend(lint(&ctx));

@@ -6,14 +6,15 @@
 //! applies it. Rules read objects only through this type, so what they look
 //! at can change in one place.
 //!
-//! Today [`from_repository`] fills it from the repository's objects as
-//! written. When the build engine produces built objects (with parent
-//! patches and components applied), a `from_build` beside it fills the same
-//! type from the build's output, and the pipeline calls that instead; no rule
-//! changes.
+//! [`from_builds`] fills it from the build engine's output: every object a
+//! Flux Kustomization applies, as built (kustomize, the parent's patches,
+//! `targetNamespace`, postBuild substitution), with the spans of the lines
+//! that set each value; objects no local build applies come as written.
+//! [`from_repository`] is the same without builds (objects as written).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use anton_build::FluxBuilds;
 use anton_core::{Location, ObjectId};
 use anton_flux::{Graph, NodeId};
 use anton_kustomize::{Engine, Origin};
@@ -117,4 +118,120 @@ pub fn from_repository<'a>(repo: &'a Repository, engine: &Engine<'_>, graph: &Gr
         views.push(view(index, id, None, None));
     }
     views
+}
+
+/// Every object as Flux will apply it: the built objects of every Flux
+/// Kustomization whose source is this repository, once per distinct identity,
+/// then (as written) the Flux objects and the other objects no build applies.
+pub fn from_builds<'a>(
+    repo: &'a Repository,
+    engine: &Engine<'_>,
+    graph: &Graph,
+    builds: &'a FluxBuilds,
+) -> Vec<ObjectView<'a>> {
+    let mut views = Vec::with_capacity(repo.objects.len());
+    let mut seen: HashSet<(OriginKey, ObjectId)> = HashSet::new();
+    let mut covered = vec![false; repo.objects.len()];
+    let mut flux_node_of: HashMap<(NodeId, usize, &str), NodeId> = HashMap::new();
+    for (id, node) in graph.nodes.iter().enumerate() {
+        if let Some(parent) = node.applied_by {
+            flux_node_of.insert((parent, node.object, node.namespace.as_str()), id);
+        }
+    }
+    let mut flux_node_seen = vec![false; graph.nodes.len()];
+    for build in builds.builds.iter().filter(|b| b.skipped.is_none()) {
+        for emitted in &build.objects {
+            let mut id = emitted.id.clone();
+            // As the graph names it: a namespaced object without a namespace lands in `default`.
+            if id.namespace.is_none() && !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
+                id.namespace = Some(anton_flux::DEFAULT_NAMESPACE.to_owned());
+            }
+            if !seen.insert((origin_key(emitted.origin), id.clone())) {
+                continue;
+            }
+            let (file, location, object, sops_encrypted) = match emitted.origin {
+                Origin::Object(index) => {
+                    covered[index] = true;
+                    let written = &repo.objects[index];
+                    (written.file, repo.object_location(written), Some(index), written.sops_encrypted)
+                }
+                Origin::Generated { file, span } => (file, repo.location(file, span), None, false),
+            };
+            let flux_node = object.and_then(|index| {
+                let namespace = id.namespace.as_deref().unwrap_or_default();
+                flux_node_of.get(&(build.node, index, namespace)).copied()
+            });
+            if let Some(node) = flux_node {
+                flux_node_seen[node] = true;
+            }
+            views.push(ObjectView {
+                node: &emitted.node,
+                api_version: emitted.api_version.as_str(),
+                kind: emitted.id.kind.as_str(),
+                id,
+                location,
+                file,
+                object,
+                applied_by: Some(build.node),
+                flux_node,
+                sops_encrypted,
+            });
+        }
+    }
+    // Flux objects no build reached (roots, and those applied by a
+    // Kustomization whose source is elsewhere), as written.
+    for (node_id, node) in graph.nodes.iter().enumerate() {
+        if flux_node_seen[node_id] {
+            continue;
+        }
+        let written = &repo.objects[node.object];
+        let id = ObjectId::new(&written.api_version, &written.kind, Some(&node.namespace), &written.name);
+        if seen.insert((origin_key(Origin::Object(node.object)), id.clone())) {
+            covered[node.object] = true;
+            views.push(as_written(repo, node.object, id, node.applied_by, Some(node_id)));
+        }
+    }
+    for (index, object) in repo.objects.iter().enumerate() {
+        if covered[index] || engine.is_patch_file(&repo.files[object.file].path) {
+            continue;
+        }
+        let namespace =
+            if engine.scopes().is_cluster_scoped(object.group(), &object.kind) { None } else { object.namespace.as_deref() };
+        let id = ObjectId::new(&object.api_version, &object.kind, namespace, &object.name);
+        views.push(as_written(repo, index, id, None, None));
+    }
+    views
+}
+
+/// An [`Origin`] as a hashable key: the object's index, or where the
+/// generator that made it is written.
+type OriginKey = (Option<usize>, usize, u32, u32);
+
+fn origin_key(origin: Origin) -> OriginKey {
+    match origin {
+        Origin::Object(index) => (Some(index), 0, 0, 0),
+        Origin::Generated { file, span } => (None, file, span.line, span.column),
+    }
+}
+
+fn as_written(
+    repo: &Repository,
+    index: usize,
+    id: ObjectId,
+    applied_by: Option<NodeId>,
+    flux_node: Option<NodeId>,
+) -> ObjectView<'_> {
+    let object = &repo.objects[index];
+    ObjectView {
+        node: repo.node(object),
+        api_version: object.api_version.as_str(),
+        kind: object.kind.as_str(),
+        id,
+        location: repo.object_location(object),
+        file: object.file,
+        object: Some(index),
+        applied_by,
+        flux_node,
+        sops_encrypted: object.sops_encrypted,
+    }
 }

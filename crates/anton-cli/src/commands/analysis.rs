@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use anton_build::FluxBuilds;
 use anton_core::Finding;
 use anton_flux::{FluxKind, Graph, GraphOptions};
 use anton_kustomize::Engine;
@@ -14,6 +15,8 @@ use serde_json::{Value, json};
 pub struct Analysis {
     pub repo: Repository,
     pub graph: Graph,
+    /// Every Flux Kustomization built: what Flux will apply.
+    pub builds: FluxBuilds,
     pub findings: Vec<Finding>,
     /// Every object checked, named as findings name objects.
     pub subjects: BTreeSet<String>,
@@ -30,25 +33,29 @@ pub fn analyze_with(path: &Path, graph_options: GraphOptions) -> Result<Analysis
     let started = Instant::now();
     let repo = Repository::load(path, &LoadOptions::default())?;
     let loaded = started.elapsed();
-    let (graph, mut findings, subjects, kustomizations) = {
+    let (graph, builds, mut findings, subjects, kustomizations, analysed) = {
         let engine = Engine::new(&repo);
         engine.build_all();
         let graph = Graph::build(&engine, graph_options);
         let mut findings = anton_flux::checks::run_all(&graph, &engine);
+        let analysed = started.elapsed() - loaded;
+        let builds = FluxBuilds::build(&engine, &graph);
+        findings.extend(builds.findings.iter().cloned());
         findings.extend(engine.take_findings());
         let subjects = subjects(&repo, &graph);
         let kustomizations = engine.configs().count();
-        (graph, findings, subjects, kustomizations)
+        (graph, builds, findings, subjects, kustomizations, analysed)
     };
     findings.extend(repo.findings.iter().cloned());
-    let analysed = started.elapsed() - loaded;
+    let built = started.elapsed() - loaded - analysed;
     Ok(Analysis {
         repo,
         graph,
+        builds,
         findings,
         subjects,
         kustomizations,
-        timings: vec![("load", loaded), ("analyse", analysed)],
+        timings: vec![("load", loaded), ("analyse", analysed), ("build", built)],
     })
 }
 
@@ -94,26 +101,33 @@ fn object_names(repo: &Repository, graph: &Graph) -> Vec<String> {
 
 /// Schema validation and undefined postBuild variables (`anton-schema`).
 ///
-/// This is the one place that chooses which objects are validated: today the
-/// repository's objects as written (files used only as patches, and
-/// kustomization files, are not objects). When the build engine lands, pass
-/// its built objects here instead — their spans already point at the lines
-/// that set each value — and take undefined variables from its record.
+/// The objects validated are what Flux will apply, as the build engine built
+/// them (their spans point at the line that set each value: the resource
+/// file, or the patch); objects no local build applies are validated as
+/// written. Kustomization files and files used only as patches are not objects.
 pub fn check_schemas(analysis: &Analysis, options: &anton_schema::SchemaOptions) -> Result<(Vec<Finding>, Value), anton_schema::SchemaError> {
     let repo = &analysis.repo;
     let mut schemas = anton_schema::SchemaSet::new(options)?;
     schemas.learn_repository_crds(repo);
     let names = object_names(repo, &analysis.graph);
     let engine = Engine::new(repo);
-    let targets: Vec<anton_schema::Target<'_>> = repo
-        .objects
+    // What Flux will apply, as built; objects no local build applies as written.
+    let views = anton_lint::from_builds(repo, &engine, &analysis.graph, &analysis.builds);
+    let subjects: Vec<String> = views.iter().map(|view| view.subject()).collect();
+    let targets: Vec<anton_schema::Target<'_>> = views
         .iter()
-        .enumerate()
-        .filter(|(_, object)| !engine.is_patch_file(&repo.files[object.file].path))
-        .map(|(index, object)| anton_schema::Target { node: repo.node(object), subject: Some(names[index].as_str()) })
+        .zip(&subjects)
+        .map(|(view, subject)| anton_schema::Target { node: view.node, subject: Some(subject.as_str()) })
         .collect();
     let outcome = schemas.validate(repo, &targets);
-    let mut findings = outcome.findings.clone();
+    // An object written once and applied by two clusters is validated twice.
+    let mut seen = std::collections::HashSet::new();
+    let mut findings: Vec<Finding> = outcome
+        .findings
+        .iter()
+        .filter(|f| seen.insert((f.rule.clone(), f.location.clone(), f.message.clone())))
+        .cloned()
+        .collect();
     let mut applied = Vec::new();
     for (node_id, objects) in &analysis.graph.applies {
         let Some(kustomization) = analysis.graph.nodes.get(*node_id) else { continue };

@@ -77,7 +77,7 @@ pub fn run(analysis: &Analysis, settings: &Settings, findings: Vec<Finding>) -> 
     let repo = &analysis.repo;
     let texts = SourceTexts::read(repo);
     let engine = Engine::new(repo);
-    anton_lint::run(repo, &engine, &analysis.graph, &texts, settings, findings)
+    anton_lint::run(repo, &engine, &analysis.graph, &texts, settings, &analysis.builds, findings)
 }
 
 /// The rule registry, as renderers see it.

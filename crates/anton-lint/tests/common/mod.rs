@@ -26,10 +26,12 @@ pub fn check(dir: &Path, select: Option<&[&str]>) -> Vec<Finding> {
     engine.build_all();
     let graph = Graph::build(&engine, settings.graph_options());
     let mut structural = anton_flux::checks::run_all(&graph, &engine);
+    let builds = anton_build::FluxBuilds::build(&engine, &graph);
+    structural.extend(builds.findings.iter().cloned());
     structural.extend(engine.take_findings());
     structural.extend(repo.findings.iter().cloned());
     let texts = SourceTexts::read(&repo);
-    let mut findings = anton_lint::run(&repo, &engine, &graph, &texts, &settings, structural);
+    let mut findings = anton_lint::run(&repo, &engine, &graph, &texts, &settings, &builds, structural);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings
 }

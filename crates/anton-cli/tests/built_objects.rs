@@ -1,0 +1,41 @@
+//! `anton validate` looks at objects as Flux will apply them: built by the
+//! build engine, with findings at the line that set the offending value.
+
+mod common;
+
+use common::{anton, finding_keys, fixture_with_all_rules};
+
+#[test]
+fn findings_in_patched_values_point_at_the_patch_and_parent_defaults_count() {
+    let repo = fixture_with_all_rules("built-objects");
+    let root = repo.root.to_str().expect("UTF-8 path");
+    let run = anton(&repo, &["validate", root, "--json"]);
+    let report = run.json();
+    common::assert_contract(&report);
+    assert_eq!(
+        finding_keys(&report),
+        [
+            // `images:` of the app kustomization sets the `latest` tag.
+            "kubernetes/apps/podinfo/app/kustomization.yaml:7:5 warning k8s/latest-tag",
+            // The inline patch sets `replicas: "three"`; the Deployment file says 1.
+            "kubernetes/apps/podinfo/app/kustomization.yaml:16:19 critical schema/type",
+        ],
+        "the parent's spec.patches give podinfo wait and timeout, so neither \
+         flux/no-health-gate nor flux/no-timeout fires: {report:#}"
+    );
+    // targetNamespace is applied: the object is named where Flux puts it.
+    let objects: Vec<&str> = common::findings(&report).iter().filter_map(|f| f["object"].as_str()).collect();
+    assert_eq!(objects, ["Deployment/podinfo/podinfo", "Deployment/podinfo/podinfo"]);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn anton_build_prints_the_built_object() {
+    let repo = fixture_with_all_rules("built-objects");
+    let root = repo.root.to_str().expect("UTF-8 path");
+    let run = anton(&repo, &["build", "podinfo", "--repo", root]);
+    assert!(run.stdout.contains("namespace: podinfo"), "{}", run.stdout);
+    assert!(run.stdout.contains("image: ghcr.io/stefanprodan/podinfo:latest"), "{}", run.stdout);
+    assert!(run.stdout.contains("replicas: three"), "{}", run.stdout);
+    assert!(run.stdout.contains("kustomize.toolkit.fluxcd.io/name: podinfo"), "{}", run.stdout);
+}
