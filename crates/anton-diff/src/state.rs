@@ -1,10 +1,12 @@
 //! One state of the repository, reduced to what the comparison needs: every
 //! Flux Kustomization with its settings and the objects it applies, under the
-//! identity Flux applies them with.
+//! identity Flux applies them with, as the build engine builds them
+//! (kustomize, the parent's patches, targetNamespace, substitution).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use anton_build::FluxBuilds;
 use anton_core::{Location, ObjectId};
 use anton_flux::{Applied, FluxKind, Graph, GraphOptions};
 use anton_kustomize::{Engine, Origin};
@@ -117,10 +119,11 @@ impl Snapshot {
         let repo = Repository::load(scan, &options)?;
         let engine = Engine::new(&repo);
         let graph = Graph::build(&engine, GraphOptions::default());
-        Ok(Snapshot::from_graph(&repo, &graph))
+        let builds = FluxBuilds::build(&engine, &graph);
+        Ok(Snapshot::from_graph(&repo, &engine, &graph, &builds))
     }
 
-    pub(crate) fn from_graph(repo: &Repository, graph: &Graph) -> Snapshot {
+    pub(crate) fn from_graph(repo: &Repository, engine: &Engine<'_>, graph: &Graph, builds: &FluxBuilds) -> Snapshot {
         let broken: Vec<&str> = repo.files.iter().filter(|f| f.has_syntax_error).map(|f| f.path.as_str()).collect();
         let key_of = |node_id: usize| -> Option<KsKey> {
             let node = &graph.nodes[node_id];
@@ -157,16 +160,35 @@ impl Snapshot {
                 continue;
             }
             let raw = repo.node(&repo.objects[node.object]);
-            let mut settings = Settings::read(raw);
-            if let Some(parent) = node.applied_by {
-                let parent_raw = repo.node(&repo.objects[graph.nodes[parent].object]);
-                settings.apply_parent_patches(parent_raw, &node.name, &node.namespace);
-            }
+            let build = builds.get(node_id).filter(|b| b.skipped.is_none());
+            // The Kustomization as its parent applies it: the build has the
+            // parent's patches in it; without a build, read them here.
+            let settings = match build {
+                Some(build) => Settings::read(&build.object),
+                None => {
+                    let mut settings = Settings::read(raw);
+                    if let Some(parent) = node.applied_by {
+                        let parent_raw = repo.node(&repo.objects[graph.nodes[parent].object]);
+                        settings.apply_parent_patches(parent_raw, &node.name, &node.namespace);
+                    }
+                    settings
+                }
+            };
             let mut objects = BTreeMap::new();
             let applied = graph.applies.get(&node_id);
-            for applied in applied.into_iter().flatten() {
-                let object = applied_object(repo, applied);
-                objects.entry(object.id.clone()).or_insert(object);
+            match build {
+                Some(build) => {
+                    for emitted in &build.objects {
+                        let object = built_object(repo, engine, emitted);
+                        objects.entry(object.id.clone()).or_insert(object);
+                    }
+                }
+                None => {
+                    for applied in applied.into_iter().flatten() {
+                        let object = applied_object(repo, applied);
+                        objects.entry(object.id.clone()).or_insert(object);
+                    }
+                }
             }
             let unbuildable = if applied.is_none() {
                 Some("its source or its path cannot be found".to_owned())
@@ -317,6 +339,56 @@ fn applied_object(repo: &Repository, applied: &Applied) -> AppliedObject {
                 redaction: if secret { Redaction::Secret } else { Redaction::None },
                 location: Some(repo.location(file, span)),
             }
+        }
+    }
+}
+
+/// An object as the build engine built it.
+fn built_object(repo: &Repository, engine: &Engine<'_>, emitted: &anton_kustomize::Emitted) -> AppliedObject {
+    let mut id = emitted.id.clone();
+    if id.namespace.is_none() && !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
+        id.namespace = Some(anton_flux::DEFAULT_NAMESPACE.to_owned());
+    }
+    let secret = id.group.is_empty() && id.kind == "Secret";
+    let (sops, location) = match emitted.origin {
+        Origin::Object(index) => {
+            let object = &repo.objects[index];
+            (object.sops_encrypted, repo.object_location(object))
+        }
+        Origin::Generated { file, span } => {
+            // The content hash changes with every edit; compare by the name without it.
+            id.name = strip_generated_hash(&id.name).to_owned();
+            (false, repo.location(file, span))
+        }
+    };
+    let mut json = emitted.node.to_json();
+    normalise(&mut json, &id);
+    strip_ownership_labels(&mut json);
+    AppliedObject {
+        protected_by: protection(&json),
+        json: Some(json),
+        redaction: if sops {
+            Redaction::Sops
+        } else if secret {
+            Redaction::Secret
+        } else {
+            Redaction::None
+        },
+        location: Some(location),
+        id,
+    }
+}
+
+/// The `kustomize.toolkit.fluxcd.io/name|namespace` labels Flux adds say
+/// which Kustomization applies an object; ownership is compared on its own,
+/// so they are no content change.
+fn strip_ownership_labels(json: &mut Value) {
+    let Some(labels) = json.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) else { return };
+    labels.remove("kustomize.toolkit.fluxcd.io/name");
+    labels.remove("kustomize.toolkit.fluxcd.io/namespace");
+    if labels.is_empty() {
+        if let Some(metadata) = json.pointer_mut("/metadata").and_then(Value::as_object_mut) {
+            metadata.remove("labels");
         }
     }
 }

@@ -346,3 +346,34 @@ fn severities_follow_the_rules() {
         assert_eq!(rule.severity, expected, "{}", rule.id);
     }
 }
+
+#[test]
+fn changes_made_by_kustomize_and_parent_patches_are_seen() {
+    let repo = base_repo();
+    // The StatefulSet's file is untouched: the kustomization's `images:` retags it.
+    repo.edit(
+        "kubernetes/apps/media/jellyfin/app/kustomization.yaml",
+        "resources:\n",
+        "images:\n  - name: postgres\n    newTag: \"17.0\"\nresources:\n",
+    );
+    // The app Kustomization's file is untouched: its parent patches prune off.
+    repo.edit(
+        "kubernetes/flux/cluster/ks.yaml",
+        "  sourceRef:\n",
+        "  patches:\n    - target:\n        kind: Kustomization\n        name: jellyfin\n      patch: |\n        - op: replace\n          path: /spec/prune\n          value: false\n  sourceRef:\n",
+    );
+    repo.commit("head");
+    let outcome = diff_tags(&repo);
+    let lines: Vec<String> = outcome
+        .details
+        .kustomizations
+        .iter()
+        .flat_map(|k| k.changed.iter())
+        .flat_map(|c| c.changes.iter().map(move |ch| format!("{}: {}", c.object, ch.line())))
+        .collect();
+    assert!(
+        lines.contains(&"StatefulSet/media/jellyfin-db: spec.template.spec.containers[postgres].image: postgres:16.4 → postgres:17.0 (major)".to_owned()),
+        "{lines:#?}"
+    );
+    assert!(findings(&outcome).iter().any(|f| f.starts_with("guard/prune-flip")), "{:?}", findings(&outcome));
+}
