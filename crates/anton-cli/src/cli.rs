@@ -66,7 +66,7 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check a GitOps repository: YAML, kustomizations and the Flux graph.
+    /// Check a GitOps repository: YAML, kustomize, the Flux graph, schemas and lint rules, on what Flux will apply.
     #[command(after_help = "Examples:\n  anton validate\n  anton validate ./kubernetes --format github\n  anton validate . --json | jq '.summary'")]
     Validate(ValidateArgs),
     /// List Flux objects from Git, like `flux get` but offline.

@@ -123,6 +123,9 @@ struct Accumulated {
     remote: Vec<(usize, Reference, RemoteRef)>,
     failed: bool,
     config: TransformerConfig,
+    /// The identities of `resources` ([`ResId::key`]) while only `append`
+    /// adds to them; `None` after anything else may have changed them.
+    ids: Option<HashSet<(String, String, String, String)>>,
 }
 
 /// Resolves kustomizations of one repository, caching each folder's build.
@@ -453,9 +456,12 @@ impl<'r> Engine<'r> {
     /// kustomization that lists them.
     fn accumulate(&self, config: &KustomizationConfig, mut acc: Accumulated) -> Accumulated {
         let ctx = self.ctx(config);
+        acc.ids = None;
         for reference in &config.resources {
             self.add_resource(&ctx, reference, &mut acc);
         }
+        // Generators, components and transformers change objects in place.
+        acc.ids = None;
         for reference in &config.other_files {
             self.require_file(&ctx, &mut acc, reference, "file");
         }
@@ -499,7 +505,12 @@ impl<'r> Engine<'r> {
 
     fn append(&self, ctx: &Ctx<'_>, acc: &mut Accumulated, resource: Resource, span: Span) {
         let id = resource.id();
-        if let Some(first) = acc.resources.iter().find(|r| r.id().equals(&id)) {
+        let key = id.key();
+        let resources = &acc.resources;
+        let ids = acc.ids.get_or_insert_with(|| resources.iter().map(|r| r.id().key()).collect());
+        // Only a likely duplicate pays for the scan.
+        let first = if ids.contains(&key) { acc.resources.iter().find(|r| r.has_id(&id)) } else { None };
+        if let Some(first) = first {
             let object = self.effective_id(ctx.config, &resource.node);
             let finding = Finding::new(
                 "kustomize/duplicate-object",
@@ -513,6 +524,9 @@ impl<'r> Engine<'r> {
             .hint("remove one of the two, or give them different names or namespaces");
             self.fail(acc, finding);
             return;
+        }
+        if let Some(ids) = acc.ids.as_mut() {
+            ids.insert(key);
         }
         acc.resources.push(resource);
     }
@@ -887,9 +901,10 @@ impl<'r> Engine<'r> {
     }
 
     fn check_unique(&self, ctx: &Ctx<'_>, acc: &mut Accumulated, what: &str, span: Span) {
-        for (i, resource) in acc.resources.iter().enumerate() {
+        let mut seen = HashSet::with_capacity(acc.resources.len());
+        for resource in &acc.resources {
             let id = resource.id();
-            if acc.resources[..i].iter().any(|other| other.id().equals(&id)) {
+            if !seen.insert(id.key()) {
                 let finding = Finding::new(
                     "kustomize/duplicate-object",
                     Severity::Critical,

@@ -198,13 +198,16 @@ pub(crate) fn fix(resources: &mut [Resource], extra: Vec<Rule>) {
     let contexts: Vec<(Vec<String>, Vec<String>)> = resources.iter().map(|r| (r.prefixes.clone(), r.suffixes.clone())).collect();
     for referrer in 0..resources.len() {
         let referrer_id = candidates[referrer].current.clone();
-        let pool = could_be_referenced(&candidates, &resources[referrer]);
+        // Most objects have no field that refers by name; their pool, a scan
+        // of every candidate, is worked out only when one does.
+        let mut pool: Option<Vec<usize>> = None;
         for rule in &rules {
             for field in &rule.fields {
                 if !selected(&referrer_id, &field.kind, field.group.as_deref(), field.version.as_deref()) {
                     continue;
                 }
-                let ctx = Context { rule, referrer, referrer_id: &referrer_id, pool: &pool, candidates: &candidates, contexts: &contexts };
+                let pool = pool.get_or_insert_with(|| could_be_referenced(&candidates, &resources[referrer]));
+                let ctx = Context { rule, referrer, referrer_id: &referrer_id, pool, candidates: &candidates, contexts: &contexts };
                 let role_ref = role_ref_gvk(&resources[referrer].node, &field.path);
                 let path = split_path(&field.path);
                 walk(&mut resources[referrer].node, &path, Create::No, anton_yaml::Span::default(), &mut |node| {

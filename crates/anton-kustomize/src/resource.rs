@@ -53,6 +53,12 @@ impl ResId {
         }
     }
 
+    /// The identity as one hashable value: two ids are [`ResId::equals`]
+    /// exactly when their keys are equal.
+    pub(crate) fn key(&self) -> (String, String, String, String) {
+        (self.api_version.clone(), self.kind.clone(), self.name.clone(), self.effective_namespace().to_owned())
+    }
+
     pub(crate) fn ns_equals(&self, other: &ResId) -> bool {
         self.effective_namespace() == other.effective_namespace()
     }
@@ -113,6 +119,28 @@ impl Resource {
 
     pub(crate) fn id(&self) -> ResId {
         ResId::of(&self.node)
+    }
+
+    /// Whether this object has identity `id` ([`ResId::equals`]), without
+    /// allocating: builds compare every appended object with all before it.
+    pub(crate) fn has_id(&self, id: &ResId) -> bool {
+        let node = &self.node;
+        let text = |path: &[&str]| node.str_at(path).unwrap_or_default();
+        if text(&["metadata", "name"]) != id.name
+            || text(&["kind"]).trim() != id.kind
+            || text(&["apiVersion"]).trim() != id.api_version
+        {
+            return false;
+        }
+        let namespace = text(&["metadata", "namespace"]);
+        let effective = if id.is_cluster_scoped() {
+            return true;
+        } else if namespace.is_empty() {
+            "default"
+        } else {
+            namespace
+        };
+        effective == id.effective_namespace()
     }
 
     /// The identity it had first.

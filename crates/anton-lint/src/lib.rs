@@ -2,8 +2,8 @@
 //! as code, with the documentation beside each rule.
 //!
 //! * [`registry`] is the single list of rule ids — every rule of this crate
-//!   and every structural check of the loader, the kustomize engine and the
-//!   Flux graph — so `anton rules`, `--select`/`--ignore` and severity
+//!   and every check of the loader, the kustomize engine, the Flux graph,
+//!   the Flux build and schema validation — so `anton rules`, `--select`/`--ignore` and severity
 //!   overrides treat all findings alike.
 //! * [`rules`] holds one file per rule: the documentation in fixed sections
 //!   and the check, a pure function of a [`Context`].

@@ -2,7 +2,7 @@
 //! its snapshot and one line here.
 
 use crate::rule::Rule;
-use crate::rules::{anton, api, flux, helm, ingress, k8s, kustomize, secrets, yaml};
+use crate::rules::{anton, api, flux, helm, ingress, k8s, kustomize, schema, secrets, yaml};
 
 pub static RULES: &[&Rule] = &[
     // yaml: reading files (structural, anton-repo)
@@ -19,6 +19,14 @@ pub static RULES: &[&Rule] = &[
     &kustomize::unpinned_remote::RULE,
     &kustomize::namespace_required::RULE,
     &kustomize::ambiguous_scalar::RULE,
+    // kustomize: the build (structural, anton-kustomize)
+    &kustomize::not_built::RULE,
+    &kustomize::remote_not_built::RULE,
+    &kustomize::generator_error::RULE,
+    &kustomize::invalid_patch::RULE,
+    &kustomize::patch_target_missing::RULE,
+    &kustomize::replicas_target_missing::RULE,
+    &kustomize::invalid_replacement::RULE,
     // flux
     &flux::path_missing::RULE,
     &flux::source_missing::RULE,
@@ -32,6 +40,21 @@ pub static RULES: &[&Rule] = &[
     &flux::interval_too_short::RULE,
     &flux::unpinned_chart::RULE,
     &flux::prune_unset::RULE,
+    // flux: the build's postBuild and components (structural, anton-build)
+    &flux::invalid_component::RULE,
+    &flux::substitute_from_missing::RULE,
+    &flux::invalid_variable_name::RULE,
+    &flux::substitution_failed::RULE,
+    // flux: substitution variables (structural, anton-schema)
+    &flux::undefined_variable::RULE,
+    // schema: every object against its API (structural, anton-schema)
+    &schema::unknown_field::RULE,
+    &schema::r#type::RULE,
+    &schema::required::RULE,
+    &schema::r#enum::RULE,
+    &schema::format::RULE,
+    &schema::constraint::RULE,
+    &schema::unknown_kind::RULE,
     // helm
     &helm::no_resources::RULE,
     // secrets
@@ -98,7 +121,7 @@ mod tests {
     #[test]
     fn the_issue_families_are_all_there() {
         let families: Vec<_> = families().collect();
-        for family in ["yaml", "kustomize", "flux", "helm", "secrets", "k8s", "ingress", "api", "anton"] {
+        for family in ["yaml", "kustomize", "flux", "schema", "helm", "secrets", "k8s", "ingress", "api", "anton"] {
             assert!(families.contains(&family), "{family}");
         }
     }

@@ -37,9 +37,11 @@ impl Selector {
         if !text.contains('/') && registry::families().any(|family| family == text) {
             return Ok(Selector::Family(text.to_owned()));
         }
-        // Checks outside the registry (schema validation, the build layer)
-        // report ids the registry cannot vouch for, so a well-formed id is
-        // accepted — unless it looks like a typo of a registered one.
+        // The structural checks of other crates (the loader, the kustomize
+        // and Flux build, the Flux graph, schema validation) are registered
+        // too; an id the registry does not know may still come from a check
+        // that is not registered (yet), so a well-formed id is accepted —
+        // unless it looks like a typo of a registered one.
         let close: Vec<&str> = registry::RULES
             .iter()
             .map(|rule| rule.id)
@@ -156,11 +158,19 @@ mod tests {
         assert!(Selector::parse("flux/infinte-retries").is_err());
         assert!(Selector::parse("fluxx").is_err());
         assert!(Selector::parse("Nope!").is_err());
-        // Checks outside the registry report ids of their own.
-        assert_eq!(Selector::parse("kustomize/patch-target-missing"), Ok(Selector::Rule("kustomize/patch-target-missing".into())));
-        // Families of checks outside the registry are accepted as written.
+        // The structural checks of other crates are registered: the build's and schema validation's.
+        for id in ["kustomize/patch-target-missing", "flux/substitution-failed", "schema/unknown-kind"] {
+            assert!(registry::find(id).is_some(), "{id} is not registered");
+            assert_eq!(Selector::parse(id), Ok(Selector::Rule(id.into())));
+        }
+        assert!(registry::families().any(|family| family == "schema"));
         assert_eq!(Selector::parse("schema"), Ok(Selector::Family("schema".into())));
-        assert_eq!(Selector::parse("schema/unknown-kind"), Ok(Selector::Rule("schema/unknown-kind".into())));
+        // A typo of a newly registered id is an error, not a silently unknown id.
+        let error = Selector::parse("schema/unknown-kinds").unwrap_err();
+        assert!(error.contains("schema/unknown-kind"), "{error}");
+        // Well-formed ids and families the registry does not know are accepted as written.
+        assert_eq!(Selector::parse("vendor/custom-check"), Ok(Selector::Rule("vendor/custom-check".into())));
+        assert_eq!(Selector::parse("vendor"), Ok(Selector::Family("vendor".into())));
         assert_eq!(Selector::parse("all"), Ok(Selector::All));
         assert_eq!(Selector::parse("ingress"), Ok(Selector::Family("ingress".into())));
     }

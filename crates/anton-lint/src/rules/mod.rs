@@ -9,6 +9,7 @@ pub mod helm;
 pub mod ingress;
 pub mod k8s;
 pub mod kustomize;
+pub mod schema;
 pub mod secrets;
 pub mod yaml;
 
