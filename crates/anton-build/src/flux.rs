@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use anton_core::{Finding, Location, ObjectId, Severity};
 use anton_flux::{FluxKind, Graph, NodeId};
-use anton_kustomize::{Emitted, Engine, Origin, base64_decode};
+use anton_kustomize::{Emitted, Engine, Origin, base64_decode, respan};
 use anton_repo::normalize_relative;
 use anton_yaml::{Node, Scalar, ScalarStyle, Span, Value};
 
@@ -215,20 +215,6 @@ fn substitute_node(
             for entry in entries {
                 substitute_node(&mut entry.key, lookup, undefined, errors);
                 substitute_node(&mut entry.value, lookup, undefined, errors);
-            }
-        }
-    }
-}
-
-fn respan(node: &mut Node, span: Span) {
-    node.span = span;
-    match &mut node.value {
-        Value::Scalar(_) => {}
-        Value::Seq(items) => items.iter_mut().for_each(|i| respan(i, span)),
-        Value::Map(entries) => {
-            for entry in entries {
-                respan(&mut entry.key, span);
-                respan(&mut entry.value, span);
             }
         }
     }

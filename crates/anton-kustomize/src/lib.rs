@@ -26,6 +26,7 @@ mod select;
 mod smp;
 mod transform;
 mod tree;
+pub use tree::respan;
 
 pub use config::{
     FieldSpec, GeneratorConfig, ImageSpec, KustomizationConfig, KustomizationKind, LabelSpec, PatchSource, PatchSpec, Reference,

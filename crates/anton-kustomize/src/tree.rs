@@ -99,7 +99,7 @@ pub(crate) fn string_map(node: &Node, keys: &[&str]) -> Vec<(String, String)> {
 
 /// Replaces every span in a tree (used for values a transformer creates from
 /// a field of the kustomization: they point at that field).
-pub(crate) fn respan(node: &mut Node, span: Span) {
+pub fn respan(node: &mut Node, span: Span) {
     node.span = span;
     match &mut node.value {
         Value::Scalar(_) => {}

@@ -71,21 +71,7 @@ pub fn from_repository<'a>(repo: &'a Repository, engine: &Engine<'_>, graph: &Gr
     let mut views = Vec::with_capacity(repo.objects.len());
     let mut seen: HashSet<(usize, ObjectId)> = HashSet::new();
     let mut covered = vec![false; repo.objects.len()];
-    let view = |index: usize, id: ObjectId, applied_by: Option<NodeId>, flux_node: Option<NodeId>| {
-        let object = &repo.objects[index];
-        ObjectView {
-            node: repo.node(object),
-            api_version: object.api_version.as_str(),
-            kind: object.kind.as_str(),
-            id,
-            location: repo.object_location(object),
-            file: object.file,
-            object: Some(index),
-            applied_by,
-            flux_node,
-            sops_encrypted: object.sops_encrypted,
-        }
-    };
+    let view = |index, id, applied_by, flux_node| as_written(repo, index, id, applied_by, flux_node);
     for (node_id, node) in graph.nodes.iter().enumerate() {
         let object = &repo.objects[node.object];
         let id = ObjectId::new(&object.api_version, &object.kind, Some(&node.namespace), &object.name);
