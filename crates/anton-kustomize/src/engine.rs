@@ -75,6 +75,20 @@ pub struct Overlay {
     pub images: Vec<ImageSpec>,
 }
 
+impl Overlay {
+    /// Nothing to merge: the folder builds as it is.
+    pub fn is_empty(&self) -> bool {
+        self.namespace.is_none()
+            && self.name_prefix.is_none()
+            && self.name_suffix.is_none()
+            && self.patches.is_empty()
+            && self.patches_strategic_merge.is_empty()
+            && self.patches_json6902.is_empty()
+            && self.components.is_empty()
+            && self.images.is_empty()
+    }
+}
+
 /// Field specs added by `configurations:` files. kustomize merges them from
 /// every kustomization of a build: a nested one's apply to its parents too.
 #[derive(Debug, Clone, Default)]
@@ -288,6 +302,13 @@ impl<'r> Engine<'r> {
     /// `span` locates findings about the generated kustomization (the Flux
     /// Kustomization's `spec.path`).
     pub fn build_overlay(&self, dir: &str, overlay: &Overlay, span: Span) -> Build {
+        // The usual case: the folder's own build, already made (and cached)
+        // while the Flux graph was built.
+        if overlay.is_empty() {
+            if let Some(build) = self.build_dir(dir) {
+                return (*build).clone();
+            }
+        }
         let mut config = match self.configs.get(dir) {
             Some(config) => config.clone(),
             None => self.flux_generated_config(dir, span),

@@ -39,22 +39,20 @@ pub use rule::{Doc, Implementation, Rule};
 pub use texts::SourceTexts;
 pub use view::{ObjectView, from_builds, from_repository};
 
-/// A whole lint run over an analysed repository: the objects to check, every
-/// enabled rule, then [`finish`] over the rule findings and the structural
-/// findings of the loader, the kustomize engine and the Flux graph.
+/// A whole lint run over an analysed repository: every enabled rule over
+/// `objects` (what Flux will apply: [`from_builds`]), then [`finish`] over
+/// the rule findings and the structural findings of the loader, the
+/// kustomize engine, the Flux graph, the Flux build and schema validation.
 pub fn run(
     repo: &Repository,
     engine: &Engine<'_>,
     graph: &Graph,
     texts: &SourceTexts,
     settings: &Settings,
-    builds: &anton_build::FluxBuilds,
+    objects: &[ObjectView<'_>],
     structural: Vec<Finding>,
 ) -> Vec<Finding> {
-    // The objects rules look at, chosen here only: what Flux will apply, as
-    // the build engine builds it (parent patches, components, substitution).
-    let objects = view::from_builds(repo, engine, graph, builds);
-    let ctx = Context::new(repo, engine, graph, &objects, texts, settings);
+    let ctx = Context::new(repo, engine, graph, objects, texts, settings);
     let mut findings = structural;
     findings.extend(lint(&ctx));
     finish(findings, &ctx)

@@ -105,14 +105,15 @@ fn object_names(repo: &Repository, graph: &Graph) -> Vec<String> {
 /// them (their spans point at the line that set each value: the resource
 /// file, or the patch); objects no local build applies are validated as
 /// written. Kustomization files and files used only as patches are not objects.
-pub fn check_schemas(analysis: &Analysis, options: &anton_schema::SchemaOptions) -> Result<(Vec<Finding>, Value), anton_schema::SchemaError> {
+pub fn check_schemas(
+    analysis: &Analysis,
+    views: &[anton_lint::ObjectView<'_>],
+    options: &anton_schema::SchemaOptions,
+) -> Result<(Vec<Finding>, Value), anton_schema::SchemaError> {
     let repo = &analysis.repo;
     let mut schemas = anton_schema::SchemaSet::new(options)?;
     schemas.learn_repository_crds(repo);
     let names = object_names(repo, &analysis.graph);
-    let engine = Engine::new(repo);
-    // What Flux will apply, as built; objects no local build applies as written.
-    let views = anton_lint::from_builds(repo, &engine, &analysis.graph, &analysis.builds);
     let subjects: Vec<String> = views.iter().map(|view| view.subject()).collect();
     let targets: Vec<anton_schema::Target<'_>> = views
         .iter()

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anton_core::{Finding, Report};
 use anton_kustomize::Engine;
-use anton_lint::{CliOverrides, Settings, SourceTexts};
+use anton_lint::{CliOverrides, ObjectView, Settings, SourceTexts};
 use anton_report::{DiskSources, Format, RenderOptions, RuleCatalog, RuleInfo};
 use clap::Args;
 
@@ -71,13 +71,18 @@ pub fn settings(target: &Path, args: &LintArgs, kubernetes_version: Option<&str>
     Settings::load(&repository_root(target), args.config.as_deref(), overrides).map_err(|error| error.to_string())
 }
 
-/// Runs the rules over an analysis and applies the configuration and
-/// suppressions to all of its findings (structural, schema and rule findings).
-pub fn run(analysis: &Analysis, settings: &Settings, findings: Vec<Finding>) -> Vec<Finding> {
-    let repo = &analysis.repo;
-    let texts = SourceTexts::read(repo);
-    let engine = Engine::new(repo);
-    anton_lint::run(repo, &engine, &analysis.graph, &texts, settings, &analysis.builds, findings)
+/// Runs the rules over `objects` (the analysis' built objects) and applies
+/// the configuration and suppressions to all of the run's findings
+/// (structural, schema and rule findings).
+pub fn run(
+    analysis: &Analysis,
+    engine: &Engine<'_>,
+    objects: &[ObjectView<'_>],
+    settings: &Settings,
+    findings: Vec<Finding>,
+) -> Vec<Finding> {
+    let texts = SourceTexts::read(&analysis.repo);
+    anton_lint::run(&analysis.repo, engine, &analysis.graph, &texts, settings, objects, findings)
 }
 
 /// The rule registry, as renderers see it.

@@ -31,7 +31,8 @@ pub fn check(dir: &Path, select: Option<&[&str]>) -> Vec<Finding> {
     structural.extend(engine.take_findings());
     structural.extend(repo.findings.iter().cloned());
     let texts = SourceTexts::read(&repo);
-    let mut findings = anton_lint::run(&repo, &engine, &graph, &texts, &settings, &builds, structural);
+    let objects = anton_lint::from_builds(&repo, &engine, &graph, &builds);
+    let mut findings = anton_lint::run(&repo, &engine, &graph, &texts, &settings, &objects, structural);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings
 }
