@@ -4,6 +4,8 @@
 //! `serviceAccountName`, … — following kustomize's built-in `nameReference`
 //! configuration and its rules for picking the referred object.
 
+use std::sync::LazyLock;
+
 use anton_yaml::{Node, Value};
 
 use crate::resource::{ResId, Resource};
@@ -62,6 +64,10 @@ fn workload_fields(tail: &str) -> Vec<Field> {
     fields.push(f(&format!("spec/jobTemplate/spec/template/spec/{tail}"), "CronJob"));
     fields
 }
+
+/// The built-in name-reference configuration, made once: every build (each
+/// folder, each Flux Kustomization) runs the name-reference update.
+static BUILT_IN: LazyLock<Vec<Rule>> = LazyLock::new(rules);
 
 fn rules() -> Vec<Rule> {
     let rbac = "rbac.authorization.k8s.io";
@@ -183,8 +189,7 @@ struct Candidate {
 
 /// Updates every reference to a renamed object, across the whole build.
 pub(crate) fn fix(resources: &mut [Resource], extra: Vec<Rule>) {
-    let mut rules = rules();
-    rules.extend(extra);
+    let rules: Vec<&Rule> = BUILT_IN.iter().chain(&extra).collect();
     let candidates: Vec<Candidate> = resources
         .iter()
         .enumerate()
@@ -201,7 +206,7 @@ pub(crate) fn fix(resources: &mut [Resource], extra: Vec<Rule>) {
         // Most objects have no field that refers by name; their pool, a scan
         // of every candidate, is worked out only when one does.
         let mut pool: Option<Vec<usize>> = None;
-        for rule in &rules {
+        for &rule in &rules {
             for field in &rule.fields {
                 if !selected(&referrer_id, &field.kind, field.group.as_deref(), field.version.as_deref()) {
                     continue;
