@@ -4,68 +4,16 @@
 //!
 //! Regenerate the snapshots with `INSTA_UPDATE=always cargo test -p anton-cli --test diff_cli`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command as Process;
+use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use tempfile::TempDir;
 
-struct GitRepo {
-    _dir: TempDir,
-    root: PathBuf,
-}
+// The git repositories of anton-diff's own tests: init, write, commit, tag.
+#[path = "../../anton-diff/tests/common/mod.rs"]
+mod diff_common;
 
-impl GitRepo {
-    fn new(files: &[(&str, &str)]) -> GitRepo {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let root = dir.path().canonicalize().expect("canonical temp path").join("repo");
-        std::fs::create_dir_all(&root).expect("create repo");
-        let repo = GitRepo { _dir: dir, root };
-        repo.git(&["init", "-q", "-b", "main"]);
-        for (path, contents) in files {
-            repo.write(path, contents);
-        }
-        repo
-    }
-
-    fn git(&self, args: &[&str]) {
-        let output = Process::new("git")
-            .current_dir(&self.root)
-            .args(["-c", "user.name=t", "-c", "user.email=t@e", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .output()
-            .expect("run git");
-        assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    }
-
-    fn write(&self, relative: &str, contents: &str) {
-        let path = self.root.join(relative);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("create folder");
-        std::fs::write(path, contents).expect("write");
-    }
-
-    fn edit(&self, relative: &str, from: &str, to: &str) {
-        let text = std::fs::read_to_string(self.root.join(relative)).expect("read");
-        assert!(text.contains(from), "{relative} does not contain {from:?}");
-        self.write(relative, &text.replacen(from, to, 1));
-    }
-
-    fn remove(&self, relative: &str) {
-        let path = self.root.join(relative);
-        if path.is_dir() {
-            std::fs::remove_dir_all(path).expect("remove folder");
-        } else {
-            std::fs::remove_file(path).expect("remove file");
-        }
-    }
-
-    fn commit(&self, tag: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "--allow-empty", "-m", tag]);
-        self.git(&["tag", tag]);
-    }
-}
+use diff_common::GitRepo;
 
 const CLUSTER_KS: &str = "\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
