@@ -352,7 +352,8 @@ impl FluxBuilds {
     }
 
     pub fn get(&self, node: NodeId) -> Option<&FluxBuild> {
-        self.builds.iter().find(|b| b.node == node)
+        // Built in graph order, so sorted by node.
+        self.builds.binary_search_by_key(&node, |b| b.node).ok().map(|i| &self.builds[i])
     }
 
     /// Builds of Flux Kustomizations named `name` (in `namespace`, when given).

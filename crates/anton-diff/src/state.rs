@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anton_build::FluxBuilds;
 use anton_core::{Location, ObjectId};
-use anton_flux::{Applied, FluxKind, Graph, GraphOptions};
+use anton_flux::{FluxKind, Graph, GraphOptions};
 use anton_kustomize::{Engine, Origin};
 use anton_repo::{LoadError, LoadOptions, Repository};
 use anton_yaml::Node;
@@ -159,38 +159,18 @@ impl Snapshot {
             if snapshot.kustomizations.contains_key(&key) {
                 continue;
             }
-            let raw = repo.node(&repo.objects[node.object]);
-            let build = builds.get(node_id).filter(|b| b.skipped.is_none());
-            // The Kustomization as its parent applies it: the build has the
-            // parent's patches in it; without a build, read them here.
-            let settings = match build {
-                Some(build) => Settings::read(&build.object),
-                None => {
-                    let mut settings = Settings::read(raw);
-                    if let Some(parent) = node.applied_by {
-                        let parent_raw = repo.node(&repo.objects[graph.nodes[parent].object]);
-                        settings.apply_parent_patches(parent_raw, &node.name, &node.namespace);
-                    }
-                    settings
-                }
-            };
+            // The Kustomization as its parent applies it (the parent's
+            // patches and substitutions in it), and what it applies.
+            let build = builds.get(node_id);
+            let raw = build.map_or_else(|| repo.node(&repo.objects[node.object]), |build| &build.object);
+            let settings = Settings::read(raw);
+            let built = build.filter(|build| build.skipped.is_none());
             let mut objects = BTreeMap::new();
-            let applied = graph.applies.get(&node_id);
-            match build {
-                Some(build) => {
-                    for emitted in &build.objects {
-                        let object = built_object(repo, engine, emitted);
-                        objects.entry(object.id.clone()).or_insert(object);
-                    }
-                }
-                None => {
-                    for applied in applied.into_iter().flatten() {
-                        let object = applied_object(repo, applied);
-                        objects.entry(object.id.clone()).or_insert(object);
-                    }
-                }
+            for emitted in built.into_iter().flat_map(|build| &build.objects) {
+                let object = built_object(repo, engine, emitted);
+                objects.entry(object.id.clone()).or_insert(object);
             }
-            let unbuildable = if applied.is_none() {
+            let unbuildable = if built.is_none() {
                 Some("its source or its path cannot be found".to_owned())
             } else {
                 broken_in.get(&node_id).map(|file| format!("{file} does not parse"))
@@ -228,7 +208,7 @@ impl Snapshot {
 }
 
 /// The settings of a Flux Kustomization that decide what happens on removal,
-/// as written plus the `spec.patches` of the Kustomization that applies it.
+/// read from the object as its parent applies it.
 struct Settings {
     prune: bool,
     suspend: bool,
@@ -237,108 +217,12 @@ struct Settings {
 
 impl Settings {
     fn read(node: &Node) -> Settings {
-        let mut settings = Settings { prune: false, suspend: false, deletion_policy: "MirrorPrune".to_owned() };
-        if let Some(spec) = node.get("spec") {
-            settings.merge(spec);
-        }
-        settings
-    }
-
-    fn merge(&mut self, spec: &Node) {
-        if let Some(prune) = spec.get("prune").and_then(Node::as_bool) {
-            self.prune = prune;
-        }
-        if let Some(suspend) = spec.get("suspend").and_then(Node::as_bool) {
-            self.suspend = suspend;
-        }
-        if let Some(policy) = spec.str_at(&["deletionPolicy"]) {
-            self.deletion_policy = policy.to_owned();
-        }
-    }
-
-    /// Applies the parent's `spec.patches` that target this Kustomization and
-    /// set `prune`, `suspend` or `deletionPolicy` — strategic-merge patches and
-    /// JSON patches (`/spec/prune`). The build engine will apply them all.
-    fn apply_parent_patches(&mut self, parent: &Node, name: &str, namespace: &str) {
-        for patch in parent.path(&["spec", "patches"]).map(Node::items).unwrap_or_default() {
-            let Some(text) = patch.str_at(&["patch"]) else { continue };
-            let output = anton_yaml::parse_stream(text);
-            let Some(document) = output.documents.first() else { continue };
-            let root = &document.root;
-            let targeted = match patch.get("target") {
-                Some(target) => targets(target, name, namespace),
-                // Without a target, a strategic-merge patch names its object itself.
-                None => root.str_at(&["kind"]) == Some("Kustomization") && root.str_at(&["metadata", "name"]) == Some(name),
-            };
-            if !targeted {
-                continue;
-            }
-            if let Some(spec) = root.get("spec") {
-                self.merge(spec);
-            }
-            for operation in root.items() {
-                let value = operation.get("value");
-                let removes = operation.str_at(&["op"]) == Some("remove");
-                match operation.str_at(&["path"]) {
-                    Some("/spec/prune") => self.prune = !removes && value.and_then(Node::as_bool).unwrap_or(false),
-                    Some("/spec/suspend") => self.suspend = !removes && value.and_then(Node::as_bool).unwrap_or(false),
-                    Some("/spec/deletionPolicy") => {
-                        self.deletion_policy =
-                            value.and_then(Node::scalar_text).filter(|_| !removes).unwrap_or("MirrorPrune").to_owned()
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-}
-
-/// Whether a kustomize patch `target` selects the Flux Kustomization `namespace/name`.
-/// Selectors on labels or annotations cannot be decided here and select nothing.
-fn targets(target: &Node, name: &str, namespace: &str) -> bool {
-    let matches = |key: &str, value: &str, default_any: bool| match target.str_at(&[key]) {
-        None => default_any,
-        Some(pattern) => regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(value)),
-    };
-    target.get("labelSelector").is_none()
-        && target.get("annotationSelector").is_none()
-        && matches("group", KUSTOMIZE_GROUP, true)
-        && matches("kind", "Kustomization", true)
-        && matches("name", name, true)
-        && matches("namespace", namespace, true)
-}
-
-fn applied_object(repo: &Repository, applied: &Applied) -> AppliedObject {
-    let secret = applied.id.group.is_empty() && applied.id.kind == "Secret";
-    match applied.origin {
-        Origin::Object(index) => {
-            let object = &repo.objects[index];
-            let mut json = repo.node(object).to_json();
-            normalise(&mut json, &applied.id);
-            AppliedObject {
-                id: applied.id.clone(),
-                protected_by: protection(&json),
-                json: Some(json),
-                redaction: if object.sops_encrypted {
-                    Redaction::Sops
-                } else if secret {
-                    Redaction::Secret
-                } else {
-                    Redaction::None
-                },
-                location: Some(repo.object_location(object)),
-            }
-        }
-        Origin::Generated { file, span } => {
-            let mut id = applied.id.clone();
-            id.name = strip_generated_hash(&id.name).to_owned();
-            AppliedObject {
-                id,
-                json: None,
-                protected_by: None,
-                redaction: if secret { Redaction::Secret } else { Redaction::None },
-                location: Some(repo.location(file, span)),
-            }
+        let spec = node.get("spec");
+        let flag = |key: &str| spec.and_then(|spec| spec.get(key)).and_then(Node::as_bool).unwrap_or(false);
+        Settings {
+            prune: flag("prune"),
+            suspend: flag("suspend"),
+            deletion_policy: spec.and_then(|spec| spec.str_at(&["deletionPolicy"])).unwrap_or("MirrorPrune").to_owned(),
         }
     }
 }
@@ -455,20 +339,5 @@ mod tests {
         assert_eq!(strip_generated_hash("settings"), "settings");
         assert_eq!(strip_generated_hash("my-application"), "my-application");
         assert_eq!(strip_generated_hash("-7f2k9m8c4t"), "-7f2k9m8c4t");
-    }
-
-    #[test]
-    fn parent_patches_set_prune_and_deletion_policy() {
-        let parent = anton_yaml::parse_stream(
-            "spec:\n  patches:\n    - target:\n        kind: Kustomization\n        name: app-.*\n      patch: |-\n        kind: Kustomization\n        metadata:\n          name: x\n        spec:\n          prune: false\n    - target:\n        kind: Kustomization\n      patch: |-\n        - op: replace\n          path: /spec/deletionPolicy\n          value: Orphan\n",
-        );
-        let parent = &parent.documents[0].root;
-        let mut settings = Settings { prune: true, suspend: false, deletion_policy: "MirrorPrune".into() };
-        settings.apply_parent_patches(parent, "app-web", "flux-system");
-        assert!(!settings.prune);
-        assert_eq!(settings.deletion_policy, "Orphan");
-        let mut other = Settings { prune: true, suspend: false, deletion_policy: "MirrorPrune".into() };
-        other.apply_parent_patches(parent, "db", "flux-system");
-        assert!(other.prune);
     }
 }

@@ -377,3 +377,29 @@ fn changes_made_by_kustomize_and_parent_patches_are_seen() {
     );
     assert!(findings(&outcome).iter().any(|f| f.starts_with("guard/prune-flip")), "{:?}", findings(&outcome));
 }
+
+#[test]
+fn settings_a_parent_patches_in_decide_what_a_removal_does() {
+    // The parent's strategic-merge patch (targeted by a name pattern) sets
+    // deletionPolicy: Orphan on jellyfin only; the app's own file says nothing.
+    let repo = common::GitRepo::new(&common::base_files());
+    repo.edit(
+        "kubernetes/flux/cluster/ks.yaml",
+        "  sourceRef:\n",
+        "  patches:\n    - target:\n        kind: Kustomization\n        name: jelly.*\n      patch: |\n        kind: Kustomization\n        metadata:\n          name: not-used\n        spec:\n          deletionPolicy: Orphan\n  sourceRef:\n",
+    );
+    repo.commit("base");
+    repo.remove("kubernetes/apps/media/jellyfin");
+    repo.remove("kubernetes/apps/media/shared");
+    repo.edit("kubernetes/apps/media/kustomization.yaml", "  - ./jellyfin/ks.yaml\n  - ./shared/ks.yaml\n", "");
+    repo.commit("head");
+    let outcome = diff_tags(&repo);
+    let removed = |name: &str| {
+        outcome.details.kustomizations.iter().find(|k| k.id.ends_with(name)).expect("listed").removed.clone()
+    };
+    let jellyfin = removed("/jellyfin");
+    assert!(jellyfin.iter().all(|r| r.action == Action::Orphan && r.reason.contains("deletionPolicy: Orphan")), "{jellyfin:#?}");
+    // media-shared does not match the pattern: it prunes as usual.
+    let shared = removed("/media-shared");
+    assert!(shared.iter().all(|r| r.action == Action::Delete), "{shared:#?}");
+}
