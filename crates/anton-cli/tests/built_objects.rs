@@ -39,3 +39,23 @@ fn anton_build_prints_the_built_object() {
     assert!(run.stdout.contains("replicas: three"), "{}", run.stdout);
     assert!(run.stdout.contains("kustomize.toolkit.fluxcd.io/name: podinfo"), "{}", run.stdout);
 }
+
+#[test]
+fn anton_build_bad_targets_are_tool_errors_with_a_way_forward() {
+    let repo = fixture_with_all_rules("built-objects");
+    let root = repo.root.to_str().expect("UTF-8 path");
+    let unknown = anton(&repo, &["build", "podinf", "--repo", root]);
+    assert_eq!(unknown.code, 3, "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("no Flux Kustomization named `podinf`")
+            && unknown.stderr.contains("similar: Kustomization/flux-system/podinfo"),
+        "{}",
+        unknown.stderr
+    );
+    let missing_folder = anton(&repo, &["build", "./kubernetes/apps/nope", "--repo", root]);
+    assert_eq!(missing_folder.code, 3, "{}", missing_folder.stderr);
+    assert!(missing_folder.stderr.contains("./kubernetes/apps/nope: no such folder"), "{}", missing_folder.stderr);
+    let nothing = anton(&repo, &["build"]);
+    assert_eq!(nothing.code, 3, "{}", nothing.stderr);
+    assert!(nothing.stdout.is_empty(), "{}", nothing.stdout);
+}

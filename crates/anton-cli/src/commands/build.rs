@@ -51,6 +51,10 @@ pub fn run(args: &BuildArgs, global: &GlobalArgs) -> ExitStatus {
     match (&args.target, args.all) {
         (None, false) => fail("name a Flux Kustomization or a kustomization folder, or pass --all"),
         (Some(target), _) if Path::new(target).is_dir() => build_folder(Path::new(target), args, json),
+        // Names of Flux Kustomizations have no `/` and do not start with `.`.
+        (Some(target), _) if target.contains('/') || target.starts_with('.') => {
+            fail(format!("{target}: no such folder; name a kustomization folder or a Flux Kustomization"))
+        }
         _ => build_flux(args, json),
     }
 }
@@ -99,20 +103,25 @@ fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
             let found = builds.find(name, args.namespace.as_deref());
             match found.len() {
                 0 => {
-                    let mut known: Vec<String> = builds.builds.iter().map(|b| format!("{}/{}", b.namespace, b.name)).collect();
-                    known.sort();
-                    known.dedup();
                     return fail(format!(
-                        "no Flux Kustomization named `{name}`{} in {}; known: {}",
+                        "no Flux Kustomization named `{name}`{} in {}; {}",
                         args.namespace.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default(),
                         repo.scan_root.display(),
-                        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                        suggestions(&builds, name)
                     ));
                 }
                 1 => found,
                 _ => {
-                    let names: Vec<String> = found.iter().map(|b| b.id()).collect();
-                    return fail(format!("`{name}` names several Flux Kustomizations ({}); pass --namespace", names.join(", ")));
+                    let mut names: Vec<String> = found.iter().map(|b| b.id()).collect();
+                    names.sort();
+                    names.dedup();
+                    // The same name and namespace in the trees of several clusters.
+                    let how = if names.len() == 1 { "--repo with one cluster's folder" } else { "--namespace (or --repo with one cluster's folder)" };
+                    return fail(format!(
+                        "`{name}` names {} Flux Kustomizations ({}); pass {how}",
+                        found.len(),
+                        names.join(", ")
+                    ));
                 }
             }
         }
@@ -138,7 +147,7 @@ fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
         for undefined in &build.substitution.undefined {
             let _ = writeln!(
                 anstream::stderr(),
-                "{}: note: ${{{}}} has no value in {}; Flux substitutes an empty string",
+                "{}: note: ${{{}}} has no value in {}; shown as written (Flux would substitute an empty string)",
                 engine.span_location(undefined.span),
                 undefined.name,
                 build.id()
@@ -160,6 +169,28 @@ fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
         .collect();
     write(&outputs, args, json);
     status
+}
+
+/// A few names like `name` (or the first few), not the whole list: a large
+/// repository has thousands.
+fn suggestions(builds: &FluxBuilds, name: &str) -> String {
+    const SHOWN: usize = 8;
+    let mut known: Vec<String> = builds.builds.iter().map(FluxBuild::id).collect();
+    known.sort();
+    known.dedup();
+    if known.is_empty() {
+        return "it has none".to_owned();
+    }
+    let wanted = name.to_lowercase();
+    let similar: Vec<&String> = known.iter().filter(|id| id.to_lowercase().contains(&wanted)).collect();
+    let (label, shown): (&str, Vec<&String>) = if similar.is_empty() {
+        ("some it has", known.iter().take(SHOWN).collect())
+    } else {
+        ("similar", similar.into_iter().take(SHOWN).collect())
+    };
+    let names: Vec<&str> = shown.iter().map(|id| id.as_str()).collect();
+    let more = if known.len() > names.len() { "; `anton build --all --summary` lists them all" } else { "" };
+    format!("{label}: {}{more}", names.join(", "))
 }
 
 struct Output<'a> {
