@@ -2,13 +2,16 @@
 //! a benchmark on them measures the work on a clean repository.
 
 use anton_bench::{Options, generate};
-use anton_cli::commands::analysis::analyze;
+use anton_cli::commands::analysis::{Analysis, with_analysis};
 
 fn assert_clean(options: Options) {
     let dir = tempfile::Builder::new().prefix("anton-bench-test-").tempdir().unwrap();
     let repo = generate(&options).unwrap();
     repo.write_to(dir.path()).unwrap();
-    let analysis = analyze(dir.path()).unwrap();
+    with_analysis(dir.path(), |analysis| check(analysis, &repo)).unwrap();
+}
+
+fn check(analysis: &Analysis<'_>, repo: &anton_bench::Repository) {
     let messages: Vec<String> = analysis
         .findings
         .iter()

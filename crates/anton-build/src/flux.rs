@@ -3,6 +3,7 @@
 //! object its parent applies (with the parent's patches in it).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use anton_core::{Finding, Location, ObjectId, Severity};
 use anton_flux::{FluxKind, Graph, NodeId};
@@ -131,7 +132,7 @@ impl VarSources {
 
 /// Sets `metadata.<field>.<key>` on an object.
 fn set_meta(node: &mut Node, field: &str, key: &str, value: &str, span: Span) {
-    let string = |text: &str| Node { span, tag: None, value: Value::Scalar(Scalar { text: text.to_owned(), style: ScalarStyle::DoubleQuoted }) };
+    let string = |text: &str| Node { span, tag: None, value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::DoubleQuoted }) };
     let ensure = |node: &mut Node, key: &str| {
         let Value::Map(entries) = &mut node.value else { return };
         let index = match entries.iter().position(|e| e.key.scalar_text() == Some(key)) {
@@ -185,7 +186,7 @@ fn substitute_node(
                         undefined.extend(outcome.undefined.into_iter().map(|name| (name, node.span)));
                         return;
                     }
-                    if outcome.text != scalar.text {
+                    if *outcome.text != *scalar.text {
                         let plain = scalar.style == ScalarStyle::Plain;
                         let text = outcome.text;
                         // A plain value is YAML again after substitution: a
@@ -193,14 +194,14 @@ fn substitute_node(
                         if plain && (text.starts_with('[') || text.starts_with('{')) {
                             let parsed = anton_yaml::parse_stream_in(&text, node.span.file);
                             if parsed.issues.is_empty() {
-                                if let Some(mut doc) = parsed.documents.into_iter().next().map(|d| d.root) {
+                                if let Some(mut doc) = parsed.documents.into_iter().next().map(|d| Arc::unwrap_or_clone(d.root)) {
                                     respan(&mut doc, node.span);
                                     *node = doc;
                                     return;
                                 }
                             }
                         }
-                        scalar.text = text;
+                        scalar.text = text.into();
                     }
                 }
                 Err(message) => errors.push((format!("`{}`: {message}", scalar.text), node.span)),
@@ -268,7 +269,7 @@ impl FluxBuilds {
                     .iter()
                     .find(|e| e.node.str_at(&["metadata", "namespace"]).unwrap_or("default") == flux_node.namespace)
                     .or(candidates.first())
-                    .map(|e| e.node.clone())
+                    .map(|e| Node::clone(&e.node))
             });
             let object = applied.unwrap_or_else(|| repo.node(&repo.objects[flux_node.object]).clone());
             let spec = FluxSpec::read(&object);
@@ -326,14 +327,14 @@ impl FluxBuilds {
                     post_build(engine, &spec, &mut build, &sources, &written, &mut findings);
                     for object in build.objects.iter_mut() {
                         for (key, value) in &spec.labels {
-                            set_meta(&mut object.node, "labels", key, value, spec.common_metadata_span);
+                            set_meta(Arc::make_mut(&mut object.node), "labels", key, value, spec.common_metadata_span);
                         }
                         for (key, value) in &spec.annotations {
-                            set_meta(&mut object.node, "annotations", key, value, spec.common_metadata_span);
+                            set_meta(Arc::make_mut(&mut object.node), "annotations", key, value, spec.common_metadata_span);
                         }
                         let owner_span = object_name_span(&build.object);
-                        set_meta(&mut object.node, "labels", &format!("{GROUP}/name"), &build.name, owner_span);
-                        set_meta(&mut object.node, "labels", &format!("{GROUP}/namespace"), &build.namespace, owner_span);
+                        set_meta(Arc::make_mut(&mut object.node), "labels", &format!("{GROUP}/name"), &build.name, owner_span);
+                        set_meta(Arc::make_mut(&mut object.node), "labels", &format!("{GROUP}/namespace"), &build.namespace, owner_span);
                         object.id = object_id(engine, &object.node);
                     }
                     for object in &build.objects {
@@ -455,7 +456,7 @@ fn post_build(
         }
         let mut undefined = Vec::new();
         let mut errors = Vec::new();
-        substitute_node(&mut object.node, &lookup, &mut undefined, &mut errors);
+        substitute_node(Arc::make_mut(&mut object.node), &lookup, &mut undefined, &mut errors);
         object.id = object_id(engine, &object.node);
         for (name, span) in undefined {
             build.substitution.undefined.push(UndefinedVariable { name, object: object.id.clone(), span });

@@ -161,7 +161,7 @@ fn plain_safe(s: &str) -> bool {
     if s == "<<" || s == "~" {
         return false;
     }
-    let scalar = Scalar { text: s.to_owned(), style: ScalarStyle::Plain };
+    let scalar = Scalar { text: s.into(), style: ScalarStyle::Plain };
     if Resolved::of(&scalar, None) != Resolved::Str {
         return false;
     }

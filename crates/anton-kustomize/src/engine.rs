@@ -6,6 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use anton_core::{Finding, Location, ObjectId, ScopeTable, Severity};
 use anton_repo::Repository;
@@ -37,8 +38,9 @@ pub struct Emitted {
     pub origin: Origin,
     /// The built object. Every value keeps the span of where it was written:
     /// the resource file, the patch that set it, or the kustomization field
-    /// (`namespace`, `labels`, `images` …) that set it.
-    pub node: Node,
+    /// (`namespace`, `labels`, `images` …) that set it. Shared with the
+    /// engine's other builds until changed (`Arc::make_mut`).
+    pub node: Arc<Node>,
 }
 
 /// What one kustomization folder builds.
@@ -148,6 +150,8 @@ pub struct Engine<'r> {
     scopes: ScopeTable,
     configs: HashMap<String, KustomizationConfig>,
     objects_by_file: HashMap<usize, Vec<usize>>,
+    /// Files read from disk for generators and configurations, by path.
+    files_read: RefCell<HashMap<String, Vec<u8>>>,
     cache: RefCell<HashMap<String, Rc<Build>>>,
     accumulated: RefCell<HashMap<String, Rc<Accumulated>>>,
     in_progress: RefCell<Vec<String>>,
@@ -216,6 +220,7 @@ impl<'r> Engine<'r> {
             patch_only,
             configs,
             objects_by_file,
+            files_read: RefCell::default(),
             cache: RefCell::default(),
             accumulated: RefCell::default(),
             in_progress: RefCell::default(),
@@ -582,7 +587,7 @@ impl<'r> Engine<'r> {
                 acc.failed = true;
             }
             for &index in self.objects_by_file.get(&file_id).map(Vec::as_slice).unwrap_or_default() {
-                let node = self.repo.node(&self.repo.objects[index]).clone();
+                let node = self.repo.shared_node(&self.repo.objects[index]);
                 self.append(ctx, acc, Resource::new(node, Origin::Object(index)), reference.span);
             }
         } else if self.repo.is_dir(&path) {
@@ -717,7 +722,19 @@ impl<'r> Engine<'r> {
         let path = anton_repo::normalize_relative(&ctx.config.dir, &reference.value)
             .ok_or_else(|| format!("`{}` points outside the repository", reference.value))?;
         self.referenced.borrow_mut().insert(path.clone());
-        std::fs::read(self.repo.absolute(&path)).map_err(|e| format!("cannot read `{}`: {e}", reference.value))
+        // Loaded YAML files are in memory; generator inputs are read once
+        // (a folder is built again for each Flux Kustomization of it).
+        if let Some(file) = self.repo.file_id(&path).map(|id| &self.repo.files[id]) {
+            if !file.text.is_empty() {
+                return Ok(file.text.as_bytes().to_vec());
+            }
+        }
+        if let Some(bytes) = self.files_read.borrow().get(&path) {
+            return Ok(bytes.clone());
+        }
+        let bytes = std::fs::read(self.repo.absolute(&path)).map_err(|e| format!("cannot read `{}`: {e}", reference.value))?;
+        self.files_read.borrow_mut().insert(path, bytes.clone());
+        Ok(bytes)
     }
 
     /// Checks that a file the kustomization names exists.
@@ -801,7 +818,7 @@ impl<'r> Engine<'r> {
                     continue;
                 }
             };
-            let mut resource = Resource::new(node, Origin::Generated { file: ctx.config.file, span: generator.span });
+            let mut resource = Resource::new(Arc::new(node), Origin::Generated { file: ctx.config.file, span: generator.span });
             resource.needs_hash = !generator.disable_name_suffix_hash;
             resource.behavior = match generator.behavior.as_str() {
                 "merge" => Behavior::Merge,
@@ -829,10 +846,10 @@ impl<'r> Engine<'r> {
             }
             ([index], behavior) => {
                 let old = acc.resources[*index].clone();
-                merge_metadata(&mut resource.node, &old.node);
+                merge_metadata(resource.node_mut(), &old.node);
                 if behavior == Behavior::Merge {
                     for field in ["data", "binaryData"] {
-                        merge_string_map(&mut resource.node, &old.node, field);
+                        merge_string_map(resource.node_mut(), &old.node, field);
                     }
                 }
                 resource.prev_ids = old.prev_ids;
@@ -947,7 +964,7 @@ impl<'r> Engine<'r> {
         // A block scalar's span starts at its first content line and column;
         // a quoted one's at its opening quote.
         let (first_line, indent) = if block { (span.line, span.column.saturating_sub(1)) } else { (span.line, span.column) };
-        let mut docs: Vec<Node> = output.documents.into_iter().map(|d| d.root).collect();
+        let mut docs: Vec<Node> = output.documents.into_iter().map(|d| Arc::unwrap_or_clone(d.root)).collect();
         for doc in &mut docs {
             tree::shift(doc, span.file, first_line, indent);
         }
@@ -966,12 +983,12 @@ impl<'r> Engine<'r> {
         let Some(path) = anton_repo::normalize_relative(&ctx.config.dir, &reference.value) else { return Vec::new() };
         self.referenced.borrow_mut().insert(path.clone());
         if let Some(id) = self.repo.file_id(&path) {
-            return self.repo.files[id].documents.iter().map(|d| d.root.clone()).collect();
+            return self.repo.files[id].documents.iter().map(|d| Node::clone(&d.root)).collect();
         }
         // Not a file the repository loaded (e.g. `patch.json`): parse it, and
         // point every value at the reference, since the file has no id.
         let Ok(text) = std::fs::read_to_string(self.repo.absolute(&path)) else { return Vec::new() };
-        let mut docs: Vec<Node> = anton_yaml::parse_stream(&text).documents.into_iter().map(|d| d.root).collect();
+        let mut docs: Vec<Node> = anton_yaml::parse_stream(&text).documents.into_iter().map(|d| Arc::unwrap_or_clone(d.root)).collect();
         for doc in &mut docs {
             tree::respan(doc, reference.span);
         }
@@ -1047,7 +1064,7 @@ impl<'r> Engine<'r> {
                 if !selector.matches(&acc.resources[i]) {
                     continue;
                 }
-                if let Err((message, node)) = jsonpatch::apply(&mut acc.resources[i].node, &ops) {
+                if let Err((message, node)) = jsonpatch::apply(acc.resources[i].node_mut(), &ops) {
                     let object = acc.resources[i].id().display();
                     self.fail(acc, invalid(format!("JSON patch on {object} failed: {message}"), node.span));
                 }
@@ -1128,7 +1145,7 @@ impl<'r> Engine<'r> {
         if spec.allow_name_change || spec.allow_kind_change {
             resource.store_previous_id();
         }
-        if smp::apply(&mut resource.node, patch) == smp::Outcome::Deleted {
+        if smp::apply(resource.node_mut(), patch) == smp::Outcome::Deleted {
             return false;
         }
         if resource.node.entries().is_empty() {
@@ -1147,14 +1164,14 @@ impl<'r> Engine<'r> {
                 }
             }
         };
-        restore(&mut resource.node, &["apiVersion"]);
+        restore(resource.node_mut(), &["apiVersion"]);
         if !spec.allow_kind_change {
-            restore(&mut resource.node, &["kind"]);
+            restore(resource.node_mut(), &["kind"]);
         }
         if !spec.allow_name_change {
-            restore(&mut resource.node, &["metadata", "name"]);
+            restore(resource.node_mut(), &["metadata", "name"]);
         }
-        restore(&mut resource.node, &["metadata", "namespace"]);
+        restore(resource.node_mut(), &["metadata", "namespace"]);
         true
     }
 
@@ -1166,9 +1183,9 @@ impl<'r> Engine<'r> {
             let hash = generate::content_hash(&resource.node);
             resource.store_previous_id();
             let name = format!("{}-{hash}", resource.name());
-            if let Some(node) = tree::path_mut(&mut resource.node, &["metadata", "name"]) {
+            if let Some(node) = tree::path_mut(resource.node_mut(), &["metadata", "name"]) {
                 if let Value::Scalar(scalar) = &mut node.value {
-                    scalar.text = name;
+                    scalar.text = name.into();
                 }
             }
         }

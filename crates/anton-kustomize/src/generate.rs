@@ -315,7 +315,7 @@ mod tests {
     use super::*;
 
     fn node(text: &str) -> Node {
-        anton_yaml::parse_stream(text).documents.remove(0).root
+        std::sync::Arc::unwrap_or_clone(anton_yaml::parse_stream(text).documents.remove(0).root)
     }
 
     #[test]

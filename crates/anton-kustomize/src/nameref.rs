@@ -212,10 +212,16 @@ pub(crate) fn fix(resources: &mut [Resource], extra: Vec<Rule>) {
                     continue;
                 }
                 let pool = pool.get_or_insert_with(|| could_be_referenced(&candidates, &resources[referrer]));
+                // Only an object that had another identity can be a referral
+                // (`select`); without one the walk would change nothing, and
+                // the object stays shared with the builds it came from.
+                if pool.iter().all(|&i| candidates[i].prev.is_empty()) {
+                    continue;
+                }
                 let ctx = Context { rule, referrer, referrer_id: &referrer_id, pool, candidates: &candidates, contexts: &contexts };
                 let role_ref = role_ref_gvk(&resources[referrer].node, &field.path);
                 let path = split_path(&field.path);
-                walk(&mut resources[referrer].node, &path, Create::No, anton_yaml::Span::default(), &mut |node| {
+                walk(resources[referrer].node_mut(), &path, Create::No, anton_yaml::Span::default(), &mut |node| {
                     ctx.set(node, role_ref.as_ref());
                 });
             }

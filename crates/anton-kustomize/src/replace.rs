@@ -205,7 +205,7 @@ pub(crate) fn apply(resources: &mut [Resource], replacement: &Node) -> Result<()
             }
             for path in tree::texts(target.get("fieldPaths")) {
                 let mut found = Vec::new();
-                targets(&mut resource.node, &split_field_path(&path), target_options.create, &mut found);
+                targets(resource.node_mut(), &split_field_path(&path), target_options.create, &mut found);
                 if found.is_empty() {
                     return Err(err(format!("target field `{path}` does not exist (set options.create to add it)"), target));
                 }

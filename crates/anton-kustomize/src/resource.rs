@@ -2,6 +2,8 @@
 //! on them: every identity they had (so references to an old name can be
 //! found), whether a content hash goes on the name, the prefixes applied.
 
+use std::sync::Arc;
+
 use anton_yaml::Node;
 
 use crate::engine::Origin;
@@ -92,7 +94,10 @@ pub(crate) enum Behavior {
 /// One object in a build.
 #[derive(Debug, Clone)]
 pub(crate) struct Resource {
-    pub node: Node,
+    /// Shared until changed ([`Resource::node_mut`]): a folder's objects are
+    /// copied into every kustomization and Flux Kustomization that includes
+    /// it, and most pass through untouched.
+    pub node: Arc<Node>,
     pub origin: Origin,
     /// Earlier identities, oldest first (kustomize's `previousNames` …).
     pub prev_ids: Vec<ResId>,
@@ -105,7 +110,12 @@ pub(crate) struct Resource {
 }
 
 impl Resource {
-    pub(crate) fn new(node: Node, origin: Origin) -> Resource {
+    /// The object, to change: copied first when another build shares it.
+    pub(crate) fn node_mut(&mut self) -> &mut Node {
+        Arc::make_mut(&mut self.node)
+    }
+
+    pub(crate) fn new(node: Arc<Node>, origin: Origin) -> Resource {
         Resource {
             node,
             origin,

@@ -37,10 +37,19 @@ impl TargetSpec {
 }
 
 fn anchored(pattern: &Option<String>) -> Result<Option<Regex>, String> {
-    match pattern {
-        None => Ok(None),
-        Some(p) => Regex::new(&format!("^(?:{p})$")).map(Some).map_err(|e| format!("invalid regular expression `{p}`: {e}")),
+    thread_local! {
+        // The same few targets (`kind: Namespace`, a parent's patch on every
+        // HelmRelease) are compiled once per folder and per Flux
+        // Kustomization otherwise; a compiled Regex is cheap to clone.
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Regex>> = Default::default();
     }
+    let Some(p) = pattern else { return Ok(None) };
+    if let Some(regex) = COMPILED.with(|compiled| compiled.borrow().get(p).cloned()) {
+        return Ok(Some(regex));
+    }
+    let regex = Regex::new(&format!("^(?:{p})$")).map_err(|e| format!("invalid regular expression `{p}`: {e}"))?;
+    COMPILED.with(|compiled| compiled.borrow_mut().insert(p.clone(), regex.clone()));
+    Ok(Some(regex))
 }
 
 /// A compiled selector.

@@ -259,7 +259,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Node {
-        anton_yaml::parse_stream(text).documents.remove(0).root
+        std::sync::Arc::unwrap_or_clone(anton_yaml::parse_stream(text).documents.remove(0).root)
     }
 
     fn merged(target: &str, patch: &str) -> serde_json::Value {

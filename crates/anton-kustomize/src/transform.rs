@@ -187,13 +187,13 @@ fn apply_fieldspecs(resource: &mut Resource, specs: &[Fs], custom: &[FieldSpec],
     for spec in specs {
         if gvk_matches(&id, spec.group, spec.version, spec.kind) {
             let c = if spec.create { create } else { Create::No };
-            walk(&mut resource.node, &split_path(spec.path), c, span, set);
+            walk(resource.node_mut(), &split_path(spec.path), c, span, set);
         }
     }
     for spec in custom {
         if gvk_matches(&id, spec.group.as_deref(), spec.version.as_deref(), spec.kind.as_deref()) {
             let c = if spec.create { create } else { Create::No };
-            walk(&mut resource.node, &split_path(&spec.path), c, span, set);
+            walk(resource.node_mut(), &split_path(&spec.path), c, span, set);
         }
     }
 }
@@ -217,19 +217,19 @@ pub(crate) fn namespace(resources: &mut [Resource], namespace: &str, span: Span)
         resource.store_previous_id();
         let id = resource.id();
         if !id.is_cluster_scoped() {
-            if let Some(metadata) = tree::ensure_map(&mut resource.node, "metadata", span) {
+            if let Some(metadata) = tree::ensure_map(resource.node_mut(), "metadata", span) {
                 tree::set(metadata, "namespace", tree::string(namespace, span));
             }
         }
         match (id.api_version.as_str(), id.kind.as_str()) {
             // kustomize renames Namespace objects to the target namespace.
             ("v1", "Namespace") => {
-                if let Some(metadata) = tree::ensure_map(&mut resource.node, "metadata", span) {
+                if let Some(metadata) = tree::ensure_map(resource.node_mut(), "metadata", span) {
                     tree::set(metadata, "name", tree::string(namespace, span));
                 }
             }
             (_, "RoleBinding" | "ClusterRoleBinding") => {
-                if let Some(Value::Seq(subjects)) = tree::get_mut(&mut resource.node, "subjects").map(|s| &mut s.value) {
+                if let Some(Value::Seq(subjects)) = tree::get_mut(resource.node_mut(), "subjects").map(|s| &mut s.value) {
                     for subject in subjects.iter_mut() {
                         if subject.str_at(&["name"]) == Some("default") && subject.is_map() {
                             tree::set(subject, "namespace", tree::string(namespace, span));
@@ -240,12 +240,12 @@ pub(crate) fn namespace(resources: &mut [Resource], namespace: &str, span: Span)
             _ => {}
         }
         if id.group() == "apiregistration.k8s.io" && id.kind == "APIService" {
-            walk(&mut resource.node, &split_path("spec/service/namespace"), Create::Scalar, span, &mut |n| {
+            walk(resource.node_mut(), &split_path("spec/service/namespace"), Create::Scalar, span, &mut |n| {
                 *n = tree::string(namespace, span)
             });
         }
         if id.group() == "apiextensions.k8s.io" && id.kind == "CustomResourceDefinition" {
-            walk(&mut resource.node, &split_path("spec/conversion/webhook/clientConfig/service/namespace"), Create::No, span, &mut |n| {
+            walk(resource.node_mut(), &split_path("spec/conversion/webhook/clientConfig/service/namespace"), Create::No, span, &mut |n| {
                 *n = tree::string(namespace, span)
             });
         }
@@ -275,7 +275,7 @@ pub(crate) fn prefix_suffix(resources: &mut [Resource], prefix: &str, suffix: &s
             } else {
                 resource.suffixes.push(affix.to_owned());
             }
-            if let Some(metadata) = tree::ensure_map(&mut resource.node, "metadata", span) {
+            if let Some(metadata) = tree::ensure_map(resource.node_mut(), "metadata", span) {
                 tree::set(metadata, "name", tree::string(&renamed, span));
             }
         }
@@ -335,7 +335,7 @@ pub(crate) fn replicas(resources: &mut [Resource], replica: &ReplicaSpec) -> boo
                 continue;
             }
             found = true;
-            walk(&mut resource.node, &split_path(spec.path), Create::Scalar, replica.span, &mut |n| {
+            walk(resource.node_mut(), &split_path(spec.path), Create::Scalar, replica.span, &mut |n| {
                 *n = tree::plain(&replica.count, replica.span)
             });
         }
@@ -434,7 +434,7 @@ fn scan_containers(node: &mut Node, image: &ImageSpec) {
 pub(crate) fn images(resources: &mut [Resource], image: &ImageSpec, extra: &[FieldSpec]) {
     for resource in resources.iter_mut() {
         if resource.kind() != "CustomResourceDefinition" {
-            scan_containers(&mut resource.node, image);
+            scan_containers(resource.node_mut(), image);
         }
         apply_fieldspecs(resource, IMAGES, extra, Create::No, image.span, &mut |n| set_image(n, image));
     }

@@ -8,12 +8,12 @@ use anton_yaml::{Entry, Node, Scalar, ScalarStyle, Span, Value};
 
 /// A string scalar (double-quoted style, so it always reads as a string).
 pub(crate) fn string(text: &str, span: Span) -> Node {
-    Node { span, tag: None, value: Value::Scalar(Scalar { text: text.to_owned(), style: ScalarStyle::DoubleQuoted }) }
+    Node { span, tag: None, value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::DoubleQuoted }) }
 }
 
 /// A plain scalar: it reads as whatever its text resolves to (`3` is an integer).
 pub(crate) fn plain(text: &str, span: Span) -> Node {
-    Node { span, tag: None, value: Value::Scalar(Scalar { text: text.to_owned(), style: ScalarStyle::Plain }) }
+    Node { span, tag: None, value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::Plain }) }
 }
 
 pub(crate) fn empty_map(span: Span) -> Node {

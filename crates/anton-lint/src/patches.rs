@@ -285,7 +285,7 @@ fn location_of(repo: &Repository, node: &Node) -> Location {
 
 fn parse_body(text: &str) -> Option<PatchBody> {
     let parsed = anton_yaml::parse_stream(text);
-    let root = parsed.documents.into_iter().next()?.root;
+    let root = std::sync::Arc::unwrap_or_clone(parsed.documents.into_iter().next()?.root);
     if root.is_seq() {
         let ops = root
             .items()

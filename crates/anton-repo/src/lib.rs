@@ -33,6 +33,9 @@ pub struct Repository {
     /// Folders holding a Helm chart (`Chart.yaml`), relative to `root`. Their
     /// `templates/` are Go templates, not YAML, and were not parsed.
     pub helm_charts: Vec<String>,
+    /// Every file under the scanned folder that is not a loaded YAML file
+    /// (hidden files included, ignored ones not), relative to `root`, sorted.
+    pub other_files: Vec<String>,
     /// Problems found while reading: syntax errors, duplicate keys, unreadable files.
     pub findings: Vec<Finding>,
     file_index: HashMap<String, usize>,
@@ -59,6 +62,15 @@ impl Repository {
         }
     }
 
+    /// [`Repository::node`], shared: a whole document is not copied; an
+    /// item of a `List` is copied out of it.
+    pub fn shared_node(&self, object: &Object) -> std::sync::Arc<Node> {
+        match object.list_item {
+            None => std::sync::Arc::clone(&self.files[object.file].documents[object.document].root),
+            Some(_) => std::sync::Arc::new(self.node(object).clone()),
+        }
+    }
+
     /// `file:line:col` of a node in one of the repository's files.
     pub fn location(&self, file: usize, span: Span) -> Location {
         Location::new(self.files[file].path.clone(), span.line, span.column)
@@ -81,7 +93,10 @@ impl Repository {
 
     /// Whether a repository-relative path exists on disk (file or folder).
     pub fn exists(&self, relative: &str) -> bool {
-        self.file_index.contains_key(relative) || self.absolute(relative).exists()
+        self.file_index.contains_key(relative)
+            || self.other_files.binary_search_by(|other| other.as_str().cmp(relative)).is_ok()
+            || self.dirs.contains(relative)
+            || self.absolute(relative).exists()
     }
 
     pub fn is_dir(&self, relative: &str) -> bool {

@@ -68,11 +68,15 @@ impl Repository {
                 .map_err(|source| LoadError::Unreadable { path: scan_root.clone(), source })?;
         }
 
-        let (mut yaml_paths, mut chart_dirs) = walk(&scan_root, options);
+        let Walked { yaml: mut yaml_paths, charts: mut chart_dirs, mut others } = walk(&scan_root, options);
         yaml_paths.sort();
         chart_dirs.sort();
         // Helm templates are Go templates: they only become YAML when rendered.
-        yaml_paths.retain(|path| !chart_dirs.iter().any(|chart| path.starts_with(chart.join("templates"))));
+        let (templates, manifests): (Vec<PathBuf>, Vec<PathBuf>) = yaml_paths
+            .into_iter()
+            .partition(|path| chart_dirs.iter().any(|chart| path.starts_with(chart.join("templates"))));
+        yaml_paths = manifests;
+        others.extend(templates);
 
         let yaml_files: Vec<(PathBuf, String)> = yaml_paths
             .into_iter()
@@ -89,6 +93,11 @@ impl Repository {
             root: root.clone(),
             scan_root,
             helm_charts: chart_dirs.iter().filter_map(|dir| relative_path(&root, dir)).collect(),
+            other_files: {
+                let mut others: Vec<String> = others.iter().filter_map(|path| relative_path(&root, path)).collect();
+                others.sort();
+                others
+            },
             ..Repository::default()
         };
         let mut file_index = HashMap::with_capacity(parsed.len());
@@ -136,18 +145,33 @@ fn is_kustomize_config(object: &Object) -> bool {
     object.group() == "kustomize.config.k8s.io"
 }
 
-fn walk(scan_root: &Path, options: &LoadOptions) -> (Vec<PathBuf>, Vec<PathBuf>) {
+/// What one walk of the scanned folder found.
+struct Walked {
+    /// YAML files outside hidden folders.
+    yaml: Vec<PathBuf>,
+    /// Folders holding a `Chart.yaml`.
+    charts: Vec<PathBuf>,
+    /// Every other file, hidden ones included (`.git` excepted): the rules
+    /// look there for committed private keys.
+    others: Vec<PathBuf>,
+}
+
+fn walk(scan_root: &Path, options: &LoadOptions) -> Walked {
     let yaml = Mutex::new(Vec::new());
     let charts = Mutex::new(Vec::new());
+    let others = Mutex::new(Vec::new());
     let mut builder = WalkBuilder::new(scan_root);
+    // Hidden entries are walked (a key committed as `.secrets/id_rsa` must be
+    // seen) but never loaded as manifests, as git tools skip dot folders.
     builder
-        .hidden(true)
+        .hidden(false)
         .git_ignore(options.respect_gitignore)
         .git_exclude(options.respect_gitignore)
         .git_global(false)
         .require_git(false)
         .follow_links(false)
         .add_custom_ignore_filename(super::load::IGNORE_FILE_NAME)
+        .filter_entry(|entry| entry.file_name() != ".git")
         .threads(rayon::current_num_threads().max(1));
     builder.build_parallel().run(|| {
         Box::new(|entry| {
@@ -156,22 +180,28 @@ fn walk(scan_root: &Path, options: &LoadOptions) -> (Vec<PathBuf>, Vec<PathBuf>)
                 return WalkState::Continue;
             }
             let path = entry.path();
+            let hidden = path
+                .strip_prefix(scan_root)
+                .is_ok_and(|inside| inside.components().any(|c| c.as_os_str().as_encoded_bytes().starts_with(b".")));
             let name = entry.file_name().to_string_lossy();
-            if name == "Chart.yaml" {
+            if name == "Chart.yaml" && !hidden {
                 if let (Some(dir), Ok(mut charts)) = (path.parent(), charts.lock()) {
                     charts.push(dir.to_path_buf());
                 }
             }
             let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml") || name == KUSTOMIZATION_FILE_NAMES[2];
-            if is_yaml {
-                if let Ok(mut yaml) = yaml.lock() {
-                    yaml.push(path.to_path_buf());
-                }
+            let list = if is_yaml && !hidden { &yaml } else { &others };
+            if let Ok(mut list) = list.lock() {
+                list.push(path.to_path_buf());
             }
             WalkState::Continue
         })
     });
-    (yaml.into_inner().unwrap_or_default(), charts.into_inner().unwrap_or_default())
+    Walked {
+        yaml: yaml.into_inner().unwrap_or_default(),
+        charts: charts.into_inner().unwrap_or_default(),
+        others: others.into_inner().unwrap_or_default(),
+    }
 }
 
 fn parse_file(path: &Path, relative: String, file_id: u32) -> Parsed {
@@ -197,6 +227,7 @@ fn parse_file(path: &Path, relative: String, file_id: u32) -> Parsed {
             String::new()
         }
     };
+    let text: std::sync::Arc<str> = std::sync::Arc::from(text);
     let output = parse_stream_in(&text, file_id);
     let mut has_syntax_error = false;
     for issue in output.issues {
@@ -228,7 +259,7 @@ fn parse_file(path: &Path, relative: String, file_id: u32) -> Parsed {
         .iter()
         .any(|d| d.root.get("sops").is_some_and(|s| s.is_map()));
     Parsed {
-        file: SourceFile { path: relative, documents: output.documents, sops_encrypted, has_syntax_error },
+        file: SourceFile { path: relative, documents: output.documents, sops_encrypted, has_syntax_error, text },
         findings,
     }
 }

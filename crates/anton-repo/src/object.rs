@@ -13,6 +13,9 @@ pub struct SourceFile {
     pub sops_encrypted: bool,
     /// At least one document failed to parse.
     pub has_syntax_error: bool,
+    /// The file as read (empty when it could not be read or was not UTF-8):
+    /// rules read comments and lines from it without reading the file again.
+    pub text: std::sync::Arc<str>,
 }
 
 impl SourceFile {

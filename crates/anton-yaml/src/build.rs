@@ -85,7 +85,7 @@ pub fn parse_stream_in(source: &str, file: u32) -> ParseOutput {
                     // An empty document (`---` with nothing after it) is no document
                     // to kubectl either, but it still takes up an index.
                     if let Some(root) = builder.root.take().filter(|r| !is_empty_document(r)) {
-                        documents.push(Document { index, root });
+                        documents.push(Document { index, root: std::sync::Arc::new(root) });
                     }
                     index += 1;
                     in_document = false;
@@ -161,7 +161,7 @@ impl Builder {
                 let node = Node {
                     span: convert_span(self.file, &span),
                     tag: convert_tag(tag.as_deref()),
-                    value: Value::Scalar(Scalar { text: text.into_owned(), style: convert_style(style) }),
+                    value: Value::Scalar(Scalar { text: text.as_ref().into(), style: convert_style(style) }),
                 };
                 self.remember(anchor, &node);
                 self.push(node);
@@ -183,13 +183,16 @@ impl Builder {
                 let Some(frame) = self.stack.pop() else { return };
                 let end = span.end.byte_offset().unwrap_or(0) as u32;
                 let (node, anchor) = match frame {
-                    Frame::Seq { mut span, tag, anchor, items } => {
+                    Frame::Seq { mut span, tag, anchor, mut items } => {
                         span.end = end.max(span.start);
+                        // Trees live for the whole run: no growth slack.
+                        items.shrink_to_fit();
                         (Node { span, tag, value: Value::Seq(items) }, anchor)
                     }
                     Frame::Map { mut span, tag, anchor, entries, .. } => {
                         span.end = end.max(span.start);
-                        let entries = self.finish_mapping(entries);
+                        let mut entries = self.finish_mapping(entries);
+                        entries.shrink_to_fit();
                         (Node { span, tag, value: Value::Map(entries) }, anchor)
                     }
                 };
@@ -211,7 +214,7 @@ impl Builder {
                     let empty = Node {
                         span: convert_span(self.file, &span),
                         tag: None,
-                        value: Value::Scalar(Scalar { text: String::new(), style: ScalarStyle::Plain }),
+                        value: Value::Scalar(Scalar { text: "".into(), style: ScalarStyle::Plain }),
                     };
                     self.push(empty);
                     return;
@@ -325,7 +328,7 @@ fn is_empty_document(root: &Node) -> bool {
 fn is_merge_key(key: &Node) -> bool {
     match &key.value {
         Value::Scalar(s) => {
-            s.text == "<<"
+            &*s.text == "<<"
                 && s.style == ScalarStyle::Plain
                 && key.tag.as_deref().is_none_or(|t| t == "!!merge")
         }

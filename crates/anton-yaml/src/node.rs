@@ -29,7 +29,10 @@ pub enum ScalarStyle {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
     /// The value after YAML escape processing, before any type resolution.
-    pub text: String,
+    /// Shared, not owned: the build engine copies trees many times (every
+    /// kustomization level, every Flux Kustomization), and a copy of a text
+    /// is then a count, not an allocation.
+    pub text: std::sync::Arc<str>,
     pub style: ScalarStyle,
 }
 
@@ -59,7 +62,9 @@ pub struct Node {
 pub struct Document {
     /// 0-based position in the stream, counting every `---` document.
     pub index: usize,
-    pub root: Node,
+    /// Shared: the build engine starts every build of an object from this
+    /// tree without copying it.
+    pub root: std::sync::Arc<Node>,
 }
 
 impl Node {
@@ -74,7 +79,7 @@ impl Node {
     /// caller only needs its text, see [`Node::scalar_text`]).
     pub fn as_str(&self) -> Option<&str> {
         match self.resolve()? {
-            Resolved::Str => self.scalar().map(|s| s.text.as_str()),
+            Resolved::Str => self.scalar().map(|s| &*s.text),
             _ => None,
         }
     }
@@ -82,7 +87,7 @@ impl Node {
     /// The source text of any scalar, whatever type it reads as. Names and
     /// versions like `1.0` or `true` are still useful as text.
     pub fn scalar_text(&self) -> Option<&str> {
-        self.scalar().map(|s| s.text.as_str())
+        self.scalar().map(|s| &*s.text)
     }
 
     pub fn as_bool(&self) -> Option<bool> {
@@ -173,7 +178,7 @@ impl Node {
                 let mut map = Map::with_capacity(entries.len());
                 for entry in entries {
                     let key = match &entry.key.value {
-                        Value::Scalar(s) => s.text.clone(),
+                        Value::Scalar(s) => s.text.to_string(),
                         _ => entry.key.to_json().to_string(),
                     };
                     map.insert(key, entry.value.to_json());

@@ -12,8 +12,12 @@ use anton_kustomize::Engine;
 use anton_repo::{LoadError, LoadOptions, Repository};
 use serde_json::{Value, json};
 
-pub struct Analysis {
-    pub repo: Repository,
+/// A loaded repository, analysed: the kustomize engine (with every folder's
+/// build cached), the Flux graph and every Flux Kustomization built.
+pub struct Analysis<'r> {
+    pub repo: &'r Repository,
+    /// The engine every later phase asks (views, rules): its builds are cached.
+    pub engine: Engine<'r>,
     pub graph: Graph,
     /// Every Flux Kustomization built: what Flux will apply.
     pub builds: FluxBuilds,
@@ -24,39 +28,47 @@ pub struct Analysis {
     pub timings: Vec<(&'static str, Duration)>,
 }
 
-pub fn analyze(path: &Path) -> Result<Analysis, LoadError> {
-    analyze_with(path, GraphOptions::default())
-}
-
-/// [`analyze`] with graph options (the sources `.anton.toml` declares).
-pub fn analyze_with(path: &Path, graph_options: GraphOptions) -> Result<Analysis, LoadError> {
+/// Reads the repository at `path`, with the time it took.
+pub fn load(path: &Path) -> Result<(Repository, Duration), LoadError> {
     let started = Instant::now();
     let repo = Repository::load(path, &LoadOptions::default())?;
-    let loaded = started.elapsed();
-    let (graph, builds, mut findings, subjects, kustomizations, analysed) = {
-        let engine = Engine::new(&repo);
-        engine.build_all();
-        let graph = Graph::build(&engine, graph_options);
-        let mut findings = anton_flux::checks::run_all(&graph, &engine);
-        let analysed = started.elapsed() - loaded;
-        let builds = FluxBuilds::build(&engine, &graph);
-        findings.extend(builds.findings.iter().cloned());
-        findings.extend(engine.take_findings());
-        let subjects = subjects(&repo, &graph);
-        let kustomizations = engine.configs().count();
-        (graph, builds, findings, subjects, kustomizations, analysed)
-    };
+    Ok((repo, started.elapsed()))
+}
+
+/// Loads and analyses `path` with the default options and hands the
+/// analysis to `inspect` (it borrows the repository, which lives only here).
+pub fn with_analysis<T>(path: &Path, inspect: impl FnOnce(&Analysis<'_>) -> T) -> Result<T, LoadError> {
+    let (repo, loaded) = load(path)?;
+    Ok(inspect(&analyze_with(&repo, GraphOptions::default(), loaded)))
+}
+
+/// Resolves kustomizations, builds the Flux graph, runs the structural
+/// checks and builds every Flux Kustomization (`loaded`: the load's time,
+/// for the timings).
+pub fn analyze_with(repo: &Repository, graph_options: GraphOptions, loaded: Duration) -> Analysis<'_> {
+    let started = Instant::now();
+    let engine = Engine::new(repo);
+    engine.build_all();
+    let graph = Graph::build(&engine, graph_options);
+    let mut findings = anton_flux::checks::run_all(&graph, &engine);
+    let analysed = started.elapsed();
+    let builds = FluxBuilds::build(&engine, &graph);
+    findings.extend(builds.findings.iter().cloned());
+    findings.extend(engine.take_findings());
     findings.extend(repo.findings.iter().cloned());
-    let built = started.elapsed() - loaded - analysed;
-    Ok(Analysis {
+    let subjects = subjects(repo, &graph);
+    let kustomizations = engine.configs().count();
+    let built = started.elapsed() - analysed;
+    Analysis {
         repo,
+        engine,
         graph,
         builds,
         findings,
         subjects,
         kustomizations,
         timings: vec![("load", loaded), ("analyse", analysed), ("build", built)],
-    })
+    }
 }
 
 /// Names every object the way findings name it: the effective identity when
@@ -110,7 +122,7 @@ pub fn check_schemas(
     views: &[anton_lint::ObjectView<'_>],
     options: &anton_schema::SchemaOptions,
 ) -> Result<(Vec<Finding>, Value), anton_schema::SchemaError> {
-    let repo = &analysis.repo;
+    let repo = analysis.repo;
     let mut schemas = anton_schema::SchemaSet::new(options)?;
     schemas.learn_repository_crds(repo);
     let names = object_names(repo, &analysis.graph);
@@ -156,7 +168,7 @@ pub fn check_schemas(
     Ok((findings, outcome.details(&schemas)))
 }
 
-impl Analysis {
+impl Analysis<'_> {
     /// Counts for the report's `details.repository`.
     pub fn repository_details(&self) -> Value {
         let count = |kind: FluxKind| self.graph.nodes.iter().filter(|n| n.kind == kind).count();

@@ -15,10 +15,11 @@ const TITLE: &str = "anton get";
 
 pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
     let target = resolve_target(args.path.as_deref());
-    let analysis = match analysis::analyze(&target) {
-        Ok(analysis) => analysis,
+    let (repo, loaded) = match analysis::load(&target) {
+        Ok(loaded) => loaded,
         Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
     };
+    let analysis = analysis::analyze_with(&repo, anton_flux::GraphOptions::default(), loaded);
     let graph = &analysis.graph;
     let rows: Vec<Row> = graph
         .nodes

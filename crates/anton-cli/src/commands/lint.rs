@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use anton_core::{Finding, Report};
-use anton_kustomize::Engine;
 use anton_lint::{CliOverrides, ObjectView, Settings, SourceTexts};
 use anton_report::{DiskSources, Format, RenderOptions, RuleCatalog, RuleInfo};
 use clap::Args;
@@ -75,14 +74,13 @@ pub fn settings(target: &Path, args: &LintArgs, kubernetes_version: Option<&str>
 /// the configuration and suppressions to all of the run's findings
 /// (structural, schema and rule findings).
 pub fn run(
-    analysis: &Analysis,
-    engine: &Engine<'_>,
+    analysis: &Analysis<'_>,
     objects: &[ObjectView<'_>],
     settings: &Settings,
     findings: Vec<Finding>,
 ) -> Vec<Finding> {
-    let texts = SourceTexts::read(&analysis.repo);
-    anton_lint::run(&analysis.repo, engine, &analysis.graph, &texts, settings, objects, findings)
+    let texts = SourceTexts::read(analysis.repo);
+    anton_lint::run(analysis.repo, &analysis.engine, &analysis.graph, &texts, settings, objects, findings)
 }
 
 /// The rule registry, as renderers see it.

@@ -2,8 +2,6 @@
 
 use anton_core::{ExitStatus, Report};
 
-use anton_kustomize::Engine;
-
 use crate::cli::{GlobalArgs, SchemaArgs, ValidateArgs};
 use crate::commands::{analysis, emit, lint, resolve_target};
 
@@ -19,61 +17,60 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
         Ok(settings) => settings,
         Err(message) => return emit(&Report::tool_error(message), global, TITLE, None),
     };
-    match analysis::analyze_with(&target, settings.graph_options()) {
-        Ok(mut analysis) => {
-            // The analysis is borrowed from here on (the checked objects are
-            // its built objects); findings and timings move out of it.
-            let mut findings = std::mem::take(&mut analysis.findings);
-            let mut timings = std::mem::take(&mut analysis.timings);
-            let analysis = analysis;
-            let started = std::time::Instant::now();
-            // What schemas and rules check: every object Flux will apply, as
-            // built; objects no local build applies, as written.
-            let engine = Engine::new(&analysis.repo);
-            let views = anton_lint::from_builds(&analysis.repo, &engine, &analysis.graph, &analysis.builds);
-            timings.push(("objects", started.elapsed()));
-            let mut schema_details = None;
-            if let Some(options) = &schema_options {
-                let started = std::time::Instant::now();
-                match analysis::check_schemas(&analysis, &views, options) {
-                    Ok((schema_findings, details)) => {
-                        findings.extend(schema_findings);
-                        schema_details = Some(details);
-                    }
-                    Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
-                }
-                timings.push(("schemas", started.elapsed()));
+    let (repo, loaded) = match analysis::load(&target) {
+        Ok(loaded) => loaded,
+        Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
+    };
+    let mut analysis = analysis::analyze_with(&repo, settings.graph_options(), loaded);
+    // The analysis is borrowed from here on (the checked objects are its
+    // built objects); findings and timings move out of it.
+    let mut findings = std::mem::take(&mut analysis.findings);
+    let mut timings = std::mem::take(&mut analysis.timings);
+    let analysis = analysis;
+    let started = std::time::Instant::now();
+    // What schemas and rules check: every object Flux will apply, as built;
+    // objects no local build applies, as written.
+    let views = anton_lint::from_builds(analysis.repo, &analysis.engine, &analysis.graph, &analysis.builds);
+    timings.push(("objects", started.elapsed()));
+    let mut schema_details = None;
+    if let Some(options) = &schema_options {
+        let started = std::time::Instant::now();
+        match analysis::check_schemas(&analysis, &views, options) {
+            Ok((schema_findings, details)) => {
+                findings.extend(schema_findings);
+                schema_details = Some(details);
             }
-            let started = std::time::Instant::now();
-            // Rules, then configuration and suppressions over every finding of the run.
-            let findings = lint::run(&analysis, &engine, &views, &settings, findings);
-            timings.push(("lint", started.elapsed()));
-            let mut report = Report::new(analysis.subjects.iter().cloned(), findings)
-                .with_detail("repository", analysis.repository_details());
-            // Like the timings: part of the verbose report, so the default JSON stays as it was.
-            if let (true, Some(details)) = (global.verbose, schema_details) {
-                report = report.with_detail("schemas", details);
-            }
-            if global.verbose {
-                let timings: serde_json::Map<String, serde_json::Value> = timings
-                    .iter()
-                    .map(|(phase, took)| ((*phase).to_owned(), serde_json::json!(took.as_secs_f64() * 1000.0)))
-                    .collect();
-                report = report.with_detail("timingsMs", serde_json::Value::Object(timings));
-            }
-            if let Err(message) = lint::write_output_files(&report, &args.lint.output_files, TITLE, &analysis.repo.root) {
-                return emit(&Report::tool_error(message), global, TITLE, None);
-            }
-            let status = emit(&report, global, TITLE, Some(&analysis.repo.root));
-            // The process ends here: freeing every tree of a large repository
-            // one by one would only delay the exit.
-            std::mem::forget(views);
-            std::mem::forget(engine);
-            std::mem::forget(analysis);
-            status
+            Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
         }
-        Err(error) => emit(&Report::tool_error(error.to_string()), global, TITLE, None),
+        timings.push(("schemas", started.elapsed()));
     }
+    let started = std::time::Instant::now();
+    // Rules, then configuration and suppressions over every finding of the run.
+    let findings = lint::run(&analysis, &views, &settings, findings);
+    timings.push(("lint", started.elapsed()));
+    let mut report = Report::new(analysis.subjects.iter().cloned(), findings)
+        .with_detail("repository", analysis.repository_details());
+    // Like the timings: part of the verbose report, so the default JSON stays as it was.
+    if let (true, Some(details)) = (global.verbose, schema_details) {
+        report = report.with_detail("schemas", details);
+    }
+    if global.verbose {
+        let timings: serde_json::Map<String, serde_json::Value> = timings
+            .iter()
+            .map(|(phase, took)| ((*phase).to_owned(), serde_json::json!(took.as_secs_f64() * 1000.0)))
+            .collect();
+        report = report.with_detail("timingsMs", serde_json::Value::Object(timings));
+    }
+    if let Err(message) = lint::write_output_files(&report, &args.lint.output_files, TITLE, &repo.root) {
+        return emit(&Report::tool_error(message), global, TITLE, None);
+    }
+    let status = emit(&report, global, TITLE, Some(&repo.root));
+    // The process ends here: freeing every tree of a large repository one by
+    // one would only delay the exit.
+    std::mem::forget(views);
+    std::mem::forget(analysis);
+    std::mem::forget(repo);
+    status
 }
 
 /// The schema options the flags ask for; `None` with `--no-schemas`.

@@ -54,7 +54,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .finding(format!("this document {message}"))
                 .at(ctx.repo.location(file_id, root.span))
                 .hint("encrypt it: `sops --encrypt --in-place <file>`; rotate any value that was pushed in clear text");
-            if let Some(view) = ctx.objects.iter().find(|v| v.file == file_id && std::ptr::eq(v.node, root)) {
+            if let Some(view) = ctx.objects.iter().find(|v| v.file == file_id && std::ptr::eq(v.node, &**root)) {
                 finding = finding.object(view.subject());
             }
             out.push(finding);
