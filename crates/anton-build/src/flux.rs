@@ -138,12 +138,12 @@ fn set_meta(node: &mut Node, field: &str, key: &str, value: &str, span: Span) {
         let index = match entries.iter().position(|e| e.key.scalar_text() == Some(key)) {
             Some(i) => i,
             None => {
-                entries.push(anton_yaml::Entry { key: string(key), value: Node { span, tag: None, value: Value::Map(Vec::new()) } });
+                entries.push(anton_yaml::Entry { key: string(key), value: Node { span, tag: None, value: Value::Map(Vec::new().into()) } });
                 entries.len() - 1
             }
         };
         if entries[index].value.is_null() || !entries[index].value.is_map() {
-            entries[index].value = Node { span, tag: None, value: Value::Map(Vec::new()) };
+            entries[index].value = Node { span, tag: None, value: Value::Map(Vec::new().into()) };
         }
     };
     ensure(node, "metadata");
@@ -207,17 +207,34 @@ fn substitute_node(
                 Err(message) => errors.push((format!("`{}`: {message}", scalar.text), node.span)),
             }
         }
+        // Only what holds a `$` is written to: the rest of the object stays
+        // shared with the folder's build (writing copies a mapping).
         Value::Seq(items) => {
-            for item in items {
-                substitute_node(item, lookup, undefined, errors);
+            for index in 0..items.len() {
+                if mentions_variable(&items[index]) {
+                    substitute_node(&mut items[index], lookup, undefined, errors);
+                }
             }
         }
         Value::Map(entries) => {
-            for entry in entries {
-                substitute_node(&mut entry.key, lookup, undefined, errors);
-                substitute_node(&mut entry.value, lookup, undefined, errors);
+            for index in 0..entries.len() {
+                if mentions_variable(&entries[index].key) {
+                    substitute_node(&mut entries[index].key, lookup, undefined, errors);
+                }
+                if mentions_variable(&entries[index].value) {
+                    substitute_node(&mut entries[index].value, lookup, undefined, errors);
+                }
             }
         }
+    }
+}
+
+/// Whether a scalar at or below `node` (keys too) holds a `$`.
+fn mentions_variable(node: &Node) -> bool {
+    match &node.value {
+        Value::Scalar(scalar) => scalar.text.contains('$'),
+        Value::Seq(items) => items.iter().any(mentions_variable),
+        Value::Map(entries) => entries.iter().any(|e| mentions_variable(&e.key) || mentions_variable(&e.value)),
     }
 }
 
@@ -456,7 +473,9 @@ fn post_build(
         }
         let mut undefined = Vec::new();
         let mut errors = Vec::new();
-        substitute_node(Arc::make_mut(&mut object.node), &lookup, &mut undefined, &mut errors);
+        if mentions_variable(&object.node) {
+            substitute_node(Arc::make_mut(&mut object.node), &lookup, &mut undefined, &mut errors);
+        }
         object.id = object_id(engine, &object.node);
         for (name, span) in undefined {
             build.substitution.undefined.push(UndefinedVariable { name, object: object.id.clone(), span });

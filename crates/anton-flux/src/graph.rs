@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
+use rayon::prelude::*;
+
 use anton_core::{Location, ObjectId};
 use anton_kustomize::{Engine, Origin};
 use anton_repo::{Repository, normalize_relative};
@@ -95,8 +97,13 @@ impl Graph {
             .filter_map(|(i, o)| FluxKind::of(o).map(|k| (i, k)))
             .collect();
         let kind_of: HashMap<usize, FluxKind> = flux_objects.iter().copied().collect();
-        let specs: HashMap<usize, FluxSpec> =
-            flux_objects.iter().map(|&(i, k)| (i, FluxSpec::read(k, repo.node(&repo.objects[i])))).collect();
+        // Read on all cores; each node takes its spec out of the map.
+        let mut specs: HashMap<usize, FluxSpec> = flux_objects
+            .par_iter()
+            .map(|&(i, k)| (i, FluxSpec::read(k, repo.node(&repo.objects[i]))))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
 
         let artifacts = generated_artifacts(repo);
         let mut local_sources = find_local_sources(repo, &specs, &options);
@@ -168,7 +175,7 @@ impl Graph {
                 let namespace = object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
                 if visited.insert((root, namespace.clone(), cluster)) {
                     reached.insert(root);
-                    let id = graph.push_node(repo, root, FluxKind::Kustomization, namespace, None, cluster, &specs);
+                    let id = graph.push_node(repo, root, FluxKind::Kustomization, namespace, None, cluster, &mut specs);
                     queue.push_back(id);
                 }
             }
@@ -202,7 +209,7 @@ impl Graph {
                             let namespace = id.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
                             if visited.insert((index, namespace.clone(), cluster)) {
                                 reached.insert(index);
-                                let node = graph.push_node(repo, index, kind, namespace, Some(parent), cluster, &specs);
+                                let node = graph.push_node(repo, index, kind, namespace, Some(parent), cluster, &mut specs);
                                 if kind == FluxKind::Kustomization {
                                     queue.push_back(node);
                                 }
@@ -234,7 +241,7 @@ impl Graph {
                 graph.clusters.push(if dir.is_empty() { ".".into() } else { dir });
             }
             let namespace = object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
-            graph.push_node(repo, index, kind, namespace, None, cluster, &specs);
+            graph.push_node(repo, index, kind, namespace, None, cluster, &mut specs);
         }
         for (id, node) in graph.nodes.iter().enumerate() {
             graph.index.entry((node.kind, node.namespace.clone(), node.name.clone())).or_default().push(id);
@@ -251,7 +258,7 @@ impl Graph {
         namespace: String,
         applied_by: Option<NodeId>,
         cluster: usize,
-        specs: &HashMap<usize, FluxSpec>,
+        specs: &mut HashMap<usize, FluxSpec>,
     ) -> NodeId {
         let repo_object = &repo.objects[object];
         self.nodes.push(FluxNode {
@@ -261,7 +268,8 @@ impl Graph {
             name: repo_object.name.clone(),
             applied_by,
             cluster,
-            spec: specs.get(&object).cloned().unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
+            // An object met again (another namespace or cluster) reads its spec again.
+            spec: specs.remove(&object).unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
             location: repo.object_location(repo_object),
         });
         self.nodes.len() - 1

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use anton_core::{Finding, Location, ObjectId, ScopeTable, Severity};
 use anton_repo::Repository;
 use anton_yaml::{Node, Span, Value};
+use rayon::prelude::*;
 
 use crate::config::{FieldSpec, ImageSpec, KustomizationConfig, KustomizationKind, PatchSource, PatchSpec, Reference, ReplacementSource, Spanned};
 use crate::reference::{RemoteRef, classify_remote};
@@ -154,6 +155,8 @@ pub struct Engine<'r> {
     files_read: RefCell<HashMap<String, Vec<u8>>>,
     cache: RefCell<HashMap<String, Rc<Build>>>,
     accumulated: RefCell<HashMap<String, Rc<Accumulated>>>,
+    /// Each folder's objects before its own transformers ([`Engine::gathered_dir`]).
+    gathered: RefCell<HashMap<String, Rc<Accumulated>>>,
     in_progress: RefCell<Vec<String>>,
     findings: RefCell<Vec<Finding>>,
     seen_findings: RefCell<HashSet<(String, Option<Location>, String)>>,
@@ -174,13 +177,20 @@ struct Ctx<'c> {
 
 impl<'r> Engine<'r> {
     pub fn new(repo: &'r Repository) -> Self {
-        let mut configs: HashMap<String, KustomizationConfig> = HashMap::new();
-        for (id, file) in repo.files.iter().enumerate() {
-            if !file.is_kustomization_file() {
-                continue;
-            }
-            let Some(document) = file.documents.first() else { continue };
-            let config = KustomizationConfig::from_node(&document.root, file.dir(), id);
+        // Read on all cores (a large repository has thousands), kept in file order.
+        let read: Vec<(usize, KustomizationConfig)> = repo
+            .files
+            .par_iter()
+            .enumerate()
+            .filter(|(_, file)| file.is_kustomization_file())
+            .filter_map(|(id, file)| {
+                let document = file.documents.first()?;
+                Some((id, KustomizationConfig::from_node(&document.root, file.dir(), id)))
+            })
+            .collect();
+        let mut configs: HashMap<String, KustomizationConfig> = HashMap::with_capacity(read.len());
+        for (_, config) in read {
+            let file = &repo.files[config.file];
             // kustomize prefers kustomization.yaml, then .yml, then Kustomization.
             let rank = |name: &str| KUSTOMIZATION_FILE_NAMES.iter().position(|n| *n == name);
             match configs.get(file.dir()) {
@@ -223,6 +233,7 @@ impl<'r> Engine<'r> {
             files_read: RefCell::default(),
             cache: RefCell::default(),
             accumulated: RefCell::default(),
+            gathered: RefCell::default(),
             in_progress: RefCell::default(),
             findings: RefCell::default(),
             seen_findings: RefCell::default(),
@@ -356,6 +367,14 @@ impl<'r> Engine<'r> {
                 }
             }
         }
+        // Without components of its own, the overlay changes only what the
+        // transformers do: start from the folder's gathered objects.
+        if overlay.components.is_empty() && self.configs.contains_key(dir) {
+            if let Some(gathered) = self.gathered_dir(dir) {
+                let accumulated = self.transform(&config, (*gathered).clone());
+                return self.finish(&config, accumulated);
+            }
+        }
         let accumulated = self.accumulate(&config, Accumulated::default());
         self.finish(&config, accumulated)
     }
@@ -470,17 +489,37 @@ impl<'r> Engine<'r> {
             return Some(acc.clone());
         }
         let config = self.configs.get(dir)?;
-        self.in_progress.borrow_mut().push(dir.to_owned());
-        let acc = Rc::new(self.accumulate(config, Accumulated::default()));
-        self.in_progress.borrow_mut().pop();
+        let gathered = self.gathered_dir(dir)?;
+        let acc = Rc::new(self.transform(config, (*gathered).clone()));
         self.accumulated.borrow_mut().insert(dir.to_owned(), acc.clone());
+        Some(acc)
+    }
+
+    /// A folder's objects before its own transformers run (resources,
+    /// generators, components), cached: a Flux Kustomization's overlay
+    /// changes only what the transformers do, so its build starts here.
+    fn gathered_dir(&self, dir: &str) -> Option<Rc<Accumulated>> {
+        if let Some(acc) = self.gathered.borrow().get(dir) {
+            return Some(acc.clone());
+        }
+        let config = self.configs.get(dir)?;
+        self.in_progress.borrow_mut().push(dir.to_owned());
+        let acc = Rc::new(self.gather(config, Accumulated::default()));
+        self.in_progress.borrow_mut().pop();
+        self.gathered.borrow_mut().insert(dir.to_owned(), acc.clone());
         Some(acc)
     }
 
     /// kustomize's `accumulateTarget`: resources, generators, components,
     /// then the transformers. Components run on `acc`, the resources of the
     /// kustomization that lists them.
-    fn accumulate(&self, config: &KustomizationConfig, mut acc: Accumulated) -> Accumulated {
+    fn accumulate(&self, config: &KustomizationConfig, acc: Accumulated) -> Accumulated {
+        let acc = self.gather(config, acc);
+        self.transform(config, acc)
+    }
+
+    /// The first half of [`Engine::accumulate`]: resources, generators, components.
+    fn gather(&self, config: &KustomizationConfig, mut acc: Accumulated) -> Accumulated {
         let ctx = self.ctx(config);
         acc.ids = None;
         for reference in &config.resources {
@@ -498,6 +537,12 @@ impl<'r> Engine<'r> {
         for reference in &config.components {
             acc = self.add_component(&ctx, reference, acc);
         }
+        acc
+    }
+
+    /// The second half of [`Engine::accumulate`]: the transformers.
+    fn transform(&self, config: &KustomizationConfig, mut acc: Accumulated) -> Accumulated {
+        let ctx = self.ctx(config);
         self.run_transformers(&ctx, &mut acc);
         if !config.helm_charts.is_empty() {
             for span in &config.helm_charts {
@@ -729,10 +774,14 @@ impl<'r> Engine<'r> {
                 return Ok(file.text.as_bytes().to_vec());
             }
         }
+        if let Some(text) = self.repo.other_text(&path) {
+            return Ok(text.as_bytes().to_vec());
+        }
         if let Some(bytes) = self.files_read.borrow().get(&path) {
             return Ok(bytes.clone());
         }
-        let bytes = std::fs::read(self.repo.absolute(&path)).map_err(|e| format!("cannot read `{}`: {e}", reference.value))?;
+        let bytes = anton_repo::read_file(&self.repo.absolute(&path), u64::MAX)
+            .map_err(|e| format!("cannot read `{}`: {e}", reference.value))?;
         self.files_read.borrow_mut().insert(path, bytes.clone());
         Ok(bytes)
     }

@@ -135,7 +135,7 @@ fn merge_list(dest: Option<&Node>, patch: &Node, (kind, item_ty): (ListKind, Ty)
     if items.is_empty() {
         return None;
     }
-    Some(Node { span, tag: None, value: Value::Seq(items) })
+    Some(Node { span, tag: None, value: Value::Seq(items.into()) })
 }
 
 fn key_tuple<'a>(item: &'a Node, keys: &[&str]) -> Vec<&'a str> {

@@ -17,11 +17,11 @@ pub(crate) fn plain(text: &str, span: Span) -> Node {
 }
 
 pub(crate) fn empty_map(span: Span) -> Node {
-    Node { span, tag: None, value: Value::Map(Vec::new()) }
+    Node { span, tag: None, value: Value::Map(Vec::new().into()) }
 }
 
 pub(crate) fn empty_seq(span: Span) -> Node {
-    Node { span, tag: None, value: Value::Seq(Vec::new()) }
+    Node { span, tag: None, value: Value::Seq(Vec::new().into()) }
 }
 
 pub(crate) fn is_null(node: &Node) -> bool {

@@ -169,3 +169,61 @@ fn an_overlay_merges_into_the_folders_kustomization() {
     assert_eq!(build.objects.len(), 1);
     assert!(engine.take_findings().is_empty());
 }
+
+/// Builds share objects with each other (copy on write); an overlay's
+/// changes must never show in the folder's own build, nor in the repository.
+#[test]
+fn an_overlay_build_leaves_the_folders_build_and_the_repository_alone() {
+    let (_dir, repo) = load(&[
+        (
+            "app/kustomization.yaml",
+            "namespace: first\nresources: [deployment.yaml, service.yaml]\nconfigMapGenerator:\n  - name: settings\n    literals: [mode=fast]\n",
+        ),
+        ("app/deployment.yaml", DEPLOYMENT),
+        ("app/service.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n"),
+    ]);
+    let engine = Engine::new(&repo);
+    let before = engine.build_dir("app").unwrap();
+    let ids = |objects: &[anton_kustomize::Emitted]| objects.iter().map(|o| o.id.short()).collect::<Vec<_>>();
+    let own = ids(&before.objects);
+    let overlay = Overlay {
+        namespace: Some(Spanned { value: "second".into(), span: Default::default() }),
+        patches: vec![PatchSpec {
+            source: PatchSource::Inline {
+                text: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 4\n".into(),
+                span: Default::default(),
+                block: true,
+            },
+            target: None,
+            allow_name_change: false,
+            allow_kind_change: false,
+            span: Default::default(),
+        }],
+        ..Overlay::default()
+    };
+    let overlaid = engine.build_overlay("app", &overlay, Default::default());
+    let deployment = overlaid.objects.iter().find(|o| o.id.kind == "Deployment").unwrap();
+    assert_eq!(deployment.id.short(), "Deployment/second/web");
+    assert_eq!(deployment.node.path(&["spec", "replicas"]).unwrap().to_json(), 4);
+    // The generated ConfigMap went through the overlay's namespace too.
+    assert!(ids(&overlaid.objects).iter().any(|id| id.starts_with("ConfigMap/second/settings-")), "{:?}", ids(&overlaid.objects));
+    // The folder's build, cached and rebuilt, is what it was.
+    let after = engine.build_dir("app").unwrap();
+    assert_eq!(ids(&after.objects), own);
+    let own_deployment = after.objects.iter().find(|o| o.id.kind == "Deployment").unwrap();
+    assert_eq!(own_deployment.node.path(&["spec", "replicas"]).unwrap().to_json(), 1);
+    assert_eq!(own_deployment.node.str_at(&["metadata", "namespace"]), Some("first"));
+    // The repository's tree has no namespace at all.
+    let written = repo.node(&repo.objects[0]);
+    assert_eq!(written.path(&["metadata", "namespace"]), None);
+    assert_eq!(written.path(&["spec", "replicas"]).unwrap().to_json(), 1);
+    // What no transformer walked is shared with the repository, not copied.
+    let service = overlaid.objects.iter().find(|o| o.id.kind == "Service").unwrap();
+    let written_service = repo.objects.iter().position(|o| o.kind == "Service").map(|i| repo.node(&repo.objects[i])).unwrap();
+    let spec_entries = |node: &anton_yaml::Node| match &node.get("spec").unwrap().value {
+        anton_yaml::Value::Map(entries) => entries.as_ptr(),
+        _ => std::ptr::null(),
+    };
+    assert_eq!(service.node.str_at(&["metadata", "namespace"]), Some("second"));
+    assert_eq!(spec_entries(&service.node), spec_entries(written_service), "the Service's spec is shared");
+}

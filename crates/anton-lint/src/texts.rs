@@ -4,15 +4,9 @@
 //! (for committed private keys).
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use anton_repo::Repository;
-use rayon::prelude::*;
-
-/// Files larger than this are not text a person commits by hand (bundles,
-/// dumps); they are not read.
-const MAX_TEXT_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Repository-relative path → text, for every readable text file.
 #[derive(Debug, Default, Clone)]
@@ -23,20 +17,20 @@ pub struct SourceTexts {
 }
 
 impl SourceTexts {
-    /// The repository's YAML files (their texts as the loader read them)
-    /// and every other text file the loader's walk found under the scanned
-    /// folder (hidden files too; ignored files and `.git` not), read here.
+    /// The repository's YAML files and every other text file under the
+    /// scanned folder (hidden files too; ignored files and `.git` not), as
+    /// the loader read them.
     pub fn read(repo: &Repository) -> Self {
         let mut texts: HashMap<String, Arc<str>> =
             repo.files.iter().map(|file| (file.path.clone(), Arc::clone(&file.text))).collect();
-        let others: Vec<(String, Arc<str>)> = repo
-            .other_files
-            .par_iter()
-            .filter_map(|path| read_text(&repo.absolute(path)).map(|text| (path.clone(), text)))
-            .collect();
-        let others_read = others.iter().map(|(path, _)| path.clone()).collect();
-        texts.extend(others);
-        Self { texts, others: others_read }
+        let mut others = Vec::new();
+        for (path, text) in repo.other_files.iter().zip(&repo.other_texts) {
+            if let Some(text) = text {
+                texts.insert(path.clone(), Arc::clone(text));
+                others.push(path.clone());
+            }
+        }
+        Self { texts, others }
     }
 
     /// In-memory texts (tests).
@@ -71,15 +65,3 @@ impl SourceTexts {
     }
 }
 
-/// The file as UTF-8 text, or `None` for binaries, huge files and unreadable ones.
-fn read_text(path: &Path) -> Option<Arc<str>> {
-    let metadata = std::fs::metadata(path).ok()?;
-    if metadata.len() > MAX_TEXT_BYTES {
-        return None;
-    }
-    let bytes = std::fs::read(path).ok()?;
-    if bytes[..bytes.len().min(8192)].contains(&0) {
-        return None;
-    }
-    String::from_utf8(bytes).ok().map(Arc::from)
-}

@@ -10,7 +10,7 @@ mod load;
 mod object;
 mod paths;
 
-pub use load::{LoadError, LoadOptions};
+pub use load::{LoadError, LoadOptions, MAX_TEXT_BYTES, read_file};
 pub use object::{Object, SourceFile};
 pub use paths::{find_repository_root, normalize_relative, relative_path};
 
@@ -36,6 +36,9 @@ pub struct Repository {
     /// Every file under the scanned folder that is not a loaded YAML file
     /// (hidden files included, ignored ones not), relative to `root`, sorted.
     pub other_files: Vec<String>,
+    /// The text of each of `other_files` (same order); `None` for binaries,
+    /// files over [`MAX_TEXT_BYTES`] and unreadable ones.
+    pub other_texts: Vec<Option<std::sync::Arc<str>>>,
     /// Problems found while reading: syntax errors, duplicate keys, unreadable files.
     pub findings: Vec<Finding>,
     file_index: HashMap<String, usize>,
@@ -92,6 +95,12 @@ impl Repository {
     }
 
     /// Whether a repository-relative path exists on disk (file or folder).
+    /// The text of a file that is not a loaded YAML file, if it is text.
+    pub fn other_text(&self, relative: &str) -> Option<&std::sync::Arc<str>> {
+        let index = self.other_files.binary_search_by(|other| other.as_str().cmp(relative)).ok()?;
+        self.other_texts.get(index)?.as_ref()
+    }
+
     pub fn exists(&self, relative: &str) -> bool {
         self.file_index.contains_key(relative)
             || self.other_files.binary_search_by(|other| other.as_str().cmp(relative)).is_ok()

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anton_core::{Finding, Location, Severity};
 use anton_yaml::{YamlIssueKind, parse_stream_in};
@@ -39,6 +39,36 @@ pub enum LoadError {
 struct Parsed {
     file: SourceFile,
     findings: Vec<Finding>,
+    /// The file's objects (read on the parsing thread).
+    objects: Vec<Object>,
+}
+
+/// The objects of a parsed file (`id`: its file id): every document that is
+/// a Kubernetes object, the items of a `List`; kustomize's own configuration
+/// and kustomization files are not objects.
+fn objects_of(file: &SourceFile, id: usize) -> Vec<Object> {
+    let mut objects = Vec::new();
+    if file.is_kustomization_file() {
+        return objects;
+    }
+    for (doc_pos, document) in file.documents.iter().enumerate() {
+        let root = &document.root;
+        let sops = file.sops_encrypted;
+        let Some(object) = Object::from_node(root, id, doc_pos, None, sops) else { continue };
+        if is_kustomize_config(&object) {
+            continue;
+        }
+        if object.kind.ends_with("List") && object.group().is_empty() && root.get("items").is_some_and(|i| i.is_seq()) {
+            for (item_pos, item) in root.get("items").map(|i| i.items()).unwrap_or_default().iter().enumerate() {
+                if let Some(object) = Object::from_node(item, id, doc_pos, Some(item_pos), sops) {
+                    objects.push(object);
+                }
+            }
+            continue;
+        }
+        objects.push(object);
+    }
+    objects
 }
 
 impl Repository {
@@ -82,50 +112,29 @@ impl Repository {
             .into_iter()
             .filter_map(|path| relative_path(&root, &path).map(|relative| (path, relative)))
             .collect();
-        // The position in this list becomes the file id, which every span carries.
-        let parsed: Vec<Parsed> = yaml_files
-            .par_iter()
-            .enumerate()
-            .map(|(id, (path, relative))| parse_file(path, relative.clone(), id as u32))
-            .collect();
+        let mut others: Vec<(PathBuf, String)> =
+            others.into_iter().filter_map(|path| relative_path(&root, &path).map(|relative| (path, relative))).collect();
+        others.sort_by(|a, b| a.1.cmp(&b.1));
+        // Both lists on all cores at once. The position of a YAML file
+        // becomes its file id, which every span carries.
+        let (parsed, other_texts): (Vec<Parsed>, Vec<Option<Arc<str>>>) = rayon::join(
+            || yaml_files.par_iter().enumerate().map(|(id, (path, relative))| parse_file(path, relative.clone(), id as u32)).collect(),
+            || others.par_iter().map(|(path, _)| read_text(path)).collect(),
+        );
 
         let mut repo = Repository {
             root: root.clone(),
             scan_root,
             helm_charts: chart_dirs.iter().filter_map(|dir| relative_path(&root, dir)).collect(),
-            other_files: {
-                let mut others: Vec<String> = others.iter().filter_map(|path| relative_path(&root, path)).collect();
-                others.sort();
-                others
-            },
+            other_files: others.into_iter().map(|(_, relative)| relative).collect(),
+            other_texts,
             ..Repository::default()
         };
         let mut file_index = HashMap::with_capacity(parsed.len());
-        for Parsed { file, findings } in parsed {
-            let id = repo.files.len();
-            file_index.insert(file.path.clone(), id);
+        for Parsed { file, findings, objects } in parsed {
+            file_index.insert(file.path.clone(), repo.files.len());
             repo.findings.extend(findings);
-            let is_kustomization = file.is_kustomization_file();
-            for (doc_pos, document) in file.documents.iter().enumerate() {
-                if is_kustomization {
-                    continue;
-                }
-                let root = &document.root;
-                let sops = file.sops_encrypted;
-                let Some(object) = Object::from_node(root, id, doc_pos, None, sops) else { continue };
-                if is_kustomize_config(&object) {
-                    continue;
-                }
-                if object.kind.ends_with("List") && object.group().is_empty() && root.get("items").is_some_and(|i| i.is_seq()) {
-                    for (item_pos, item) in root.get("items").map(|i| i.items()).unwrap_or_default().iter().enumerate() {
-                        if let Some(object) = Object::from_node(item, id, doc_pos, Some(item_pos), sops) {
-                            repo.objects.push(object);
-                        }
-                    }
-                    continue;
-                }
-                repo.objects.push(object);
-            }
+            repo.objects.extend(objects);
             repo.files.push(file);
         }
         repo.file_index = file_index;
@@ -204,9 +213,35 @@ fn walk(scan_root: &Path, options: &LoadOptions) -> Walked {
     }
 }
 
+/// Files larger than this are not text a person commits by hand (bundles,
+/// dumps): their text is not kept.
+pub const MAX_TEXT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A file that is not YAML, as UTF-8 text; `None` for binaries, huge files
+/// and unreadable ones.
+fn read_text(path: &Path) -> Option<Arc<str>> {
+    let bytes = read_file(path, MAX_TEXT_BYTES + 1).ok()?;
+    if bytes.len() as u64 > MAX_TEXT_BYTES || bytes[..bytes.len().min(8192)].contains(&0) {
+        return None;
+    }
+    String::from_utf8(bytes).ok().map(Arc::from)
+}
+
+/// Reads at most `limit` bytes of a file: open, read until the end, close.
+/// `std::fs::read` asks for the file's size first; on a virtual machine,
+/// where every system call is dear, that is a fifth of reading a small file.
+pub fn read_file(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(16 * 1024);
+    // `take` reads through the generic path, which does not stat the file.
+    file.take(limit).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 fn parse_file(path: &Path, relative: String, file_id: u32) -> Parsed {
     let mut findings = Vec::new();
-    let text = match std::fs::read(path) {
+    let text = match read_file(path, u64::MAX) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(_) => {
@@ -258,8 +293,7 @@ fn parse_file(path: &Path, relative: String, file_id: u32) -> Parsed {
         .documents
         .iter()
         .any(|d| d.root.get("sops").is_some_and(|s| s.is_map()));
-    Parsed {
-        file: SourceFile { path: relative, documents: output.documents, sops_encrypted, has_syntax_error, text },
-        findings,
-    }
+    let file = SourceFile { path: relative, documents: output.documents, sops_encrypted, has_syntax_error, text };
+    let objects = objects_of(&file, file_id as usize);
+    Parsed { file, findings, objects }
 }

@@ -37,8 +37,8 @@ pub struct ParseOutput {
 const ALIAS_NODE_BUDGET: usize = 1_000_000;
 
 enum Frame {
-    Seq { span: Span, tag: Option<Box<str>>, anchor: usize, items: Vec<Node> },
-    Map { span: Span, tag: Option<Box<str>>, anchor: usize, entries: Vec<Entry>, key: Option<Node> },
+    Seq { span: Span, tag: Option<crate::node::Tag>, anchor: usize, items: Vec<Node> },
+    Map { span: Span, tag: Option<crate::node::Tag>, anchor: usize, entries: Vec<Entry>, key: Option<Node> },
 }
 
 struct Builder {
@@ -134,14 +134,14 @@ fn convert_span(file: u32, span: &GranitSpan) -> Span {
     }
 }
 
-fn convert_tag(tag: Option<&Tag>) -> Option<Box<str>> {
+fn convert_tag(tag: Option<&Tag>) -> Option<crate::node::Tag> {
     let tag = tag?;
     let text = if tag.handle() == "tag:yaml.org,2002:" {
         format!("!!{}", tag.suffix())
     } else {
         format!("{}{}", tag.handle(), tag.suffix())
     };
-    Some(text.into_boxed_str())
+    Some(text.into())
 }
 
 fn convert_style(style: GranitStyle) -> ScalarStyle {
@@ -187,13 +187,13 @@ impl Builder {
                         span.end = end.max(span.start);
                         // Trees live for the whole run: no growth slack.
                         items.shrink_to_fit();
-                        (Node { span, tag, value: Value::Seq(items) }, anchor)
+                        (Node { span, tag, value: Value::Seq(items.into()) }, anchor)
                     }
                     Frame::Map { mut span, tag, anchor, entries, .. } => {
                         span.end = end.max(span.start);
                         let mut entries = self.finish_mapping(entries);
                         entries.shrink_to_fit();
-                        (Node { span, tag, value: Value::Map(entries) }, anchor)
+                        (Node { span, tag, value: Value::Map(entries.into()) }, anchor)
                     }
                 };
                 self.remember(anchor, &node);

@@ -27,5 +27,5 @@ mod node;
 mod resolve;
 
 pub use build::{ParseOutput, YamlIssue, YamlIssueKind, parse_stream, parse_stream_in};
-pub use node::{Document, Entry, Node, Scalar, ScalarStyle, Span, Value};
+pub use node::{Children, Document, Entry, Node, Scalar, ScalarStyle, Span, Tag, Value};
 pub use resolve::{Resolved, is_ambiguous_plain};

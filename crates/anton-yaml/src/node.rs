@@ -29,10 +29,9 @@ pub enum ScalarStyle {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
     /// The value after YAML escape processing, before any type resolution.
-    /// Shared, not owned: the build engine copies trees many times (every
-    /// kustomization level, every Flux Kustomization), and a copy of a text
-    /// is then a count, not an allocation.
-    pub text: std::sync::Arc<str>,
+    /// Texts up to 24 bytes (nearly every key and most values) are stored
+    /// in place, without an allocation of their own.
+    pub text: compact_str::CompactString,
     pub style: ScalarStyle,
 }
 
@@ -45,15 +44,112 @@ pub struct Entry {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Scalar(Scalar),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    Seq(Children<Node>),
+    Map(Children<Entry>),
+}
+
+/// An explicit tag (`!!str`, `!env_var`). Tags are rare: one thin pointer
+/// keeps every node 8 bytes smaller than a `Box<str>` would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag(Box<compact_str::CompactString>);
+
+impl std::ops::Deref for Tag {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Tag {
+    fn from(text: &str) -> Self {
+        Tag(Box::new(text.into()))
+    }
+}
+
+impl From<String> for Tag {
+    fn from(text: String) -> Self {
+        Tag(Box::new(text.into()))
+    }
+}
+
+/// The items of a sequence or the entries of a mapping, shared between
+/// copies of a tree and copied one level at a time when changed.
+///
+/// Builds copy every object many times (each kustomization level, each
+/// Flux Kustomization) and change a few fields of it (a namespace, labels):
+/// with shared children a copy is a count, and a change copies only the
+/// mappings on the way to the changed field. Reading derefs to the `Vec`;
+/// writing (`DerefMut`) first makes this level's `Vec` unshared.
+#[derive(Clone, PartialEq, Default)]
+pub struct Children<T>(std::sync::Arc<Vec<T>>);
+
+impl<T> std::ops::Deref for Children<T> {
+    type Target = Vec<T>;
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+
+impl<T: Clone> std::ops::DerefMut for Children<T> {
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        std::sync::Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<T> From<Vec<T>> for Children<T> {
+    fn from(items: Vec<T>) -> Self {
+        Children(std::sync::Arc::new(items))
+    }
+}
+
+impl<T: Clone> Children<T> {
+    /// The `Vec`, copied only when another tree still shares it.
+    pub fn into_vec(self) -> Vec<T> {
+        std::sync::Arc::unwrap_or_clone(self.0)
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Children<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Children<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a, T: Clone> IntoIterator for &'a mut Children<T> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        std::sync::Arc::make_mut(&mut self.0).iter_mut()
+    }
+}
+
+impl<T: Clone> IntoIterator for Children<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl<T> FromIterator<T> for Children<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Children(std::sync::Arc::new(iter.into_iter().collect()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub span: Span,
     /// An explicit tag as written (`!!str`, `!env_var`), if any.
-    pub tag: Option<Box<str>>,
+    pub tag: Option<Tag>,
     pub value: Value,
 }
 
@@ -186,5 +282,32 @@ impl Node {
                 serde_json::Value::Object(map)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod children_tests {
+    use crate::parse_stream;
+
+    #[test]
+    fn a_copy_shares_until_changed_and_a_change_copies_only_its_path() {
+        let original = parse_stream("metadata:\n  name: a\n  labels:\n    x: y\nspec:\n  big: [1, 2, 3]\n").documents.remove(0).root;
+        let mut copy = (*original).clone();
+        let spec = |node: &super::Node| match &node.get("spec").unwrap().value {
+            super::Value::Map(entries) => entries.as_ptr(),
+            _ => std::ptr::null(),
+        };
+        assert_eq!(spec(&copy), spec(&original), "a copy shares its children");
+        // Change one field of the copy.
+        if let super::Value::Map(entries) = &mut copy.value {
+            let metadata = entries.iter_mut().find(|e| e.key.scalar_text() == Some("metadata")).unwrap();
+            if let super::Value::Map(fields) = &mut metadata.value.value {
+                fields[0].value = parse_stream("b").documents.remove(0).root.as_ref().clone();
+            }
+        }
+        assert_eq!(copy.str_at(&["metadata", "name"]), Some("b"));
+        assert_eq!(original.str_at(&["metadata", "name"]), Some("a"), "the original is unchanged");
+        assert_eq!(spec(&copy), spec(&original), "what was not on the changed path is still shared");
+        assert_eq!(copy.path(&["metadata", "labels", "x"]).unwrap().scalar_text(), Some("y"));
     }
 }

@@ -118,14 +118,14 @@ fn object_names(repo: &Repository, graph: &Graph) -> Vec<String> {
 /// file, or the patch); objects no local build applies are validated as
 /// written. Kustomization files and files used only as patches are not objects.
 pub fn check_schemas(
-    analysis: &Analysis,
+    repo: &Repository,
+    graph: &Graph,
     views: &[anton_lint::ObjectView<'_>],
     options: &anton_schema::SchemaOptions,
 ) -> Result<(Vec<Finding>, Value), anton_schema::SchemaError> {
-    let repo = analysis.repo;
     let mut schemas = anton_schema::SchemaSet::new(options)?;
     schemas.learn_repository_crds(repo);
-    let names = object_names(repo, &analysis.graph);
+    let names = object_names(repo, graph);
     let subjects: Vec<String> = views.iter().map(|view| view.subject()).collect();
     let targets: Vec<anton_schema::Target<'_>> = views
         .iter()
@@ -142,13 +142,13 @@ pub fn check_schemas(
         .cloned()
         .collect();
     let mut applied = Vec::new();
-    for (node_id, objects) in &analysis.graph.applies {
-        let Some(kustomization) = analysis.graph.nodes.get(*node_id) else { continue };
+    for (node_id, objects) in &graph.applies {
+        let Some(kustomization) = graph.nodes.get(*node_id) else { continue };
         let kustomization_node = repo.node(&repo.objects[kustomization.object]);
         // The Kustomization that applies this one may patch a postBuild into it.
         let parents: Vec<&anton_yaml::Node> = kustomization
             .applied_by
-            .and_then(|parent| analysis.graph.nodes.get(parent))
+            .and_then(|parent| graph.nodes.get(parent))
             .map(|parent| repo.node(&repo.objects[parent.object]))
             .into_iter()
             .collect();

@@ -70,17 +70,27 @@ pub fn settings(target: &Path, args: &LintArgs, kubernetes_version: Option<&str>
     Settings::load(&repository_root(target), args.config.as_deref(), overrides).map_err(|error| error.to_string())
 }
 
-/// Runs the rules over `objects` (the analysis' built objects) and applies
-/// the configuration and suppressions to all of the run's findings
-/// (structural, schema and rule findings).
-pub fn run(
+/// Runs the rules over `objects` (the analysis' built objects) while
+/// `alongside` (schema validation) runs on another thread, then applies the
+/// configuration and suppressions to all of the run's findings: `findings`,
+/// those `alongside` returns and the rules'.
+pub fn run<T: Send>(
     analysis: &Analysis<'_>,
     objects: &[ObjectView<'_>],
     settings: &Settings,
-    findings: Vec<Finding>,
-) -> Vec<Finding> {
+    mut findings: Vec<Finding>,
+    alongside: impl FnOnce() -> (Vec<Finding>, T) + Send,
+) -> (Vec<Finding>, T) {
     let texts = SourceTexts::read(analysis.repo);
-    anton_lint::run(analysis.repo, &analysis.engine, &analysis.graph, &texts, settings, objects, findings)
+    let ctx = anton_lint::Context::new(analysis.repo, &analysis.engine, &analysis.graph, objects, &texts, settings);
+    let (rules, (more, extra)) = std::thread::scope(|scope| {
+        let other = scope.spawn(alongside);
+        let rules = anton_lint::lint(&ctx);
+        (rules, other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    findings.extend(more);
+    findings.extend(rules);
+    (anton_lint::finish(findings, &ctx), extra)
 }
 
 /// The rule registry, as renderers see it.

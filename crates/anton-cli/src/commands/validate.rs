@@ -24,7 +24,7 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
     let mut analysis = analysis::analyze_with(&repo, settings.graph_options(), loaded);
     // The analysis is borrowed from here on (the checked objects are its
     // built objects); findings and timings move out of it.
-    let mut findings = std::mem::take(&mut analysis.findings);
+    let findings = std::mem::take(&mut analysis.findings);
     let mut timings = std::mem::take(&mut analysis.timings);
     let analysis = analysis;
     let started = std::time::Instant::now();
@@ -32,21 +32,29 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
     // objects no local build applies, as written.
     let views = anton_lint::from_builds(analysis.repo, &analysis.engine, &analysis.graph, &analysis.builds);
     timings.push(("objects", started.elapsed()));
-    let mut schema_details = None;
-    if let Some(options) = &schema_options {
-        let started = std::time::Instant::now();
-        match analysis::check_schemas(&analysis, &views, options) {
-            Ok((schema_findings, details)) => {
-                findings.extend(schema_findings);
-                schema_details = Some(details);
+    // Schema validation runs on its own thread while the rules run here.
+    let validate_schemas = || match &schema_options {
+        None => (Vec::new(), Ok(None)),
+        Some(options) => {
+            let started = std::time::Instant::now();
+            match analysis::check_schemas(analysis.repo, &analysis.graph, &views, options) {
+                Ok((findings, details)) => (findings, Ok(Some((details, started.elapsed())))),
+                Err(error) => (Vec::new(), Err(error)),
             }
-            Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
         }
-        timings.push(("schemas", started.elapsed()));
-    }
+    };
     let started = std::time::Instant::now();
     // Rules, then configuration and suppressions over every finding of the run.
-    let findings = lint::run(&analysis, &views, &settings, findings);
+    let (findings, schemas) = lint::run(&analysis, &views, &settings, findings, validate_schemas);
+    let schema_details = match schemas {
+        Ok(Some((details, took))) => {
+            timings.push(("schemas", took));
+            Some(details)
+        }
+        Ok(None) => None,
+        Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
+    };
+    // Rules and configuration; schema validation ran at the same time.
     timings.push(("lint", started.elapsed()));
     let mut report = Report::new(analysis.subjects.iter().cloned(), findings)
         .with_detail("repository", analysis.repository_details());
