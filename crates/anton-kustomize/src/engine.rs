@@ -369,11 +369,12 @@ impl<'r> Engine<'r> {
         }
         // Without components of its own, the overlay changes only what the
         // transformers do: start from the folder's gathered objects.
-        if overlay.components.is_empty() && self.configs.contains_key(dir) {
-            if let Some(gathered) = self.gathered_dir(dir) {
-                let accumulated = self.transform(&config, (*gathered).clone());
-                return self.finish(&config, accumulated);
-            }
+        if overlay.components.is_empty()
+            && self.configs.contains_key(dir)
+            && let Some(gathered) = self.gathered_dir(dir)
+        {
+            let accumulated = self.transform(&config, (*gathered).clone());
+            return self.finish(&config, accumulated);
         }
         let accumulated = self.accumulate(&config, Accumulated::default());
         self.finish(&config, accumulated)
@@ -769,10 +770,10 @@ impl<'r> Engine<'r> {
         self.referenced.borrow_mut().insert(path.clone());
         // Loaded YAML files are in memory; generator inputs are read once
         // (a folder is built again for each Flux Kustomization of it).
-        if let Some(file) = self.repo.file_id(&path).map(|id| &self.repo.files[id]) {
-            if !file.text.is_empty() {
-                return Ok(file.text.as_bytes().to_vec());
-            }
+        if let Some(file) = self.repo.file_id(&path).map(|id| &self.repo.files[id])
+            && !file.text.is_empty()
+        {
+            return Ok(file.text.as_bytes().to_vec());
         }
         if let Some(text) = self.repo.other_text(&path) {
             return Ok(text.as_bytes().to_vec());

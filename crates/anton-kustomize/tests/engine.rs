@@ -23,6 +23,21 @@ fn load(files: &[(&str, &str)]) -> (tempfile::TempDir, Repository) {
 
 const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx\n";
 
+/// An inline strategic-merge patch setting the `web` Deployment's replicas.
+fn replicas_patch(replicas: u32) -> PatchSpec {
+    PatchSpec {
+        source: PatchSource::Inline {
+            text: format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {replicas}\n"),
+            span: Default::default(),
+            block: true,
+        },
+        target: None,
+        allow_name_change: false,
+        allow_kind_change: false,
+        span: Default::default(),
+    }
+}
+
 #[test]
 fn a_patched_value_points_at_the_patch() {
     let (_dir, repo) = load(&[
@@ -148,17 +163,7 @@ fn an_overlay_merges_into_the_folders_kustomization() {
     let overlay = Overlay {
         namespace: Some(Spanned { value: "second".into(), span: Default::default() }),
         name_suffix: Some(Spanned { value: "-b".into(), span: Default::default() }),
-        patches: vec![PatchSpec {
-            source: PatchSource::Inline {
-                text: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 4\n".into(),
-                span: Default::default(),
-                block: true,
-            },
-            target: None,
-            allow_name_change: false,
-            allow_kind_change: false,
-            span: Default::default(),
-        }],
+        patches: vec![replicas_patch(4)],
         ..Overlay::default()
     };
     let build = engine.build_overlay("app", &overlay, Default::default());
@@ -188,17 +193,7 @@ fn an_overlay_build_leaves_the_folders_build_and_the_repository_alone() {
     let own = ids(&before.objects);
     let overlay = Overlay {
         namespace: Some(Spanned { value: "second".into(), span: Default::default() }),
-        patches: vec![PatchSpec {
-            source: PatchSource::Inline {
-                text: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 4\n".into(),
-                span: Default::default(),
-                block: true,
-            },
-            target: None,
-            allow_name_change: false,
-            allow_kind_change: false,
-            span: Default::default(),
-        }],
+        patches: vec![replicas_patch(4)],
         ..Overlay::default()
     };
     let overlaid = engine.build_overlay("app", &overlay, Default::default());

@@ -193,10 +193,11 @@ fn walk(scan_root: &Path, options: &LoadOptions) -> Walked {
                 .strip_prefix(scan_root)
                 .is_ok_and(|inside| inside.components().any(|c| c.as_os_str().as_encoded_bytes().starts_with(b".")));
             let name = entry.file_name().to_string_lossy();
-            if name == "Chart.yaml" && !hidden {
-                if let (Some(dir), Ok(mut charts)) = (path.parent(), charts.lock()) {
-                    charts.push(dir.to_path_buf());
-                }
+            if name == "Chart.yaml"
+                && !hidden
+                && let (Some(dir), Ok(mut charts)) = (path.parent(), charts.lock())
+            {
+                charts.push(dir.to_path_buf());
             }
             let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml") || name == KUSTOMIZATION_FILE_NAMES[2];
             let list = if is_yaml && !hidden { &yaml } else { &others };
