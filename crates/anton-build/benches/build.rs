@@ -18,7 +18,7 @@ fn corpora() -> Vec<PathBuf> {
 fn bench(c: &mut Criterion) {
     for corpus in corpora() {
         let name = corpus.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let options = LoadOptions { respect_gitignore: false, root: Some(corpus.clone()) };
+        let options = LoadOptions { respect_gitignore: false, root: Some(corpus.clone()), ..LoadOptions::default() };
         let Ok(repo) = Repository::load(&corpus, &options) else { continue };
         if !repo.files.iter().any(|f| f.is_kustomization_file()) {
             continue;

@@ -38,7 +38,7 @@ fn main() {
     println!("{:<40} {:>6} {:>8} {:>10} {:>10} {:>12} {:>8}", "corpus", "files", "folders", "load", "build", "kubectl", "ratio");
     let (mut total_anton, mut total_kubectl) = (Duration::ZERO, Duration::ZERO);
     for corpus in entries {
-        let options = LoadOptions { respect_gitignore: false, root: Some(corpus.clone()) };
+        let options = LoadOptions { respect_gitignore: false, root: Some(corpus.clone()), ..LoadOptions::default() };
         let mut loads = Vec::new();
         let mut builds = Vec::new();
         let mut folders = Vec::new();

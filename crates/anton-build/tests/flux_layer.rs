@@ -13,7 +13,7 @@ use serde_json::Value;
 
 fn fixture(name: &str) -> Repository {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name).canonicalize().unwrap();
-    Repository::load(&root, &LoadOptions { respect_gitignore: false, root: Some(root.clone()) }).unwrap()
+    Repository::load(&root, &LoadOptions { respect_gitignore: false, root: Some(root.clone()), ..LoadOptions::default() }).unwrap()
 }
 
 struct Built {

@@ -59,3 +59,21 @@ fn anton_build_bad_targets_are_tool_errors_with_a_way_forward() {
     assert_eq!(nothing.code, 3, "{}", nothing.stderr);
     assert!(nothing.stdout.is_empty(), "{}", nothing.stdout);
 }
+
+/// A problem of the folder itself (here an object listed twice) is found
+/// when the folder is first built; `anton build NAME` still shows it,
+/// although its Flux build (with targetNamespace) reuses that first pass.
+#[test]
+fn anton_build_shows_the_folders_own_problems() {
+    let repo = fixture_with_all_rules("built-objects");
+    let root = repo.root.to_str().expect("UTF-8 path");
+    let kustomization = std::fs::read_to_string(repo.path("kubernetes/apps/podinfo/app/kustomization.yaml")).unwrap();
+    repo.write(
+        "kubernetes/apps/podinfo/app/kustomization.yaml",
+        &kustomization.replace("  - ./deployment.yaml\n", "  - ./deployment.yaml\n  - ./deployment.yaml\n"),
+    );
+    let run = anton(&repo, &["build", "podinfo", "--repo", root]);
+    assert!(run.stderr.contains("kustomize/duplicate-object"), "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("kubernetes/apps/podinfo/app/kustomization.yaml:6:"), "{}", run.stderr);
+    assert_eq!(run.code, 2);
+}

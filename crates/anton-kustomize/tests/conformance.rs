@@ -114,7 +114,7 @@ struct Tally {
 }
 
 fn check_repository(root: &Path, tally: &mut Tally) {
-    let repo = Repository::load(root, &LoadOptions { respect_gitignore: false, root: Some(root.to_path_buf()) })
+    let repo = Repository::load(root, &LoadOptions { respect_gitignore: false, root: Some(root.to_path_buf()), ..LoadOptions::default() })
         .expect("the repository loads");
     let engine = Engine::new(&repo);
     let mut dirs: Vec<String> = engine.configs().map(|c| c.dir.clone()).collect();

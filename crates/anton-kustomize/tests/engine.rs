@@ -17,7 +17,7 @@ fn write(root: &Path, files: &[(&str, &str)]) {
 fn load(files: &[(&str, &str)]) -> (tempfile::TempDir, Repository) {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), files);
-    let repo = Repository::load(dir.path(), &LoadOptions { respect_gitignore: false, root: Some(dir.path().to_path_buf()) }).unwrap();
+    let repo = Repository::load(dir.path(), &LoadOptions { respect_gitignore: false, root: Some(dir.path().to_path_buf()), ..LoadOptions::default() }).unwrap();
     (dir, repo)
 }
 

@@ -94,13 +94,14 @@ impl Repository {
         self.root.join(relative)
     }
 
-    /// Whether a repository-relative path exists on disk (file or folder).
-    /// The text of a file that is not a loaded YAML file, if it is text.
+    /// The text of a file that is not a loaded YAML file, if it is text
+    /// (and the load read such texts: [`LoadOptions::other_texts`]).
     pub fn other_text(&self, relative: &str) -> Option<&std::sync::Arc<str>> {
         let index = self.other_files.binary_search_by(|other| other.as_str().cmp(relative)).ok()?;
         self.other_texts.get(index)?.as_ref()
     }
 
+    /// Whether a repository-relative path exists on disk (file or folder).
     pub fn exists(&self, relative: &str) -> bool {
         self.file_index.contains_key(relative)
             || self.other_files.binary_search_by(|other| other.as_str().cmp(relative)).is_ok()

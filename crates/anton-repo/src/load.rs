@@ -20,11 +20,14 @@ pub struct LoadOptions {
     pub respect_gitignore: bool,
     /// The root Flux paths are relative to; found from `.git` when `None`.
     pub root: Option<PathBuf>,
+    /// Read the text of every file that is not YAML too (the rules look
+    /// there for committed keys); on by default, off for commands that only build.
+    pub other_texts: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { respect_gitignore: true, root: None }
+        Self { respect_gitignore: true, root: None, other_texts: true }
     }
 }
 
@@ -119,7 +122,7 @@ impl Repository {
         // becomes its file id, which every span carries.
         let (parsed, other_texts): (Vec<Parsed>, Vec<Option<Arc<str>>>) = rayon::join(
             || yaml_files.par_iter().enumerate().map(|(id, (path, relative))| parse_file(path, relative.clone(), id as u32)).collect(),
-            || others.par_iter().map(|(path, _)| read_text(path)).collect(),
+            || if options.other_texts { others.par_iter().map(|(path, _)| read_text(path)).collect() } else { vec![None; others.len()] },
         );
 
         let mut repo = Repository {
@@ -221,8 +224,16 @@ pub const MAX_TEXT_BYTES: u64 = 4 * 1024 * 1024;
 /// A file that is not YAML, as UTF-8 text; `None` for binaries, huge files
 /// and unreadable ones.
 fn read_text(path: &Path) -> Option<Arc<str>> {
-    let bytes = read_file(path, MAX_TEXT_BYTES + 1).ok()?;
-    if bytes.len() as u64 > MAX_TEXT_BYTES || bytes[..bytes.len().min(8192)].contains(&0) {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    // The first 8 KiB tell a binary (a NUL byte) before the rest is read.
+    let mut bytes = Vec::with_capacity(16 * 1024);
+    (&mut file).take(8192).read_to_end(&mut bytes).ok()?;
+    if bytes.contains(&0) {
+        return None;
+    }
+    file.take(MAX_TEXT_BYTES + 1 - bytes.len() as u64).read_to_end(&mut bytes).ok()?;
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
         return None;
     }
     String::from_utf8(bytes).ok().map(Arc::from)

@@ -28,7 +28,7 @@ fn manifests_are_loaded_and_every_other_file_is_listed_with_its_text() {
             (".antonignore", b"ignored/\n"),
         ],
     );
-    let repo = Repository::load(dir.path(), &LoadOptions { respect_gitignore: true, root: Some(dir.path().to_path_buf()) }).unwrap();
+    let repo = Repository::load(dir.path(), &LoadOptions { respect_gitignore: true, root: Some(dir.path().to_path_buf()), ..LoadOptions::default() }).unwrap();
     let loaded: Vec<&str> = repo.files.iter().map(|f| f.path.as_str()).collect();
     // Hidden folders, chart templates and ignored files are not manifests.
     assert_eq!(loaded, ["app/configmap.yaml", "chart/Chart.yaml"]);
@@ -55,4 +55,25 @@ fn read_file_reads_whole_files_and_stops_at_the_limit() {
     assert_eq!(anton_repo::read_file(&dir.path().join("big.bin"), 10).unwrap(), &big[..10]);
     assert!(anton_repo::read_file(&dir.path().join("empty"), u64::MAX).unwrap().is_empty());
     assert!(anton_repo::read_file(&dir.path().join("missing"), u64::MAX).is_err());
+}
+
+#[test]
+fn texts_of_other_files_are_read_only_when_asked_and_only_when_small_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = vec![b'a'; anton_repo::MAX_TEXT_BYTES as usize + 1];
+    let mut late_binary = vec![b'a'; 10_000];
+    late_binary.push(0);
+    write(dir.path(), &[("huge.txt", &huge), ("late-nul.txt", &late_binary), ("notes.md", b"# notes\n")]);
+    let load = |other_texts| {
+        let options = LoadOptions { root: Some(dir.path().to_path_buf()), other_texts, ..LoadOptions::default() };
+        Repository::load(dir.path(), &options).unwrap()
+    };
+    let repo = load(true);
+    assert_eq!(repo.other_text("huge.txt"), None, "over the limit");
+    // A NUL byte after the first 8 KiB does not make a binary (as git decides).
+    assert!(repo.other_text("late-nul.txt").is_some());
+    assert_eq!(repo.other_text("notes.md").map(|t| &**t), Some("# notes\n"));
+    let repo = load(false);
+    assert_eq!(repo.other_files, ["huge.txt", "late-nul.txt", "notes.md"], "listed all the same");
+    assert!(repo.other_texts.iter().all(Option::is_none));
 }

@@ -67,7 +67,7 @@ fn build_folder(folder: &Path, args: &BuildArgs, json: bool) -> ExitStatus {
         Some(repo) => repo.clone(),
         None => anton_repo::find_repository_root(&folder).unwrap_or_else(|| folder.clone()),
     };
-    let options = LoadOptions { respect_gitignore: true, root: None };
+    let options = LoadOptions { respect_gitignore: true, root: None, other_texts: false };
     let repo = match Repository::load(&scan, &options) {
         Ok(repo) => repo,
         Err(error) => return fail(error),
@@ -88,15 +88,17 @@ fn build_folder(folder: &Path, args: &BuildArgs, json: bool) -> ExitStatus {
 /// `anton build NAME` / `--all`: Flux semantics, following the chain from the roots.
 fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
     let target = resolve_target(args.repo.as_deref());
-    let repo = match Repository::load(&target, &LoadOptions::default()) {
+    let repo = match Repository::load(&target, &LoadOptions { other_texts: false, ..LoadOptions::default() }) {
         Ok(repo) => repo,
         Err(error) => return fail(error),
     };
     let engine = Engine::new(&repo);
     let graph = Graph::build(&engine, GraphOptions::default());
-    let _ = engine.take_findings();
+    // A folder's own problems are found once, when the graph builds it (an
+    // overlay build reuses what was gathered then): keep them for the filter below.
+    let mut engine_findings = engine.take_findings();
     let builds = FluxBuilds::build(&engine, &graph);
-    let engine_findings = engine.take_findings();
+    engine_findings.extend(engine.take_findings());
     let selected: Vec<&FluxBuild> = match &args.target {
         None => builds.builds.iter().filter(|b| args.namespace.as_ref().is_none_or(|ns| *ns == b.namespace)).collect(),
         Some(name) => {
