@@ -8,7 +8,7 @@ use anton_kustomize::Engine;
 use anton_repo::Repository;
 
 use crate::graph::{Graph, NodeId};
-use crate::model::{FluxKind, FluxSpec, SourceRef};
+use crate::model::{FluxKind, FluxSpec};
 
 /// Runs every graph check.
 pub fn run_all(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
@@ -64,19 +64,7 @@ pub fn path_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
 pub fn source_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (id, node) in graph.nodes.iter().enumerate() {
-        let refs: Vec<(&SourceRef, &str)> = match &node.spec {
-            FluxSpec::Kustomization(ks) => ks.source_ref.iter().map(|r| (r, "sourceRef")).collect(),
-            FluxSpec::HelmRelease(hr) => hr
-                .chart
-                .as_ref()
-                .and_then(|c| c.source_ref.as_ref())
-                .map(|r| (r, "chart.spec.sourceRef"))
-                .into_iter()
-                .chain(hr.chart_ref.iter().map(|r| (r, "chartRef")))
-                .collect(),
-            FluxSpec::Source(_) => Vec::new(),
-        };
-        for (source, field) in refs {
+        for (source, field) in node.spec.source_refs() {
             let Some(kind) = FluxKind::parse_source_kind(&source.kind) else { continue };
             let namespace = source.namespace.as_deref().unwrap_or(&node.namespace);
             let generated = kind == FluxKind::ExternalArtifact

@@ -146,6 +146,24 @@ pub enum FluxSpec {
 }
 
 impl FluxSpec {
+    /// The sources this object refers to, with the field that names each:
+    /// a Kustomization's `sourceRef`; a HelmRelease's `chart.spec.sourceRef`
+    /// and `chartRef`. Sources refer to none.
+    pub fn source_refs(&self) -> Vec<(&SourceRef, &'static str)> {
+        match self {
+            FluxSpec::Kustomization(ks) => ks.source_ref.iter().map(|r| (r, "sourceRef")).collect(),
+            FluxSpec::HelmRelease(hr) => hr
+                .chart
+                .as_ref()
+                .and_then(|c| c.source_ref.as_ref())
+                .map(|r| (r, "chart.spec.sourceRef"))
+                .into_iter()
+                .chain(hr.chart_ref.iter().map(|r| (r, "chartRef")))
+                .collect(),
+            FluxSpec::Source(_) => Vec::new(),
+        }
+    }
+
     pub fn read(kind: FluxKind, node: &Node) -> FluxSpec {
         let spec = node.get("spec");
         let text = |keys: &[&str]| spec.and_then(|s| s.str_at(keys)).map(str::to_owned);

@@ -29,7 +29,7 @@ pub mod view;
 use std::collections::HashSet;
 
 use anton_core::{Finding, Location};
-use anton_flux::{FluxSpec, Graph};
+use anton_flux::Graph;
 use anton_kustomize::Engine;
 use anton_repo::Repository;
 
@@ -121,14 +121,7 @@ fn references_to_known_sources(ctx: &Context<'_>) -> HashSet<Location> {
         return found;
     }
     for node in &ctx.graph.nodes {
-        let refs: Vec<&anton_flux::model::SourceRef> = match &node.spec {
-            FluxSpec::Kustomization(ks) => ks.source_ref.iter().collect(),
-            FluxSpec::HelmRelease(hr) => {
-                hr.chart.as_ref().and_then(|c| c.source_ref.as_ref()).into_iter().chain(hr.chart_ref.iter()).collect()
-            }
-            FluxSpec::Source(_) => Vec::new(),
-        };
-        for source in refs {
+        for (source, _) in node.spec.source_refs() {
             let namespace = source.namespace.as_deref().unwrap_or(&node.namespace);
             if known.iter().any(|(k, ns, n)| *k == source.kind && ns == namespace && *n == source.name) {
                 found.insert(ctx.span_location(source.span));

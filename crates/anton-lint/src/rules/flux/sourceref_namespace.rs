@@ -4,8 +4,7 @@
 use std::collections::BTreeSet;
 
 use anton_core::{Finding, Severity};
-use anton_flux::model::SourceRef;
-use anton_flux::{FluxKind, FluxSpec};
+use anton_flux::FluxKind;
 
 use crate::context::Context;
 use crate::rule::{Doc, Implementation, Rule};
@@ -28,20 +27,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let graph = ctx.graph;
     let known = &ctx.settings.known_sources;
     for (view, node) in ctx.objects.iter().filter_map(|v| Some((v, &graph.nodes[v.flux_node?]))) {
-        let refs: Vec<(&SourceRef, &str)> = match &node.spec {
-            FluxSpec::Kustomization(ks) => ks.source_ref.iter().map(|r| (r, "sourceRef")).collect(),
-            FluxSpec::HelmRelease(hr) => hr
-                .chart
-                .as_ref()
-                .and_then(|c| c.source_ref.as_ref())
-                .map(|r| (r, "chart.spec.sourceRef"))
-                .into_iter()
-                .chain(hr.chart_ref.iter().map(|r| (r, "chartRef")))
-                .collect(),
-            FluxSpec::Source(_) => continue,
-        };
         let Some(node_id) = view.flux_node else { continue };
-        for (source, field) in refs {
+        for (source, field) in node.spec.source_refs() {
             if source.namespace.is_some() {
                 continue;
             }
