@@ -608,59 +608,61 @@ fn settle(
 // ---------------------------------------------------------------------------
 // suspend / resume
 
-fn suspend(args: &SuspendArgs, global: &GlobalArgs) -> ExitStatus {
-    const TITLE: &str = "anton flux suspend";
-    let target = args.target.target(&args.namespace);
-    let (runtime, cluster, served) = match open(&args.kube) {
+/// What suspend and resume share: open the cluster, read the object, and
+/// unless it already is as asked (`suspend`), hand it to `change`.
+fn set_suspended(
+    target: &TargetKind,
+    namespace: &str,
+    kube: &KubeArgs,
+    global: &GlobalArgs,
+    title: &str,
+    suspend: bool,
+    change: impl AsyncFnOnce(&mut Progress, &Cluster, &Served, &Target, FluxObject) -> Result<(), LiveError>,
+) -> ExitStatus {
+    let target = target.target(namespace);
+    let (runtime, cluster, served) = match open(kube) {
         Ok(opened) => opened,
-        Err(error) => return error_exit(global, TITLE, &error),
+        Err(error) => return error_exit(global, title, &error),
     };
     let mut progress = Progress::new(global);
-    let what = target.describe();
     let result = runtime.block_on(async {
         let (_, object) = flux_ops::get(&cluster, &served, &target).await?;
         progress.subjects.push(object.id());
-        if object.suspended {
-            progress.ok(&format!("{what} is already suspended; nothing changed"));
-            progress.actions.push(json!({ "object": object.id(), "action": "none", "result": "already suspended" }));
+        if object.suspended == suspend {
+            let state = if suspend { "already suspended" } else { "not suspended" };
+            progress.ok(&format!("{} is {state}; nothing changed", target.describe()));
+            progress.actions.push(json!({ "object": object.id(), "action": "none", "result": state }));
             return Ok(());
         }
+        change(&mut progress, &cluster, &served, &target, object).await
+    });
+    let error = result.err().map(|error| error.to_string());
+    progress.finish(global, title, Some(&cluster), error)
+}
+
+fn suspend(args: &SuspendArgs, global: &GlobalArgs) -> ExitStatus {
+    set_suspended(&args.target, &args.namespace, &args.kube, global, "anton flux suspend", true, async |progress, cluster, served, target, object| {
+        let what = target.describe();
         let at = flux_ops::request_token();
         progress.action(&format!("suspending {what}"));
-        flux_ops::suspend(&cluster, &served, &target, &at).await?;
+        flux_ops::suspend(cluster, served, target, &at).await?;
         progress.ok(&format!("{what} suspended: spec.suspend false → true, annotation {SUSPENDED_AT_ANNOTATION}={at}"));
-        progress.say("", &format!("  resume with: {}", hint_resume(&target)));
+        progress.say("", &format!("  resume with: {}", hint_resume(target)));
         progress.actions.push(json!({
             "object": object.id(),
             "action": "suspend",
             "changed": { "spec.suspend": { "from": false, "to": true }, "annotations": { SUSPENDED_AT_ANNOTATION: at } },
         }));
-        Ok::<_, LiveError>(())
-    });
-    let error = result.err().map(|error| error.to_string());
-    progress.finish(global, TITLE, Some(&cluster), error)
+        Ok(())
+    })
 }
 
 fn resume(args: &ResumeArgs, global: &GlobalArgs) -> ExitStatus {
-    const TITLE: &str = "anton flux resume";
-    let target = args.target.target(&args.namespace);
-    let (runtime, cluster, served) = match open(&args.kube) {
-        Ok(opened) => opened,
-        Err(error) => return error_exit(global, TITLE, &error),
-    };
-    let mut progress = Progress::new(global);
-    let what = target.describe();
-    let result = runtime.block_on(async {
-        let (_, object) = flux_ops::get(&cluster, &served, &target).await?;
-        progress.subjects.push(object.id());
-        if !object.suspended {
-            progress.ok(&format!("{what} is not suspended; nothing changed"));
-            progress.actions.push(json!({ "object": object.id(), "action": "none", "result": "not suspended" }));
-            return Ok(());
-        }
+    set_suspended(&args.target, &args.namespace, &args.kube, global, "anton flux resume", false, async |progress, cluster, served, target, object| {
+        let what = target.describe();
         let token = flux_ops::request_token();
         progress.action(&format!("resuming {what}"));
-        let patched: FluxObject = flux_ops::resume(&cluster, &served, &target, &token).await?;
+        let patched: FluxObject = flux_ops::resume(cluster, served, target, &token).await?;
         progress.ok(&format!(
             "{what} resumed: spec.suspend true → false, annotation {RECONCILE_REQUEST_ANNOTATION}={token}, {SUSPENDED_AT_ANNOTATION} removed"
         ));
@@ -680,12 +682,12 @@ fn resume(args: &ResumeArgs, global: &GlobalArgs) -> ExitStatus {
         let waiting = format!("waiting for {what} reconciliation");
         let generation = patched.generation;
         let outcome = {
-            let progress_ref: &Progress = &progress;
+            let progress_ref: &Progress = progress;
             let mut tick = |elapsed: Duration| progress_ref.tick(&waiting, elapsed);
             flux_ops::wait(
-                &cluster,
-                &served,
-                &target,
+                cluster,
+                served,
+                target,
                 args.timeout,
                 Duration::from_secs(1),
                 |o| resume_state(o, generation, &token),
@@ -694,9 +696,7 @@ fn resume(args: &ResumeArgs, global: &GlobalArgs) -> ExitStatus {
             .await
         };
         progress.clear_spinner();
-        settle(&mut progress, action, &target, outcome?, args.timeout)?;
-        Ok::<_, LiveError>(())
-    });
-    let error = result.err().map(|error| error.to_string());
-    progress.finish(global, TITLE, Some(&cluster), error)
+        settle(progress, action, target, outcome?, args.timeout)?;
+        Ok(())
+    })
 }
