@@ -178,18 +178,15 @@ struct Ctx<'c> {
 impl<'r> Engine<'r> {
     pub fn new(repo: &'r Repository) -> Self {
         // Read on all cores (a large repository has thousands), kept in file order.
-        let read: Vec<(usize, KustomizationConfig)> = repo
+        let read: Vec<KustomizationConfig> = repo
             .files
             .par_iter()
             .enumerate()
             .filter(|(_, file)| file.is_kustomization_file())
-            .filter_map(|(id, file)| {
-                let document = file.documents.first()?;
-                Some((id, KustomizationConfig::from_node(&document.root, file.dir(), id)))
-            })
+            .filter_map(|(id, file)| Some(KustomizationConfig::from_node(&file.documents.first()?.root, file.dir(), id)))
             .collect();
         let mut configs: HashMap<String, KustomizationConfig> = HashMap::with_capacity(read.len());
-        for (_, config) in read {
+        for config in read {
             let file = &repo.files[config.file];
             // kustomize prefers kustomization.yaml, then .yml, then Kustomization.
             let rank = |name: &str| KUSTOMIZATION_FILE_NAMES.iter().position(|n| *n == name);
@@ -370,7 +367,6 @@ impl<'r> Engine<'r> {
         // Without components of its own, the overlay changes only what the
         // transformers do: start from the folder's gathered objects.
         if overlay.components.is_empty()
-            && self.configs.contains_key(dir)
             && let Some(gathered) = self.gathered_dir(dir)
         {
             let accumulated = self.transform(&config, (*gathered).clone());

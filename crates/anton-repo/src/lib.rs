@@ -97,14 +97,18 @@ impl Repository {
     /// The text of a file that is not a loaded YAML file, if it is text
     /// (and the load read such texts: [`LoadOptions::other_texts`]).
     pub fn other_text(&self, relative: &str) -> Option<&std::sync::Arc<str>> {
-        let index = self.other_files.binary_search_by(|other| other.as_str().cmp(relative)).ok()?;
-        self.other_texts.get(index)?.as_ref()
+        self.other_texts.get(self.other_index(relative)?)?.as_ref()
+    }
+
+    /// The position of a path in `other_files` (sorted).
+    fn other_index(&self, relative: &str) -> Option<usize> {
+        self.other_files.binary_search_by(|other| other.as_str().cmp(relative)).ok()
     }
 
     /// Whether a repository-relative path exists on disk (file or folder).
     pub fn exists(&self, relative: &str) -> bool {
         self.file_index.contains_key(relative)
-            || self.other_files.binary_search_by(|other| other.as_str().cmp(relative)).is_ok()
+            || self.other_index(relative).is_some()
             || self.dirs.contains(relative)
             || self.absolute(relative).exists()
     }
