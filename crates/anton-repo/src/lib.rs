@@ -100,6 +100,16 @@ impl Repository {
         self.other_texts.get(self.other_index(relative)?)?.as_ref()
     }
 
+    /// The text of any file the load read: a YAML file, or one of the other
+    /// texts. `None` for files it did not read (or could not read as text).
+    pub fn text(&self, relative: &str) -> Option<&str> {
+        match self.file(relative) {
+            Some(file) if !file.text.is_empty() => Some(&file.text),
+            Some(_) => None,
+            None => self.other_text(relative).map(|text| &**text),
+        }
+    }
+
     /// The position of a path in `other_files` (sorted).
     fn other_index(&self, relative: &str) -> Option<usize> {
         self.other_files.binary_search_by(|other| other.as_str().cmp(relative)).ok()

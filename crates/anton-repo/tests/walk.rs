@@ -44,6 +44,11 @@ fn manifests_are_loaded_and_every_other_file_is_listed_with_its_text() {
     assert_eq!(repo.other_text("app/logo.png"), None, "binaries have no text");
     assert_eq!(repo.other_text("app/configmap.yaml"), None, "manifests are files, not other files");
     assert!(repo.exists("app/settings.conf") && repo.exists("app") && !repo.exists("app/missing.conf"));
+    // One question for any text the load read (code frames come from here).
+    assert!(repo.text("app/configmap.yaml").is_some_and(|t| t.contains("name: a")));
+    assert_eq!(repo.text("app/settings.conf"), Some("mode = fast\n"));
+    assert_eq!(repo.text("app/logo.png"), None);
+    assert_eq!(repo.text("ignored/skip.yaml"), None, "an ignored file was never read");
 }
 
 #[test]

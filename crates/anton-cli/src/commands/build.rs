@@ -235,8 +235,7 @@ fn print_findings(findings: &[Finding]) -> ExitStatus {
 }
 
 fn write(outputs: &[Output<'_>], args: &BuildArgs, json: bool) {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     // A closed pipe (`anton build … | head`) is not an error worth reporting.
     let _ = if json { write_json(&mut out, outputs, args) } else { write_text(&mut out, outputs, args) };
     let _ = out.flush();

@@ -65,8 +65,7 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> ExitStatus {
             .collect();
         report = report.with_detail("timingsMs", serde_json::Value::Object(timings));
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     // A closed pipe (`anton diff | head`) is not an error worth reporting.
     match global.output_format() {
         OutputFormat::Text => {

@@ -259,8 +259,7 @@ fn status(args: &StatusArgs, global: &GlobalArgs) -> ExitStatus {
     if global.output_format() != OutputFormat::Text {
         return emit(&report, global, TITLE, None);
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     let paint = Paint::new(global.use_color());
     let _ = write_status_table(&mut out, &flux, &report, &paint);
     let _ = write_findings(&mut out, &report, global, &paint);

@@ -41,10 +41,9 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
     let items: Vec<Value> = rows.iter().map(Row::to_json).collect();
     let report = Report::new(listed, findings).with_detail("items", Value::Array(items));
     if global.output_format() != OutputFormat::Text {
-        return emit(&report, global, TITLE, Some(&analysis.repo.root));
+        return super::emit_with(&report, global, TITLE, &super::RepositorySources::new(analysis.repo));
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     let _ = print_table(&mut out, args.what, &rows);
     if !report.findings.is_empty() {
         let _ = writeln!(

@@ -174,8 +174,7 @@ pub fn run(args: &HealthArgs, global: &GlobalArgs) -> ExitStatus {
     if global.output_format() != OutputFormat::Text {
         return emit(&report, global, TITLE, None);
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     let style = Paint::new(global.use_color());
     let _ = write_health_summary(&mut out, &report, &style);
     let _ = write_findings(&mut out, &report, global, &style);

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anton_core::{Finding, Report};
 use anton_lint::{CliOverrides, ObjectView, Settings, SourceTexts};
-use anton_report::{DiskSources, Format, RenderOptions, RuleCatalog, RuleInfo};
+use anton_report::{Format, RenderOptions, RuleCatalog, RuleInfo, SourceProvider};
 use clap::Args;
 
 use crate::commands::analysis::Analysis;
@@ -112,12 +112,16 @@ impl RuleCatalog for Registry {
 }
 
 /// Writes the report to every `--output-file`.
-pub fn write_output_files(report: &Report, files: &[OutputFile], title: &str, source_root: &Path) -> Result<(), String> {
+pub fn write_output_files(
+    report: &Report,
+    files: &[OutputFile],
+    title: &str,
+    sources: &dyn SourceProvider,
+) -> Result<(), String> {
     let options = RenderOptions { title: title.to_owned(), ..RenderOptions::default() };
-    let sources = DiskSources::new(source_root);
     for file in files {
         let mut out = Vec::new();
-        anton_report::render_with(report, file.format, &options, &sources, &Registry, &mut out)
+        anton_report::render_with(report, file.format, &options, sources, &Registry, &mut out)
             .and_then(|()| std::fs::write(&file.path, out))
             .map_err(|error| format!("--output-file {}={}: {error}", file.format, file.path.display()))?;
     }

@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anton_core::{ExitStatus, Report};
-use anton_report::{DiskSources, Format, RenderOptions};
+use anton_report::{DiskSources, Format, RenderOptions, SourceProvider};
 
 use crate::cli::{GlobalArgs, OutputFormat};
 
@@ -31,8 +31,44 @@ pub fn resolve_target(path: Option<&Path>) -> PathBuf {
     }
 }
 
+/// Standard output, buffered: a report of thousands of lines is written in
+/// a few system calls instead of one per line. Dropping it flushes.
+pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock())
+}
+
+/// Code frames from the texts a load already read, and from disk for any
+/// other file: a report over a large repository reads nothing twice.
+pub struct RepositorySources<'r> {
+    repo: &'r anton_repo::Repository,
+    disk: DiskSources,
+}
+
+impl<'r> RepositorySources<'r> {
+    pub fn new(repo: &'r anton_repo::Repository) -> Self {
+        Self { repo, disk: DiskSources::new(&repo.root) }
+    }
+}
+
+impl SourceProvider for RepositorySources<'_> {
+    fn source(&self, file: &str) -> Option<std::borrow::Cow<'_, str>> {
+        match self.repo.text(file) {
+            Some(text) => Some(std::borrow::Cow::Borrowed(text)),
+            None => self.disk.source(file),
+        }
+    }
+}
+
 /// Renders a report to stdout in the chosen format and returns its exit status.
 pub fn emit(report: &Report, global: &GlobalArgs, title: &str, source_root: Option<&Path>) -> ExitStatus {
+    match source_root {
+        Some(root) => emit_with(report, global, title, &DiskSources::new(root)),
+        None => emit_with(report, global, title, &()),
+    }
+}
+
+/// [`emit`], with code frames from `sources`.
+pub fn emit_with(report: &Report, global: &GlobalArgs, title: &str, sources: &dyn SourceProvider) -> ExitStatus {
     let format = match global.output_format() {
         OutputFormat::Text => Format::Text,
         OutputFormat::Json => Format::Json,
@@ -47,14 +83,9 @@ pub fn emit(report: &Report, global: &GlobalArgs, title: &str, source_root: Opti
         quiet: global.quiet,
         title: title.to_owned(),
     };
-    let sources: Box<dyn anton_report::SourceProvider> = match source_root {
-        Some(root) => Box::new(DiskSources::new(root)),
-        None => Box::new(()),
-    };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = stdout();
     // A closed pipe (`anton validate | head`) is not an error worth reporting.
-    let _ = anton_report::render_with(report, format, &options, sources.as_ref(), &lint::Registry, &mut out);
+    let _ = anton_report::render_with(report, format, &options, sources, &lint::Registry, &mut out);
     let _ = out.flush();
     report.exit_status()
 }

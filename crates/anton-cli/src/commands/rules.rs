@@ -52,8 +52,7 @@ fn json_of(rule: &Rule) -> Value {
 
 pub fn run(args: &RulesArgs, global: &GlobalArgs) -> ExitStatus {
     let json = !matches!(global.output_format(), OutputFormat::Text | OutputFormat::Github);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     let written = match &args.action {
         None if json => writeln!(out, "{}", pretty(&Value::Array(RULES.iter().map(|r| json_of(r)).collect()))),
         None => list(&mut out),

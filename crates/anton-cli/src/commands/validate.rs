@@ -3,7 +3,7 @@
 use anton_core::{ExitStatus, Report};
 
 use crate::cli::{GlobalArgs, SchemaArgs, ValidateArgs};
-use crate::commands::{analysis, emit, lint, resolve_target};
+use crate::commands::{RepositorySources, analysis, emit, emit_with, lint, resolve_target};
 
 const TITLE: &str = "anton validate";
 
@@ -69,10 +69,11 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
             .collect();
         report = report.with_detail("timingsMs", serde_json::Value::Object(timings));
     }
-    if let Err(message) = lint::write_output_files(&report, &args.lint.output_files, TITLE, &repo.root) {
+    let sources = RepositorySources::new(&repo);
+    if let Err(message) = lint::write_output_files(&report, &args.lint.output_files, TITLE, &sources) {
         return emit(&Report::tool_error(message), global, TITLE, None);
     }
-    let status = emit(&report, global, TITLE, Some(&repo.root));
+    let status = emit_with(&report, global, TITLE, &sources);
     // The process ends here: freeing every tree of a large repository one by
     // one would only delay the exit.
     std::mem::forget(views);
