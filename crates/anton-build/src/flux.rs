@@ -257,6 +257,9 @@ impl FluxBuilds {
         let repo = engine.repository();
         let mut builds: Vec<FluxBuild> = Vec::new();
         let mut by_node: HashMap<NodeId, usize> = HashMap::new();
+        // For each build: the Flux Kustomizations it applies, by the
+        // repository object they come from (children look their object up here).
+        let mut kustomizations_of: Vec<HashMap<usize, Vec<usize>>> = Vec::new();
         let mut findings = Vec::new();
         let mut sources = VarSources::default();
         // The repository's own ConfigMaps and Secrets answer substituteFrom
@@ -277,10 +280,11 @@ impl FluxBuilds {
             }
             // The object as applied: from the parent's build when there is one.
             let applied = flux_node.applied_by.and_then(|parent| by_node.get(&parent)).and_then(|&b| {
-                let candidates: Vec<&Emitted> = builds[b]
-                    .objects
-                    .iter()
-                    .filter(|e| e.origin == Origin::Object(flux_node.object) && e.id.kind == "Kustomization")
+                let candidates: Vec<&Emitted> = kustomizations_of[b]
+                    .get(&flux_node.object)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| &builds[b].objects[i])
                     .collect();
                 candidates
                     .iter()
@@ -342,6 +346,8 @@ impl FluxBuilds {
                     build.objects = built.objects;
                     build.dir = Some(dir);
                     post_build(engine, &spec, &mut build, &sources, &written, &mut findings);
+                    let owner_span = object_name_span(&build.object);
+                    let (name_label, namespace_label) = (format!("{GROUP}/name"), format!("{GROUP}/namespace"));
                     for object in build.objects.iter_mut() {
                         for (key, value) in &spec.labels {
                             set_meta(Arc::make_mut(&mut object.node), "labels", key, value, spec.common_metadata_span);
@@ -349,9 +355,8 @@ impl FluxBuilds {
                         for (key, value) in &spec.annotations {
                             set_meta(Arc::make_mut(&mut object.node), "annotations", key, value, spec.common_metadata_span);
                         }
-                        let owner_span = object_name_span(&build.object);
-                        set_meta(Arc::make_mut(&mut object.node), "labels", &format!("{GROUP}/name"), &build.name, owner_span);
-                        set_meta(Arc::make_mut(&mut object.node), "labels", &format!("{GROUP}/namespace"), &build.namespace, owner_span);
+                        set_meta(Arc::make_mut(&mut object.node), "labels", &name_label, &build.name, owner_span);
+                        set_meta(Arc::make_mut(&mut object.node), "labels", &namespace_label, &build.namespace, owner_span);
                         object.id = object_id(engine, &object.node);
                     }
                     for object in &build.objects {
@@ -363,6 +368,15 @@ impl FluxBuilds {
                     }
                 }
             }
+            let mut kustomizations: HashMap<usize, Vec<usize>> = HashMap::new();
+            for (index, emitted) in build.objects.iter().enumerate() {
+                if let Origin::Object(object) = emitted.origin
+                    && emitted.id.kind == "Kustomization"
+                {
+                    kustomizations.entry(object).or_default().push(index);
+                }
+            }
+            kustomizations_of.push(kustomizations);
             by_node.insert(id, builds.len());
             builds.push(build);
         }

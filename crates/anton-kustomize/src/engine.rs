@@ -123,6 +123,7 @@ impl TransformerConfig {
                             kind: spec.kind.clone()?,
                             group: spec.group.clone(),
                             version: spec.version.clone(),
+                            segments: Default::default(),
                         })
                     })
                     .collect();

@@ -18,6 +18,14 @@ pub(crate) struct Field {
     pub kind: String,
     pub group: Option<String>,
     pub version: Option<String>,
+    /// `path` split into its segments, worked out on first use.
+    pub segments: std::sync::OnceLock<Vec<String>>,
+}
+
+impl Field {
+    fn segments(&self) -> &[String] {
+        self.segments.get_or_init(|| split_path(&self.path))
+    }
 }
 
 /// The kinds that can be referred to, and where.
@@ -29,11 +37,11 @@ pub(crate) struct Rule {
 }
 
 fn f(path: &str, kind: &str) -> Field {
-    Field { path: path.to_owned(), kind: kind.to_owned(), group: None, version: None }
+    Field { path: path.to_owned(), kind: kind.to_owned(), group: None, version: None, segments: Default::default() }
 }
 
 fn fg(path: &str, kind: &str, group: &str) -> Field {
-    Field { path: path.to_owned(), kind: kind.to_owned(), group: Some(group.to_owned()), version: None }
+    Field { path: path.to_owned(), kind: kind.to_owned(), group: Some(group.to_owned()), version: None, segments: Default::default() }
 }
 
 pub(crate) fn rule(kind: &str, group: Option<&str>, version: Option<&str>, fields: Vec<Field>) -> Rule {
@@ -44,7 +52,13 @@ pub(crate) fn rule(kind: &str, group: Option<&str>, version: Option<&str>, field
 fn pod_fields(tails: &[&str]) -> Vec<Field> {
     let mut fields = Vec::new();
     for tail in tails {
-        fields.push(Field { path: format!("spec/{tail}"), kind: "Pod".into(), group: None, version: Some("v1".into()) });
+        fields.push(Field {
+            path: format!("spec/{tail}"),
+            kind: "Pod".into(),
+            group: None,
+            version: Some("v1".into()),
+            segments: Default::default(),
+        });
         fields.push(f(&format!("template/spec/{tail}"), "PodTemplate"));
         for kind in ["Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"] {
             fields.push(f(&format!("spec/template/spec/{tail}"), kind));
@@ -111,6 +125,7 @@ fn rules() -> Vec<Rule> {
             kind: "Service".into(),
             group: Some("serving.knative.dev".into()),
             version: Some("v1".into()),
+            segments: Default::default(),
         },
         f("spec/azureFile/secretName", "PersistentVolume"),
     ]);
@@ -189,6 +204,11 @@ struct Candidate {
 
 /// Updates every reference to a renamed object, across the whole build.
 pub(crate) fn fix(resources: &mut [Resource], extra: Vec<Rule>) {
+    // Only an object that had another identity can be a referral (`select`):
+    // with no renamed object in the build there is nothing to update.
+    if resources.iter().all(|r| r.prev_ids.is_empty()) {
+        return;
+    }
     let rules: Vec<&Rule> = BUILT_IN.iter().chain(&extra).collect();
     let candidates: Vec<Candidate> = resources
         .iter()
@@ -220,8 +240,7 @@ pub(crate) fn fix(resources: &mut [Resource], extra: Vec<Rule>) {
                 }
                 let ctx = Context { rule, referrer, referrer_id: &referrer_id, pool, candidates: &candidates, contexts: &contexts };
                 let role_ref = role_ref_gvk(&resources[referrer].node, &field.path);
-                let path = split_path(&field.path);
-                walk(resources[referrer].node_mut(), &path, Create::No, anton_yaml::Span::default(), &mut |node| {
+                walk(resources[referrer].node_mut(), field.segments(), Create::No, anton_yaml::Span::default(), &mut |node| {
                     ctx.set(node, role_ref.as_ref());
                 });
             }

@@ -36,11 +36,12 @@ const DISABLED_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/substitute";
 pub fn undefined_variables(repo: &Repository, applied: &[Applied<'_>]) -> Vec<Finding> {
     // What each Kustomization defines, worked out once per Kustomization.
     let sources = SubstitutionSources::index(repo);
+    let mut pushed = PushedPostBuilds::default();
     let mut definitions: HashMap<usize, Option<Definitions>> = HashMap::new();
     for item in applied {
         definitions
             .entry(item.kustomization as *const Node as usize)
-            .or_insert_with(|| postbuild_definitions(&sources, item.kustomization, &item.parents, item.namespace));
+            .or_insert_with(|| postbuild_definitions(&sources, &mut pushed, item.kustomization, &item.parents, item.namespace));
     }
     // The objects themselves, in parallel.
     let missing: Vec<(usize, &Node, &str, usize)> = applied
@@ -57,7 +58,7 @@ pub fn undefined_variables(repo: &Repository, applied: &[Applied<'_>]) -> Vec<Fi
             found.into_iter().map(move |(node, name, occurrence)| (index, node, name, occurrence))
         })
         .collect();
-    let mut texts: HashMap<u32, Option<String>> = HashMap::new();
+    let mut texts: HashMap<u32, Option<std::sync::Arc<str>>> = HashMap::new();
     let mut findings = Vec::with_capacity(missing.len());
     for (index, node, name, occurrence) in missing {
         let item = &applied[index];
@@ -135,24 +136,23 @@ impl<'r> SubstitutionSources<'r> {
 /// What a Kustomization's postBuild defines — its own, merged with what its
 /// parents' `spec.patches` push into it; `None` without any postBuild (Flux
 /// then substitutes nothing at all).
-fn postbuild_definitions(sources: &SubstitutionSources<'_>, kustomization: &Node, parents: &[&Node], namespace: &str) -> Option<Definitions> {
+fn postbuild_definitions(
+    sources: &SubstitutionSources<'_>,
+    pushed: &mut PushedPostBuilds,
+    kustomization: &Node,
+    parents: &[&Node],
+    namespace: &str,
+) -> Option<Definitions> {
     let mut post_builds: Vec<Node> = kustomization.path(&["spec", "postBuild"]).cloned().into_iter().collect();
     let mut complete = true;
     let name = kustomization.str_at(&["metadata", "name"]).unwrap_or_default();
     for parent in parents {
-        for patch in parent.path(&["spec", "patches"]).map(Node::items).unwrap_or_default() {
-            let Some(text) = patch.get("patch").and_then(Node::scalar_text) else { continue };
-            if !text.contains("postBuild") || !targets_kustomization(patch.get("target"), name) {
+        for patch in pushed.of(parent).iter() {
+            if !patch.target.matches(name) {
                 continue;
             }
-            for document in anton_yaml::parse_stream(text).documents {
-                match &document.root.value {
-                    Value::Map(_) => post_builds.extend(document.root.path(&["spec", "postBuild"]).cloned()),
-                    // A JSON 6902 patch could add anything: what it defines is not known here.
-                    Value::Seq(_) => complete = false,
-                    _ => {}
-                }
-            }
+            post_builds.extend(patch.post_builds.iter().cloned());
+            complete &= !patch.opaque;
         }
     }
     if post_builds.is_empty() {
@@ -179,17 +179,82 @@ fn postbuild_definitions(sources: &SubstitutionSources<'_>, kustomization: &Node
     Some(Definitions { names, complete })
 }
 
-/// Whether a Flux patch `target` selects a Kustomization named `name`. Label
-/// and annotation selectors cannot be evaluated here; they count as a match,
-/// which can only make fewer variables undefined.
-fn targets_kustomization(target: Option<&Node>, name: &str) -> bool {
-    let Some(target) = target else { return true };
-    let kind_ok = target.str_at(&["kind"]).is_none_or(|kind| kind == "Kustomization");
-    let group_ok = target.str_at(&["group"]).is_none_or(|group| group == "kustomize.toolkit.fluxcd.io");
-    let name_ok = target.str_at(&["name"]).is_none_or(|pattern| {
-        regex::Regex::new(&format!("^(?:{pattern})$")).map_or(true, |regex| regex.is_match(name))
-    });
-    kind_ok && group_ok && name_ok
+/// A parent Kustomization's `spec.patches` entry that writes a `postBuild`.
+struct PushedPostBuild {
+    target: PatchTarget,
+    /// The `spec.postBuild` of each strategic-merge document of the patch.
+    post_builds: Vec<Node>,
+    /// A JSON 6902 patch could add anything: what it defines is not known here.
+    opaque: bool,
+}
+
+/// The postBuilds each parent pushes into its children, read once per parent
+/// (a cluster root patches every Kustomization it applies with the same text).
+#[derive(Default)]
+struct PushedPostBuilds {
+    by_parent: HashMap<usize, std::rc::Rc<Vec<PushedPostBuild>>>,
+}
+
+impl PushedPostBuilds {
+    fn of(&mut self, parent: &Node) -> std::rc::Rc<Vec<PushedPostBuild>> {
+        let key = parent as *const Node as usize;
+        std::rc::Rc::clone(self.by_parent.entry(key).or_insert_with(|| std::rc::Rc::new(Self::read(parent))))
+    }
+
+    fn read(parent: &Node) -> Vec<PushedPostBuild> {
+        let mut pushed = Vec::new();
+        for patch in parent.path(&["spec", "patches"]).map(Node::items).unwrap_or_default() {
+            let Some(text) = patch.get("patch").and_then(Node::scalar_text) else { continue };
+            if !text.contains("postBuild") {
+                continue;
+            }
+            let mut post_builds = Vec::new();
+            let mut opaque = false;
+            for document in anton_yaml::parse_stream(text).documents {
+                match &document.root.value {
+                    Value::Map(_) => post_builds.extend(document.root.path(&["spec", "postBuild"]).cloned()),
+                    Value::Seq(_) => opaque = true,
+                    _ => {}
+                }
+            }
+            pushed.push(PushedPostBuild { target: PatchTarget::of(patch.get("target")), post_builds, opaque });
+        }
+        pushed
+    }
+}
+
+/// A Flux patch `target`, as far as it can select a Kustomization by name.
+enum PatchTarget {
+    /// No target, or one whose name pattern does not compile: every Kustomization.
+    Any,
+    /// Another kind or group: none.
+    None,
+    Named(regex::Regex),
+}
+
+impl PatchTarget {
+    /// Label and annotation selectors cannot be evaluated here; they count as
+    /// a match, which can only make fewer variables undefined.
+    fn of(target: Option<&Node>) -> Self {
+        let Some(target) = target else { return Self::Any };
+        let kind_ok = target.str_at(&["kind"]).is_none_or(|kind| kind == "Kustomization");
+        let group_ok = target.str_at(&["group"]).is_none_or(|group| group == "kustomize.toolkit.fluxcd.io");
+        if !(kind_ok && group_ok) {
+            return Self::None;
+        }
+        match target.str_at(&["name"]).map(|pattern| regex::Regex::new(&format!("^(?:{pattern})$"))) {
+            Some(Ok(regex)) => Self::Named(regex),
+            Some(Err(_)) | None => Self::Any,
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::None => false,
+            Self::Named(regex) => regex.is_match(name),
+        }
+    }
 }
 
 /// Variables without a default and without a definition, in keys and values.
@@ -221,12 +286,16 @@ fn collect<'n>(node: &'n Node, defined: &Definitions, out: &mut Vec<(&'n Node, &
 /// The line and column of the `occurrence`-th `${name` in a scalar: from the
 /// source text when it can be read (block scalars span lines), else counted
 /// from the scalar's start.
-fn position(repo: &Repository, sources: &mut HashMap<u32, Option<String>>, node: &Node, name: &str, occurrence: usize) -> Location {
+fn position(repo: &Repository, sources: &mut HashMap<u32, Option<std::sync::Arc<str>>>, node: &Node, name: &str, occurrence: usize) -> Location {
     let span = node.span;
     let needle = format!("${{{name}");
     let text = sources.entry(span.file).or_insert_with(|| {
-        let path = repo.files.get(span.file as usize)?.path.clone();
-        std::fs::read_to_string(repo.absolute(&path)).ok()
+        let file = repo.files.get(span.file as usize)?;
+        // The text the load read; a file it could not read as text is read again.
+        match file.text.is_empty() {
+            false => Some(std::sync::Arc::clone(&file.text)),
+            true => std::fs::read_to_string(repo.absolute(&file.path)).ok().map(Into::into),
+        }
     });
     if let Some(text) = text.as_deref() {
         let start = (span.start as usize).min(text.len());

@@ -36,14 +36,19 @@ pub struct ParseOutput {
 /// does is an alias bomb and is cut off rather than allowed to eat the memory.
 const ALIAS_NODE_BUDGET: usize = 1_000_000;
 
+/// An open collection. Its children wait on the builder's shared stacks
+/// (`items`, `entries`) from `first` on, and move into a vector of exactly
+/// their number when it closes: no growing, no shrinking.
 enum Frame {
-    Seq { span: Span, tag: Option<crate::node::Tag>, anchor: usize, items: Vec<Node> },
-    Map { span: Span, tag: Option<crate::node::Tag>, anchor: usize, entries: Vec<Entry>, key: Option<Node> },
+    Seq { span: Span, tag: Option<crate::node::Tag>, anchor: usize, first: usize },
+    Map { span: Span, tag: Option<crate::node::Tag>, anchor: usize, first: usize, key: Option<Node> },
 }
 
 struct Builder {
     file: u32,
     stack: Vec<Frame>,
+    items: Vec<Node>,
+    entries: Vec<Entry>,
     root: Option<Node>,
     anchors: HashMap<usize, Node>,
     alias_budget: usize,
@@ -64,6 +69,8 @@ pub fn parse_stream_in(source: &str, file: u32) -> ParseOutput {
     let mut builder = Builder {
         file,
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         root: None,
         anchors: HashMap::new(),
         alias_budget: ALIAS_NODE_BUDGET,
@@ -78,8 +85,7 @@ pub fn parse_stream_in(source: &str, file: u32) -> ParseOutput {
             Ok((event, span)) => match event {
                 Event::DocumentStart(..) => {
                     in_document = true;
-                    builder.stack.clear();
-                    builder.root = None;
+                    builder.clear();
                 }
                 Event::DocumentEnd => {
                     // An empty document (`---` with nothing after it) is no document
@@ -108,8 +114,7 @@ pub fn parse_stream_in(source: &str, file: u32) -> ParseOutput {
                     span: at,
                     related: None,
                 });
-                builder.stack.clear();
-                builder.root = None;
+                builder.clear();
                 if in_document {
                     index += 1;
                     in_document = false;
@@ -170,29 +175,29 @@ impl Builder {
                 span: convert_span(self.file, &span),
                 tag: convert_tag(tag.as_deref()),
                 anchor,
-                items: Vec::new(),
+                first: self.items.len(),
             }),
             Event::MappingStart(_, anchor, tag) => self.stack.push(Frame::Map {
                 span: convert_span(self.file, &span),
                 tag: convert_tag(tag.as_deref()),
                 anchor,
-                entries: Vec::new(),
+                first: self.entries.len(),
                 key: None,
             }),
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else { return };
                 let end = span.end.byte_offset().unwrap_or(0) as u32;
                 let (node, anchor) = match frame {
-                    Frame::Seq { mut span, tag, anchor, mut items } => {
+                    Frame::Seq { mut span, tag, anchor, first } => {
                         span.end = end.max(span.start);
-                        // Trees live for the whole run: no growth slack.
-                        items.shrink_to_fit();
+                        // Trees live for the whole run: exactly as long as needed.
+                        let items: Vec<Node> = self.items.drain(first..).collect();
                         (Node { span, tag, value: Value::Seq(items.into()) }, anchor)
                     }
-                    Frame::Map { mut span, tag, anchor, entries, .. } => {
+                    Frame::Map { mut span, tag, anchor, first, .. } => {
                         span.end = end.max(span.start);
-                        let mut entries = self.finish_mapping(entries);
-                        entries.shrink_to_fit();
+                        let entries: Vec<Entry> = self.entries.drain(first..).collect();
+                        let entries = self.finish_mapping(entries);
                         (Node { span, tag, value: Value::Map(entries.into()) }, anchor)
                     }
                 };
@@ -238,12 +243,21 @@ impl Builder {
     fn push(&mut self, node: Node) {
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Seq { .. }) => self.items.push(node),
+            Some(Frame::Map { key, .. }) => match key.take() {
                 None => *key = Some(node),
-                Some(k) => entries.push(Entry { key: k, value: node }),
+                Some(k) => self.entries.push(Entry { key: k, value: node }),
             },
         }
+    }
+
+    /// Drops a document's unfinished collections (after a syntax error, or at
+    /// the start of the next document).
+    fn clear(&mut self) {
+        self.stack.clear();
+        self.items.clear();
+        self.entries.clear();
+        self.root = None;
     }
 
     /// Reports duplicate keys (the last value wins, as in go-yaml) and applies
@@ -300,6 +314,7 @@ impl Builder {
                 explicit.push(entry);
             }
         }
+        explicit.shrink_to_fit();
         explicit
     }
 }
