@@ -241,8 +241,11 @@ for entry in "${REPOS[@]}"; do
         findings="$("$JQ" -r '.summary.warnings + .summary.critical' <<<"$report" 2>/dev/null || echo n/a)"
         yaml="$("$JQ" -r '.details.repository.files' <<<"$report" 2>/dev/null || echo n/a)"
     fi
-    if [[ "$size" != 0 && "$status" != 0 ]]; then
-        say "warning: anton exits $status on $name, which should validate clean"
+    # The synthetic repositories have no structural, build or schema problem
+    # (exit 2 or 3 would be a defect); the rules' warnings about their
+    # generated HelmReleases are expected (exit 1).
+    if [[ "$size" != 0 && "$status" -ge 2 ]]; then
+        say "warning: anton exits $status on $name, which should have no critical finding"
     fi
     read -r wall cpu <<<"$(measure "$RUNS" 3 "$ANTON" validate --json "$dir")"
     rss="$(peak_rss_mb "$ANTON" validate --json "$dir")"
