@@ -34,7 +34,7 @@ pub struct ParseOutput {
 
 /// No real manifest comes near this many nodes through aliases; an input that
 /// does is an alias bomb and is cut off rather than allowed to eat the memory.
-const ALIAS_NODE_BUDGET: usize = 1_000_000;
+pub(crate) const ALIAS_NODE_BUDGET: usize = 1_000_000;
 
 /// An open collection. Its children wait on the builder's shared stacks
 /// (`items`, `entries`) from `first` on, and move into a vector of exactly
@@ -63,6 +63,16 @@ pub fn parse_stream(source: &str) -> ParseOutput {
 
 /// [`parse_stream`], marking every span with the caller's `file` id.
 pub fn parse_stream_in(source: &str, file: u32) -> ParseOutput {
+    // Most manifests are plain block YAML, which the fast path reads (and
+    // answers exactly as the general parser would); the rest goes there.
+    match crate::fast::parse(source, file) {
+        Some(output) => output,
+        None => parse_general(source, file),
+    }
+}
+
+/// Every YAML stream, through `granit-parser`.
+pub(crate) fn parse_general(source: &str, file: u32) -> ParseOutput {
     let mut options = Options::default();
     options.emit_comments = false;
     let mut parser = Parser::new_from_str_with_options(source, options);
@@ -205,7 +215,26 @@ impl Builder {
                 self.push(node);
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else { return };
+                // The parser knows every anchor defined so far; the only one
+                // missing here is the anchor of a collection still open
+                // around this alias: a node that would contain itself.
+                let Some(target) = self.anchors.get(&id) else {
+                    self.issues.push(YamlIssue {
+                        kind: YamlIssueKind::Syntax,
+                        message: "this alias refers to the collection it is in (its anchor's node is not finished); \
+                                  a YAML node cannot contain itself"
+                            .to_owned(),
+                        span: convert_span(self.file, &span),
+                        related: None,
+                    });
+                    // A value in its place keeps the mapping's keys and values in step.
+                    self.push(Node {
+                        span: convert_span(self.file, &span),
+                        tag: None,
+                        value: Value::Scalar(Scalar { text: "".into(), style: ScalarStyle::Plain }),
+                    });
+                    return;
+                };
                 let size = count_nodes(target);
                 if size > self.alias_budget {
                     self.issues.push(YamlIssue {
@@ -320,7 +349,7 @@ impl Builder {
 }
 
 /// Positions of entries whose scalar key appeared earlier in the same mapping.
-fn duplicate_positions(entries: &[Entry]) -> Vec<usize> {
+pub(crate) fn duplicate_positions(entries: &[Entry]) -> Vec<usize> {
     let keys = entries.iter().map(|e| e.key.scalar_text());
     if entries.len() <= 16 {
         let keys: Vec<Option<&str>> = keys.collect();
@@ -340,7 +369,7 @@ fn is_empty_document(root: &Node) -> bool {
         && matches!(&root.value, Value::Scalar(s) if s.style == ScalarStyle::Plain)
 }
 
-fn is_merge_key(key: &Node) -> bool {
+pub(crate) fn is_merge_key(key: &Node) -> bool {
     match &key.value {
         Value::Scalar(s) => {
             &*s.text == "<<"
@@ -351,7 +380,7 @@ fn is_merge_key(key: &Node) -> bool {
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
+pub(crate) fn count_nodes(node: &Node) -> usize {
     1 + match &node.value {
         Value::Scalar(_) => 0,
         Value::Seq(items) => items.iter().map(count_nodes).sum(),

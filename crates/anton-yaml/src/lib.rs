@@ -17,12 +17,19 @@
 //! * after a syntax error the parser resumes at the next `---`, so one broken
 //!   document does not hide the others.
 //!
+//! Most manifests are plain block YAML; a fast path (behind [`parse_stream_in`])
+//! reads those line by line and hands anything unusual (tags, folded or
+//! multi-line scalars, escapes, tabs, errors …) to the general parser. Where
+//! it answers, its trees are the general parser's, span for span: its tests
+//! compare both on every YAML file of the project and of the shared corpora.
+//!
 //! Scalars keep their source text and style. How a plain scalar *reads* is a
 //! separate question answered by [`Scalar::resolve`], which follows the YAML 1.1
 //! rules of go-yaml v2 behind `sigs.k8s.io/yaml` — the reading kubectl and the
 //! API server give (`yes` is a boolean, `0755` an octal integer, `=` a string).
 
 mod build;
+mod fast;
 mod node;
 mod resolve;
 

@@ -120,3 +120,14 @@ fn comments_and_schema_modelines_are_ignored() {
     assert_eq!(out.documents.len(), 1);
     assert_eq!(out.documents[0].root.str_at(&["key"]), Some("value"));
 }
+
+#[test]
+fn an_alias_inside_its_own_anchor_is_reported_and_keeps_the_mapping_in_step() {
+    let output = parse_stream("b: &x\n  c: *x\n  d: 2\n");
+    assert_eq!(output.issues.len(), 1, "{:?}", output.issues);
+    assert!(output.issues[0].message.contains("cannot contain itself"));
+    assert_eq!(output.issues[0].span.line, 2);
+    let b = output.documents[0].root.get("b").unwrap();
+    assert_eq!(b.get("c").and_then(|c| c.scalar_text()), Some(""));
+    assert_eq!(b.get("d").and_then(|d| d.scalar_text()), Some("2"));
+}

@@ -1,0 +1,843 @@
+//! A fast path for the YAML that GitOps repositories are made of.
+//!
+//! Nearly every manifest is plain block YAML: mappings and sequences by
+//! indentation, one-line scalars, literal blocks, small one-line flow
+//! collections, scalar anchors and aliases. This parser reads exactly that,
+//! line by line, several times faster than the general parser, and gives up
+//! (`None`) on anything else — tags, folded or multi-line scalars, escapes,
+//! complex keys, tabs, non-ASCII text, duplicate or merge keys, anything
+//! malformed — so that `granit-parser` reads the file and reports what it finds.
+//!
+//! When it answers, the answer is the general path's, node for node and span
+//! for span: the tests compare both on every file of the fixtures and corpora.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::build::{ALIAS_NODE_BUDGET, ParseOutput, count_nodes, duplicate_positions, is_merge_key};
+use crate::node::{Document, Entry, Node, Scalar, ScalarStyle, Span, Value};
+
+/// Gives up: the general parser reads this file.
+struct GiveUp;
+
+type Parsed<T> = Result<T, GiveUp>;
+
+/// Parses `source` if it is simple block YAML; `None` otherwise.
+pub(crate) fn parse(source: &str, file: u32) -> Option<ParseOutput> {
+    // Printable ASCII and newlines only: columns are then byte counts, and
+    // nothing needs escaping or normalising.
+    if !source.bytes().all(|b| b == b'\n' || (0x20..0x7f).contains(&b)) {
+        return None;
+    }
+    let mut lines = Vec::with_capacity(source.len() / 24 + 1);
+    let mut start = 0;
+    for (index, byte) in source.bytes().enumerate() {
+        if byte == b'\n' {
+            lines.push((start, index));
+            start = index + 1;
+        }
+    }
+    if start < source.len() {
+        lines.push((start, source.len()));
+    }
+    // A document end marker anywhere (`...`, also before content on its line).
+    if lines.iter().any(|&(start, end)| source[start..end].starts_with("...")) {
+        return None;
+    }
+    let mut parser = Parser {
+        src: source,
+        bytes: source.as_bytes(),
+        file,
+        lines,
+        line: 0,
+        col: 0,
+        anchors: HashMap::new(),
+        open_anchors: Vec::new(),
+        alias_budget: ALIAS_NODE_BUDGET,
+        depth: 0,
+    };
+    parser.stream().ok()
+}
+
+struct Parser<'s> {
+    src: &'s str,
+    bytes: &'s [u8],
+    file: u32,
+    /// Each line's start and end (without its newline).
+    lines: Vec<(usize, usize)>,
+    /// The current line, and where on it reading goes on (after `- `).
+    line: usize,
+    col: usize,
+    anchors: HashMap<&'s str, Node>,
+    /// Anchors of block collections being read (`key: &name` above them).
+    open_anchors: Vec<&'s str>,
+    /// Nodes aliases may still expand to (an alias bomb goes to the general
+    /// path, which reports it).
+    alias_budget: usize,
+    /// Collections open around the reading point: deep nesting goes to the
+    /// general path rather than deep into the stack.
+    depth: usize,
+}
+
+/// Deeper than any manifest nests.
+const MAX_DEPTH: usize = 64;
+
+/// YAML looks at most 1024 characters ahead for the `:` of a key; longer
+/// keys are errors, the general path's to report.
+const MAX_KEY_LENGTH: usize = 1000;
+
+fn is_marker(text: &str, marker: &str) -> bool {
+    text.strip_prefix(marker).is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+}
+
+impl<'s> Parser<'s> {
+    fn stream(&mut self) -> Parsed<ParseOutput> {
+        let mut documents = Vec::new();
+        let mut index = 0;
+        // Content before the first `---` is a document of its own; comments are not.
+        let mut explicit = false;
+        loop {
+            let Some(first) = self.next_content(self.line) else { break };
+            let text = self.line_text(first);
+            if text.starts_with('%') || is_marker(text, "...") {
+                return Err(GiveUp);
+            }
+            if is_marker(text, "---") {
+                let rest = text[3..].trim_start();
+                if !(rest.is_empty() || rest.starts_with('#')) {
+                    return Err(GiveUp);
+                }
+                if explicit {
+                    // The document that ended here had no content.
+                    index += 1;
+                }
+                explicit = true;
+                self.line = first + 1;
+                continue;
+            }
+            self.line = first;
+            self.col = self.indent(first);
+            if self.col != 0 {
+                return Err(GiveUp);
+            }
+            // Anchors belong to their document.
+            self.anchors.clear();
+            let root = self.block_node(0, false)?;
+            self.line += 1;
+            if let Some(next) = self.next_content(self.line) {
+                // Only another document may follow a document.
+                if !is_marker(self.line_text(next), "---") {
+                    return Err(GiveUp);
+                }
+            }
+            documents.push(Document { index, root: Arc::new(root) });
+            index += 1;
+            explicit = false;
+        }
+        Ok(ParseOutput { documents, issues: Vec::new() })
+    }
+
+    fn line_text(&self, line: usize) -> &'s str {
+        let (start, end) = self.lines[line];
+        &self.src[start..end]
+    }
+
+    fn indent(&self, line: usize) -> usize {
+        let (start, end) = self.lines[line];
+        self.bytes[start..end].iter().take_while(|&&b| b == b' ').count()
+    }
+
+    /// The first line from `line` on that is neither blank nor a comment.
+    fn next_content(&self, mut line: usize) -> Option<usize> {
+        while line < self.lines.len() {
+            let text = self.line_text(line).trim_start_matches(' ');
+            if !(text.is_empty() || text.starts_with('#')) {
+                return Some(line);
+            }
+            line += 1;
+        }
+        None
+    }
+
+    /// Where the next token starts: the first content after the current
+    /// line (a block collection or literal ends there), or the end of input.
+    fn next_token(&self, from: usize) -> usize {
+        match self.next_content(from) {
+            Some(line) => self.lines[line].0 + self.indent(line),
+            None => self.src.len(),
+        }
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        let line_start = self.lines[self.line].0;
+        Span { file: self.file, start: start as u32, end: end as u32, line: self.line as u32 + 1, column: (start - line_start) as u32 + 1 }
+    }
+
+    /// The position of the current line's reading point.
+    fn here(&self) -> usize {
+        self.lines[self.line].0 + self.col
+    }
+
+    /// The rest of the current line from the reading point.
+    fn rest(&self) -> &'s str {
+        &self.src[self.here()..self.lines[self.line].1]
+    }
+
+    /// A block collection starting at the reading point, at column `indent`.
+    fn block_node(&mut self, indent: usize, indentless: bool) -> Parsed<Node> {
+        let rest = self.rest();
+        if rest == "-" || rest.starts_with("- ") {
+            self.sequence(indent, indentless)
+        } else {
+            self.mapping(indent)
+        }
+    }
+
+    /// Counts one more open collection.
+    fn enter(&mut self) -> Parsed<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH { Err(GiveUp) } else { Ok(()) }
+    }
+
+    fn mapping(&mut self, indent: usize) -> Parsed<Node> {
+        self.enter()?;
+        let mut entries = Vec::new();
+        let mut start = None;
+        loop {
+            let key_at = self.here();
+            let rest = self.rest();
+            let (key_text, after) = plain_key(rest).ok_or(GiveUp)?;
+            let key = Node {
+                span: self.span(key_at, key_at + key_text.len()),
+                tag: None,
+                value: Value::Scalar(Scalar { text: key_text.into(), style: ScalarStyle::Plain }),
+            };
+            start.get_or_insert(key.span);
+            let colon = key_at + key_text.len();
+            let value_text = after.trim_start_matches(' ');
+            let value_at = self.lines[self.line].1 - value_text.len();
+            let value = if value_text.is_empty() || value_text.starts_with('#') {
+                self.nested_value(indent, colon)?
+            } else if let Some(name) = block_anchor(value_text) {
+                // `key: &name` with the collection on the next lines (more
+                // indented: an anchored list at the key's own column is left
+                // to the general path).
+                if self.next_content(self.line + 1).is_none_or(|next| self.indent(next) <= indent) {
+                    return Err(GiveUp);
+                }
+                if self.open_anchors.contains(&name) {
+                    return Err(GiveUp);
+                }
+                self.open_anchors.push(name);
+                let node = self.nested_value(indent, colon)?;
+                self.open_anchors.pop();
+                if matches!(node.value, Value::Scalar(_)) {
+                    return Err(GiveUp);
+                }
+                self.define(name, &node)?;
+                node
+            } else {
+                self.col = value_at - self.lines[self.line].0;
+                self.inline_value(indent)?
+            };
+            entries.push(Entry { key, value });
+            // The next entry, or the end of this mapping.
+            match self.next_content(self.line + 1) {
+                Some(next) if self.indent(next) == indent => {
+                    let text = &self.line_text(next)[indent..];
+                    if text == "-" || text.starts_with("- ") || is_marker(text, "---") {
+                        break;
+                    }
+                    self.line = next;
+                    self.col = indent;
+                }
+                Some(next) if self.indent(next) > indent => return Err(GiveUp),
+                _ => break,
+            }
+        }
+        if entries.iter().any(|e| is_merge_key(&e.key)) || !duplicate_positions(&entries).is_empty() {
+            return Err(GiveUp);
+        }
+        let mut span = start.ok_or(GiveUp)?;
+        span.end = self.next_token(self.line + 1) as u32;
+        self.depth -= 1;
+        Ok(Node { span, tag: None, value: Value::Map(entries.into()) })
+    }
+
+    /// The value of `key:` with nothing after it on the line: a block on the
+    /// next lines, or null.
+    fn nested_value(&mut self, indent: usize, colon: usize) -> Parsed<Node> {
+        if let Some(next) = self.next_content(self.line + 1) {
+            let next_indent = self.indent(next);
+            let text = &self.line_text(next)[next_indent..];
+            let is_item = text == "-" || text.starts_with("- ");
+            if next_indent > indent || (next_indent == indent && is_item) {
+                if is_marker(text, "---") {
+                    return Err(GiveUp);
+                }
+                self.line = next;
+                self.col = next_indent;
+                return self.block_node(next_indent, next_indent == indent);
+            }
+        }
+        Ok(Node {
+            span: self.span(colon, colon),
+            tag: None,
+            value: Value::Scalar(Scalar { text: "~".into(), style: ScalarStyle::Plain }),
+        })
+    }
+
+    fn sequence(&mut self, indent: usize, indentless: bool) -> Parsed<Node> {
+        self.enter()?;
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let dash = self.here();
+            let rest = self.rest();
+            if rest == "-" {
+                return Err(GiveUp);
+            }
+            let item = rest[1..].trim_start_matches(' ');
+            if item.is_empty() || item.starts_with('#') || item == "-" || item.starts_with("- ") {
+                return Err(GiveUp);
+            }
+            let item_at = self.lines[self.line].1 - item.len();
+            let item_col = item_at - self.lines[self.line].0;
+            self.col = item_col;
+            if start.is_none() {
+                start = Some(if indentless { self.span(item_at, item_at) } else { self.span(dash, dash) });
+            }
+            let node = if plain_key(item).is_some() {
+                self.mapping(item_col)?
+            } else {
+                self.inline_value(indent)?
+            };
+            items.push(node);
+            match self.next_content(self.line + 1) {
+                Some(next) if self.indent(next) == indent => {
+                    let text = &self.line_text(next)[indent..];
+                    if !(text == "-" || text.starts_with("- ")) {
+                        break;
+                    }
+                    self.line = next;
+                    self.col = indent;
+                }
+                Some(next) if self.indent(next) > indent => return Err(GiveUp),
+                _ => break,
+            }
+        }
+        let mut span = start.ok_or(GiveUp)?;
+        span.end = self.next_token(self.line + 1) as u32;
+        self.depth -= 1;
+        Ok(Node { span, tag: None, value: Value::Seq(items.into()) })
+    }
+
+    /// A value that starts on the current line at the reading point (after
+    /// `key: ` or `- `); `indent` is the enclosing collection's column.
+    fn inline_value(&mut self, indent: usize) -> Parsed<Node> {
+        let at = self.here();
+        let rest = self.rest();
+        match rest.as_bytes()[0] {
+            b'&' => {
+                let (name, after) = rest[1..].split_once(' ').ok_or(GiveUp)?;
+                if name.is_empty() || name.contains([',', '[', ']', '{', '}', '#']) {
+                    return Err(GiveUp);
+                }
+                let value = after.trim_start_matches(' ');
+                if value.is_empty() || value.starts_with(['#', '&', '*', '|', '>', '!']) {
+                    return Err(GiveUp);
+                }
+                self.col = self.lines[self.line].1 - value.len() - self.lines[self.line].0;
+                let node = self.inline_value(indent)?;
+                self.define(name, &node)?;
+                Ok(node)
+            }
+            b'*' => {
+                let (name, after) = rest[1..].split_once(' ').unwrap_or((&rest[1..], ""));
+                let after = after.trim_start_matches(' ');
+                if !(after.is_empty() || after.starts_with('#')) {
+                    return Err(GiveUp);
+                }
+                if self.open_anchors.contains(&name) {
+                    return Err(GiveUp);
+                }
+                let target = self.anchors.get(name).ok_or(GiveUp)?;
+                self.alias_budget = self.alias_budget.checked_sub(count_nodes(target)).ok_or(GiveUp)?;
+                Ok(target.clone())
+            }
+            b'|' => self.literal(indent, rest),
+            b'[' | b'{' => {
+                let mut flow = Flow { parser: self, pos: at, depth: self.depth };
+                let node = flow.node()?;
+                self.end_of_value(flow.pos)?;
+                Ok(node)
+            }
+            b'"' | b'\'' => {
+                let (node, end) = self.quoted(at)?;
+                self.end_of_value(end)?;
+                Ok(node)
+            }
+            _ => {
+                let text = plain_value(rest).ok_or(GiveUp)?;
+                Ok(Node {
+                    span: self.span(at, at + text.len()),
+                    tag: None,
+                    value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::Plain }),
+                })
+            }
+        }
+    }
+
+    /// Only spaces, or a comment after at least one space, may follow a
+    /// value that ends at `end` on the current line.
+    fn end_of_value(&self, end: usize) -> Parsed<()> {
+        let tail = &self.src[end..self.lines[self.line].1];
+        let comment = tail.trim_start_matches(' ');
+        if comment.is_empty() || (comment.starts_with('#') && comment.len() < tail.len()) { Ok(()) } else { Err(GiveUp) }
+    }
+
+    /// Records an anchor. One already open around the reading point, or an
+    /// alias to it from inside, is the general path's to sort out.
+    fn define(&mut self, name: &'s str, node: &Node) -> Parsed<()> {
+        if self.open_anchors.contains(&name) {
+            return Err(GiveUp);
+        }
+        self.anchors.insert(name, node.clone());
+        Ok(())
+    }
+
+    /// A one-line quoted scalar at `at`; returns it and the position after it.
+    fn quoted(&self, at: usize) -> Parsed<(Node, usize)> {
+        let line_end = self.lines[self.line].1;
+        let quote = self.bytes[at];
+        let mut text = String::new();
+        let mut pos = at + 1;
+        let style = if quote == b'"' { ScalarStyle::DoubleQuoted } else { ScalarStyle::SingleQuoted };
+        loop {
+            if pos >= line_end {
+                return Err(GiveUp);
+            }
+            let byte = self.bytes[pos];
+            if quote == b'"' && byte == b'\\' {
+                return Err(GiveUp);
+            }
+            if byte == quote {
+                if quote == b'\'' && self.bytes.get(pos + 1) == Some(&b'\'') && pos + 1 < line_end {
+                    text.push('\'');
+                    pos += 2;
+                    continue;
+                }
+                break;
+            }
+            text.push(byte as char);
+            pos += 1;
+        }
+        let end = pos + 1;
+        Ok((Node { span: self.span(at, end), tag: None, value: Value::Scalar(Scalar { text: text.into(), style }) }, end))
+    }
+
+    /// `|` or `|-` and the more-indented lines after it.
+    fn literal(&mut self, indent: usize, header: &str) -> Parsed<Node> {
+        let (indicator, comment) = match header.split_once(' ') {
+            Some((indicator, comment)) => (indicator, comment.trim_start_matches(' ')),
+            None => (header, ""),
+        };
+        if !(comment.is_empty() || comment.starts_with('#')) {
+            return Err(GiveUp);
+        }
+        let strip = match indicator {
+            "|" => false,
+            "|-" => true,
+            _ => return Err(GiveUp),
+        };
+        let first = self.line + 1;
+        if first >= self.lines.len() {
+            return Err(GiveUp);
+        }
+        let block_indent = self.indent(first);
+        if block_indent <= indent || self.line_text(first).len() == block_indent {
+            return Err(GiveUp);
+        }
+        let mut parts: Vec<&str> = Vec::new();
+        let mut blanks = 0;
+        let mut last = first;
+        for line in first..self.lines.len() {
+            let content = self.line_text(line);
+            let spaces = self.indent(line);
+            if spaces == content.len() {
+                // A blank line: part of the scalar only if content follows.
+                if spaces > block_indent {
+                    return Err(GiveUp);
+                }
+                blanks += 1;
+                continue;
+            }
+            if spaces < block_indent {
+                // Less indented: the scalar has ended; only a comment may sit
+                // between its indentation and the parent's.
+                if spaces > indent && !content[spaces..].starts_with('#') {
+                    return Err(GiveUp);
+                }
+                break;
+            }
+            parts.extend(std::iter::repeat_n("", blanks));
+            blanks = 0;
+            parts.push(&content[block_indent..]);
+            last = line;
+        }
+        let mut text = parts.join("\n");
+        if !strip {
+            text.push('\n');
+        }
+        let start = self.lines[first].0 + block_indent;
+        // A literal ends where the next line with anything on it starts,
+        // a comment included (collections end at the next token).
+        let end = (last + 1..self.lines.len())
+            .find(|&line| self.indent(line) < self.line_text(line).len())
+            .map_or(self.src.len(), |line| self.lines[line].0 + self.indent(line));
+        self.line = first;
+        let span = self.span(start, end);
+        self.line = last;
+        Ok(Node { span, tag: None, value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::Literal }) })
+    }
+}
+
+/// A one-line flow collection (`[a, "b"]`, `{ drop: ["ALL"] }`).
+struct Flow<'p, 's> {
+    parser: &'p Parser<'s>,
+    pos: usize,
+    depth: usize,
+}
+
+impl Flow<'_, '_> {
+    fn line_end(&self) -> usize {
+        self.parser.lines[self.parser.line].1
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.pos < self.line_end() && self.parser.bytes[self.pos] == b' ' {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Parsed<u8> {
+        if self.pos < self.line_end() { Ok(self.parser.bytes[self.pos]) } else { Err(GiveUp) }
+    }
+
+    fn node(&mut self) -> Parsed<Node> {
+        match self.peek()? {
+            b'[' | b'{' if self.depth >= MAX_DEPTH => Err(GiveUp),
+            b'[' => {
+                self.depth += 1;
+                let node = self.sequence();
+                self.depth -= 1;
+                node
+            }
+            b'{' => {
+                self.depth += 1;
+                let node = self.mapping();
+                self.depth -= 1;
+                node
+            }
+            b'"' | b'\'' => {
+                let (node, end) = self.parser.quoted(self.pos)?;
+                self.pos = end;
+                Ok(node)
+            }
+            _ => self.plain(),
+        }
+    }
+
+    fn plain(&mut self) -> Parsed<Node> {
+        let start = self.pos;
+        if matches!(self.peek()?, b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'#' | b'?' | b'-' | b':' | b',') {
+            return Err(GiveUp);
+        }
+        while self.pos < self.line_end() {
+            match self.parser.bytes[self.pos] {
+                b',' | b'[' | b']' | b'{' | b'}' | b'#' | b':' | b'"' | b'\'' => break,
+                _ => self.pos += 1,
+            }
+        }
+        let text = self.parser.src[start..self.pos].trim_end_matches(' ');
+        if text.is_empty() {
+            return Err(GiveUp);
+        }
+        let end = start + text.len();
+        Ok(Node {
+            span: self.parser.span(start, end),
+            tag: None,
+            value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::Plain }),
+        })
+    }
+
+    fn sequence(&mut self) -> Parsed<Node> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_spaces();
+        if self.peek()? != b']' {
+            loop {
+                self.skip_spaces();
+                items.push(self.node()?);
+                self.skip_spaces();
+                match self.peek()? {
+                    b',' => self.pos += 1,
+                    b']' => break,
+                    _ => return Err(GiveUp),
+                }
+            }
+        }
+        self.pos += 1;
+        Ok(Node { span: self.parser.span(start, self.pos), tag: None, value: Value::Seq(items.into()) })
+    }
+
+    fn mapping(&mut self) -> Parsed<Node> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut entries = Vec::new();
+        self.skip_spaces();
+        if self.peek()? != b'}' {
+            loop {
+                self.skip_spaces();
+                let key = self.node()?;
+                let long = (key.span.end - key.span.start) as usize > MAX_KEY_LENGTH;
+                if long || !matches!(key.value, Value::Scalar(_)) || self.peek()? != b':' {
+                    return Err(GiveUp);
+                }
+                self.pos += 1;
+                if self.peek()? != b' ' {
+                    return Err(GiveUp);
+                }
+                self.skip_spaces();
+                let value = self.node()?;
+                entries.push(Entry { key, value });
+                self.skip_spaces();
+                match self.peek()? {
+                    b',' => self.pos += 1,
+                    b'}' => break,
+                    _ => return Err(GiveUp),
+                }
+            }
+        }
+        self.pos += 1;
+        if entries.iter().any(|e| is_merge_key(&e.key)) || !duplicate_positions(&entries).is_empty() {
+            return Err(GiveUp);
+        }
+        Ok(Node { span: self.parser.span(start, self.pos), tag: None, value: Value::Map(entries.into()) })
+    }
+}
+
+/// The name of an anchor that stands alone on its line (`&probes`, maybe
+/// with a comment after it): it names the block collection below.
+fn block_anchor(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix('&')?;
+    let (name, after) = rest.split_once(' ').unwrap_or((rest, ""));
+    let after = after.trim_start_matches(' ');
+    let valid = !name.is_empty() && !name.contains([',', '[', ']', '{', '}', '#']);
+    (valid && (after.is_empty() || after.starts_with('#'))).then_some(name)
+}
+
+/// `key:` at the start of `text`: the key and what follows the colon.
+fn plain_key(text: &str) -> Option<(&str, &str)> {
+    let first = *text.as_bytes().first()?;
+    if b"-?:,[]{}#&*!|>'\"%@`<".contains(&first) {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b':' if i + 1 == bytes.len() || bytes[i + 1] == b' ' => {
+                let key = &text[..i];
+                if key.ends_with(' ') || key.len() > MAX_KEY_LENGTH {
+                    return None;
+                }
+                return Some((key, &text[i + 1..]));
+            }
+            b'#' if bytes[i - 1] == b' ' => return None,
+            b'"' | b'\'' | b'{' | b'}' | b'[' | b']' | b',' => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A one-line plain scalar at the start of `text` (a comment after it
+/// removed); `None` when it is not one.
+fn plain_value(text: &str) -> Option<&str> {
+    let first = *text.as_bytes().first()?;
+    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) {
+        // `-1`, `-x` are plain; `- x` would be a sequence where none may be.
+        let second = text.as_bytes().get(1).copied();
+        if !(first == b'-' && second.is_some_and(|b| b != b' ')) {
+            return None;
+        }
+    }
+    let bytes = text.as_bytes();
+    let mut end = bytes.len();
+    for i in 1..bytes.len() {
+        match bytes[i] {
+            b'#' if bytes[i - 1] == b' ' => {
+                end = i;
+                break;
+            }
+            b':' if i + 1 == bytes.len() || bytes[i + 1] == b' ' => return None,
+            _ => {}
+        }
+    }
+    let value = text[..end].trim_end_matches(' ');
+    (!value.is_empty()).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::parse_general;
+
+    /// The fast path either gives up or answers exactly what the general
+    /// parser answers (and never on input the general parser finds fault with).
+    fn assert_agrees(source: &str) -> bool {
+        let general = parse_general(source, 5);
+        let Some(fast) = parse(source, 5) else { return false };
+        assert!(general.issues.is_empty(), "fast path accepted what the general parser rejects: {:?}\n{source}", general.issues);
+        assert_eq!(fast.documents, general.documents, "\n{source}");
+        true
+    }
+
+    #[test]
+    fn reads_what_manifests_are_made_of_exactly_as_the_general_parser() {
+        let cases = [
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a  # trailing\n  labels:\n    app: 'x'\ndata:\n  key: \"v\"\n",
+            "# leading comment\n---\na: 1\n---\n# only a comment\n---\nb: 2\n",
+            "---\n---\na: 1\n...".trim_end_matches("..."),
+            "list:\n- a\n- b: c\n  d: e\nempty:\nother:\n    - x\n    -   y: 1\n        z: 2\n",
+            "a:\n  b:\n  - 1\n  - 2\n  c: 3\n",
+            "- a\n- b\n",
+            "key: |\n    line1\n\n    line2\n  # after\nnext: |-\n  x\n  y\n\n\n",
+            "items:\n  - |\n    one\n  - two\n",
+            "caps: { drop: [\"ALL\"], add: [] }\nempty: {}\nlist: [a, 'b c', \"d\"]\n",
+            "name: &app demo\nref: *app\nprobes: &probes\n  enabled: true\nreadiness: *probes\n",
+            "a: &x 1\nb: *x\na2: &x 2\nc: *x\n",
+            "seq: &s\n  - 1\nagain: *s\n",
+            "quote: 'it''s'\nhash: a#b\nurl: http://x:8080/y\nneg: -1\ndollar: ${VAR:=5}\n",
+            "key:   \nnull2: # comment\n",
+            "a: 1",
+            "",
+            "# nothing but comments\n",
+        ];
+        for case in cases {
+            assert!(assert_agrees(case), "the fast path should read:\n{case}");
+        }
+    }
+
+    #[test]
+    fn leaves_everything_else_to_the_general_parser() {
+        let cases = [
+            "a:\tb\n",                              // tab
+            "key: !env_var X\n",                     // tag
+            "key: >\n  folded\n",                   // folded scalar
+            "key: |+\n  keep\n\n",                 // keep chomping
+            "key: |2\n   indented\n",               // indentation indicator
+            "key: \"esc\\n\"\n",                 // escape
+            "key: \"open\n  close\"\n",           // multi-line quoted
+            "key: first\n  continued\n",            // multi-line plain
+            "a: 1\na: 2\n",                         // duplicate key
+            "base: &b {x: 1}\nm:\n  <<: *b\n",      // merge key
+            "ref: *missing\n",                       // unknown alias
+            "%YAML 1.2\n---\na: 1\n",              // directive
+            "a: 1\n...\n",                          // document end
+            "--- a: 1\n",                            // content on the marker line
+            "a: b: c\n",                             // not YAML
+            "a:\n  b: 1\n c: 2\n",                 // bad indentation
+            "\"quoted key\": 1\n",                 // quoted key
+            "? complex\n: key\n",                   // complex key
+            "flow: [a,\n  b]\n",                    // flow over lines
+            "caf\u{e9}: 1\n",                       // non-ASCII
+            "  indented: root\n",                    // indented root
+            "just a scalar\n",                       // scalar document
+            "seq: &s\n- 1\n",                       // anchored list at the key's column
+            "a: \"x\"#c\n",                        // comment without a space
+            "a: 'x'#c\n",
+            "a: [x]#c\n",
+            "a: {}# c\n",
+            "a: &x 1\n---\nb: *x\n",               // alias into another document
+            "a: 1\n... x: 2\n",                     // document end marker
+            "b: &x\n  c: &x 2\n  d: *x\ne: *x\n", // anchor redefined inside its own node
+            "a: &x 1\nb: &x\n  c: *x\n",           // alias to the node being defined
+        ];
+        for case in cases {
+            assert!(parse(case, 0).is_none(), "the fast path should give up on:\n{case}");
+            // Whatever the general parser makes of it stays its answer.
+            let _ = parse_general(case, 0);
+        }
+    }
+
+    #[test]
+    fn keys_longer_than_yaml_allows_go_to_the_general_path() {
+        for source in ["k".repeat(1025) + ": 1\n", "a: {".to_owned() + &"k".repeat(1025) + ": 1}\n"] {
+            assert!(parse(&source, 0).is_none());
+            assert!(!parse_general(&source, 0).issues.is_empty());
+        }
+        assert!(assert_agrees(&("k".repeat(900) + ": 1\n")));
+    }
+
+    #[test]
+    fn deep_nesting_and_alias_bombs_go_to_the_general_path() {
+        let deep: String = (0..200).map(|depth| format!("{}k{depth}:\n", " ".repeat(depth * 2))).collect::<String>() + &" ".repeat(400) + "leaf: 1\n";
+        assert!(parse(&deep, 0).is_none());
+        let flow = "a: ".to_owned() + &"[".repeat(500) + &"]".repeat(500) + "\n";
+        assert!(parse(&flow, 0).is_none());
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..12 {
+            let previous = format!("*a{}", level - 1);
+            bomb.push_str(&format!("a{level}: &a{level}\n"));
+            for _ in 0..10 {
+                bomb.push_str(&format!("  - {previous}\n"));
+            }
+        }
+        assert!(parse(&bomb, 0).is_none(), "an alias bomb is the general parser's to report");
+        assert!(parse_general(&bomb, 0).issues.iter().any(|issue| issue.kind == crate::YamlIssueKind::AliasExpansion));
+    }
+
+    /// Every YAML file of the project (fixtures, the bundled cluster) and of
+    /// the shared corpora when present: the fast path agrees wherever it answers.
+    #[test]
+    fn agrees_with_the_general_parser_on_every_repository_file() {
+        let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut roots = vec![workspace.join("crates"), workspace.join("kubernetes")];
+        let corpora = workspace.join("../shared/corpora");
+        if corpora.is_dir() {
+            roots.push(corpora);
+        }
+        let mut files = Vec::new();
+        for root in roots {
+            collect_yaml(&root, &mut files);
+        }
+        let (mut read, mut answered) = (0, 0);
+        for file in &files {
+            let Ok(text) = std::fs::read_to_string(file) else { continue };
+            read += 1;
+            if std::panic::catch_unwind(|| assert_agrees(&text)).unwrap_or_else(|_| panic!("{}", file.display())) {
+                answered += 1;
+            }
+        }
+        assert!(read > 300, "found only {read} YAML files");
+        // The fast path must actually be the usual path.
+        assert!(answered * 10 >= read * 8, "the fast path read only {answered} of {read} files");
+    }
+
+    fn collect_yaml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if !path.ends_with(".git") && !path.ends_with("target") {
+                    collect_yaml(&path, out);
+                }
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                out.push(path);
+            }
+        }
+    }
+}
