@@ -53,6 +53,8 @@ pub(crate) fn parse(source: &str, file: u32) -> Option<ParseOutput> {
         col: 0,
         anchors: HashMap::new(),
         open_anchors: Vec::new(),
+        entries: Vec::new(),
+        items: Vec::new(),
         alias_budget: ALIAS_NODE_BUDGET,
         depth: 0,
     };
@@ -71,6 +73,10 @@ struct Parser<'s> {
     anchors: HashMap<&'s str, Node>,
     /// Anchors of block collections being read (`key: &name` above them).
     open_anchors: Vec<&'s str>,
+    /// The entries and items of the collections being read; each moves
+    /// into a vector of exactly its size when its collection ends.
+    entries: Vec<Entry>,
+    items: Vec<Node>,
     /// Nodes aliases may still expand to (an alias bomb goes to the general
     /// path, which reports it).
     alias_budget: usize,
@@ -201,7 +207,7 @@ impl<'s> Parser<'s> {
 
     fn mapping(&mut self, indent: usize) -> Parsed<Node> {
         self.enter()?;
-        let mut entries = Vec::new();
+        let first = self.entries.len();
         let mut start = None;
         loop {
             let key_at = self.here();
@@ -240,7 +246,7 @@ impl<'s> Parser<'s> {
                 self.col = value_at - self.lines[self.line].0;
                 self.inline_value(indent)?
             };
-            entries.push(Entry { key, value });
+            self.entries.push(Entry { key, value });
             // The next entry, or the end of this mapping.
             match self.next_content(self.line + 1) {
                 Some(next) if self.indent(next) == indent => {
@@ -255,6 +261,8 @@ impl<'s> Parser<'s> {
                 _ => break,
             }
         }
+        // Exactly as many as there are: trees live for the whole run.
+        let entries: Vec<Entry> = self.entries.drain(first..).collect();
         if entries.iter().any(|e| is_merge_key(&e.key)) || !duplicate_positions(&entries).is_empty() {
             return Err(GiveUp);
         }
@@ -289,7 +297,7 @@ impl<'s> Parser<'s> {
 
     fn sequence(&mut self, indent: usize, indentless: bool) -> Parsed<Node> {
         self.enter()?;
-        let mut items = Vec::new();
+        let first = self.items.len();
         let mut start = None;
         loop {
             let dash = self.here();
@@ -312,7 +320,7 @@ impl<'s> Parser<'s> {
             } else {
                 self.inline_value(indent)?
             };
-            items.push(node);
+            self.items.push(node);
             match self.next_content(self.line + 1) {
                 Some(next) if self.indent(next) == indent => {
                     let text = &self.line_text(next)[indent..];
@@ -326,6 +334,7 @@ impl<'s> Parser<'s> {
                 _ => break,
             }
         }
+        let items: Vec<Node> = self.items.drain(first..).collect();
         let mut span = start.ok_or(GiveUp)?;
         span.end = self.next_token(self.line + 1) as u32;
         self.depth -= 1;
@@ -433,7 +442,7 @@ impl<'s> Parser<'s> {
             pos += 1;
         }
         let end = pos + 1;
-        Ok((Node { span: self.span(at, end), tag: None, value: Value::Scalar(Scalar { text: text.into(), style }) }, end))
+        Ok((Node { span: self.span(at, end), tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style }) }, end))
     }
 
     /// `|` or `|-` and the more-indented lines after it.
@@ -498,7 +507,7 @@ impl<'s> Parser<'s> {
         self.line = first;
         let span = self.span(start, end);
         self.line = last;
-        Ok(Node { span, tag: None, value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::Literal }) })
+        Ok(Node { span, tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style: ScalarStyle::Literal }) })
     }
 }
 
@@ -589,7 +598,7 @@ impl Flow<'_, '_> {
             }
         }
         self.pos += 1;
-        Ok(Node { span: self.parser.span(start, self.pos), tag: None, value: Value::Seq(items.into()) })
+        Ok(Node { span: self.parser.span(start, self.pos), tag: None, value: Value::Seq(exact(items).into()) })
     }
 
     fn mapping(&mut self) -> Parsed<Node> {
@@ -624,7 +633,7 @@ impl Flow<'_, '_> {
         if entries.iter().any(|e| is_merge_key(&e.key)) || !duplicate_positions(&entries).is_empty() {
             return Err(GiveUp);
         }
-        Ok(Node { span: self.parser.span(start, self.pos), tag: None, value: Value::Map(entries.into()) })
+        Ok(Node { span: self.parser.span(start, self.pos), tag: None, value: Value::Map(exact(entries).into()) })
     }
 }
 
@@ -636,6 +645,12 @@ fn block_anchor(text: &str) -> Option<&str> {
     let after = after.trim_start_matches(' ');
     let valid = !name.is_empty() && !name.contains([',', '[', ']', '{', '}', '#']);
     (valid && (after.is_empty() || after.starts_with('#'))).then_some(name)
+}
+
+/// A vector without spare capacity (flow collections are built by pushing).
+fn exact<T>(mut items: Vec<T>) -> Vec<T> {
+    items.shrink_to_fit();
+    items
 }
 
 /// `key:` at the start of `text`: the key and what follows the colon.
