@@ -5,8 +5,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anton_core::{Finding, Location, ObjectId, ScopeTable, Severity};
 use anton_repo::Repository;
@@ -153,18 +152,30 @@ pub struct Engine<'r> {
     configs: HashMap<String, KustomizationConfig>,
     objects_by_file: HashMap<usize, Vec<usize>>,
     /// Files read from disk for generators and configurations, by path.
-    files_read: RefCell<HashMap<String, Vec<u8>>>,
-    cache: RefCell<HashMap<String, Rc<Build>>>,
-    accumulated: RefCell<HashMap<String, Rc<Accumulated>>>,
+    files_read: Mutex<HashMap<String, Vec<u8>>>,
+    cache: Mutex<HashMap<String, Arc<Build>>>,
+    accumulated: Mutex<HashMap<String, Arc<Accumulated>>>,
     /// Each folder's objects before its own transformers ([`Engine::gathered_dir`]).
-    gathered: RefCell<HashMap<String, Rc<Accumulated>>>,
-    in_progress: RefCell<Vec<String>>,
-    findings: RefCell<Vec<Finding>>,
-    seen_findings: RefCell<HashSet<(String, Option<Location>, String)>>,
-    /// While set, findings are not recorded (see [`Engine::build_flux_path`]).
-    muted: Cell<bool>,
-    referenced: RefCell<HashSet<String>>,
+    gathered: Mutex<HashMap<String, Arc<Accumulated>>>,
+    findings: Mutex<Vec<Finding>>,
+    seen_findings: Mutex<HashSet<(String, Option<Location>, String)>>,
+    referenced: Mutex<HashSet<String>>,
     patch_only: HashSet<String>,
+}
+
+thread_local! {
+    /// The folders being built on this thread, innermost last: a folder that
+    /// reaches itself again is a cycle. Per thread, because folders without
+    /// references to other folders are built on all cores.
+    static IN_PROGRESS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// While set, findings are not recorded (see [`Engine::build_flux_path`]).
+    static MUTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The engine's caches are shared by the threads that build; a panic in
+/// one build leaves them as valid as before it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 const KUSTOMIZATION_FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -228,15 +239,13 @@ impl<'r> Engine<'r> {
             patch_only,
             configs,
             objects_by_file,
-            files_read: RefCell::default(),
-            cache: RefCell::default(),
-            accumulated: RefCell::default(),
-            gathered: RefCell::default(),
-            in_progress: RefCell::default(),
-            findings: RefCell::default(),
-            seen_findings: RefCell::default(),
-            muted: Cell::new(false),
-            referenced: RefCell::default(),
+            files_read: Mutex::default(),
+            cache: Mutex::default(),
+            accumulated: Mutex::default(),
+            gathered: Mutex::default(),
+            findings: Mutex::default(),
+            seen_findings: Mutex::default(),
+            referenced: Mutex::default(),
         }
     }
 
@@ -264,32 +273,49 @@ impl<'r> Engine<'r> {
         let mut dirs: Vec<&String> =
             self.configs.iter().filter(|(_, c)| c.kind != KustomizationKind::Component).map(|(dir, _)| dir).collect();
         dirs.sort();
-        for dir in dirs {
+        // Folders that list only files (no other folder, no component) build
+        // nothing but themselves: on all cores. The rest in order, reusing them.
+        let (leaves, others): (Vec<&String>, Vec<&String>) = dirs.into_iter().partition(|dir| self.builds_only_itself(dir));
+        leaves.par_iter().for_each(|dir| {
+            self.build_dir(dir);
+        });
+        for dir in others {
             self.build_dir(dir);
         }
     }
 
+    /// Whether a folder's build reads no other folder: every resource is a
+    /// loaded manifest and there are no components.
+    fn builds_only_itself(&self, dir: &str) -> bool {
+        self.configs.get(dir).is_some_and(|config| {
+            config.components.is_empty()
+                && config.resources.iter().all(|resource| {
+                    anton_repo::normalize_relative(&config.dir, &resource.value).is_some_and(|path| self.repo.file_id(&path).is_some())
+                })
+        })
+    }
+
     /// The build of a folder with a kustomization file, or `None` without one.
-    pub fn build_dir(&self, dir: &str) -> Option<Rc<Build>> {
-        if let Some(build) = self.cache.borrow().get(dir) {
+    pub fn build_dir(&self, dir: &str) -> Option<Arc<Build>> {
+        if let Some(build) = lock(&self.cache).get(dir) {
             return Some(build.clone());
         }
         let config = self.configs.get(dir)?;
         let accumulated = self.accumulate_dir(dir)?;
-        let build = Rc::new(self.finish(config, (*accumulated).clone()));
-        self.cache.borrow_mut().insert(dir.to_owned(), build.clone());
+        let build = Arc::new(self.finish(config, (*accumulated).clone()));
+        lock(&self.cache).insert(dir.to_owned(), build.clone());
         Some(build)
     }
 
     /// What Flux builds for `spec.path`: the folder's kustomization, or, when
     /// it has none, what Flux generates — every manifest below the folder,
     /// with sub-folders that have their own kustomization built as such.
-    pub fn build_flux_path(&self, dir: &str) -> Rc<Build> {
+    pub fn build_flux_path(&self, dir: &str) -> Arc<Build> {
         if let Some(build) = self.build_dir(dir) {
             return build;
         }
         let key = format!("{dir}\0flux");
-        if let Some(build) = self.cache.borrow().get(&key) {
+        if let Some(build) = lock(&self.cache).get(&key) {
             return build.clone();
         }
         let config = self.flux_generated_config(dir, Span::default());
@@ -303,11 +329,11 @@ impl<'r> Engine<'r> {
                 self.build_dir(&nested);
             }
         }
-        self.muted.set(true);
+        MUTED.set(true);
         let accumulated = self.accumulate(&config, Accumulated::default());
-        let build = Rc::new(self.finish(&config, accumulated));
-        self.muted.set(false);
-        self.cache.borrow_mut().insert(key, build.clone());
+        let build = Arc::new(self.finish(&config, accumulated));
+        MUTED.set(false);
+        lock(&self.cache).insert(key, build.clone());
         build
     }
 
@@ -380,7 +406,7 @@ impl<'r> Engine<'r> {
     /// Files that some kustomization refers to (as a resource, patch,
     /// generator input …), plus the kustomization files themselves.
     pub fn referenced_files(&self) -> HashSet<String> {
-        let mut files = self.referenced.borrow().clone();
+        let mut files = lock(&self.referenced).clone();
         for config in self.configs.values() {
             files.insert(self.repo.files[config.file].path.clone());
         }
@@ -395,7 +421,11 @@ impl<'r> Engine<'r> {
 
     /// The findings of every build so far.
     pub fn take_findings(&self) -> Vec<Finding> {
-        std::mem::take(&mut *self.findings.borrow_mut())
+        // Folders build on several threads: the order found is not the order
+        // reported. (Identical findings were recorded once.)
+        let mut findings = std::mem::take(&mut *lock(&self.findings));
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings
     }
 
     /// Where an emitted object is written.
@@ -416,12 +446,12 @@ impl<'r> Engine<'r> {
     }
 
     fn report(&self, finding: Finding) {
-        if self.muted.get() {
+        if MUTED.get() {
             return;
         }
         let key = (finding.rule.clone(), finding.location.clone(), finding.message.clone());
-        if self.seen_findings.borrow_mut().insert(key) {
-            self.findings.borrow_mut().push(finding);
+        if lock(&self.seen_findings).insert(key) {
+            lock(&self.findings).push(finding);
         }
     }
 
@@ -482,29 +512,29 @@ impl<'r> Engine<'r> {
         KustomizationConfig::generated(dir, 0, resources, span)
     }
 
-    fn accumulate_dir(&self, dir: &str) -> Option<Rc<Accumulated>> {
-        if let Some(acc) = self.accumulated.borrow().get(dir) {
+    fn accumulate_dir(&self, dir: &str) -> Option<Arc<Accumulated>> {
+        if let Some(acc) = lock(&self.accumulated).get(dir) {
             return Some(acc.clone());
         }
         let config = self.configs.get(dir)?;
         let gathered = self.gathered_dir(dir)?;
-        let acc = Rc::new(self.transform(config, (*gathered).clone()));
-        self.accumulated.borrow_mut().insert(dir.to_owned(), acc.clone());
+        let acc = Arc::new(self.transform(config, (*gathered).clone()));
+        lock(&self.accumulated).insert(dir.to_owned(), acc.clone());
         Some(acc)
     }
 
     /// A folder's objects before its own transformers run (resources,
     /// generators, components), cached: a Flux Kustomization's overlay
     /// changes only what the transformers do, so its build starts here.
-    fn gathered_dir(&self, dir: &str) -> Option<Rc<Accumulated>> {
-        if let Some(acc) = self.gathered.borrow().get(dir) {
+    fn gathered_dir(&self, dir: &str) -> Option<Arc<Accumulated>> {
+        if let Some(acc) = lock(&self.gathered).get(dir) {
             return Some(acc.clone());
         }
         let config = self.configs.get(dir)?;
-        self.in_progress.borrow_mut().push(dir.to_owned());
-        let acc = Rc::new(self.gather(config, Accumulated::default()));
-        self.in_progress.borrow_mut().pop();
-        self.gathered.borrow_mut().insert(dir.to_owned(), acc.clone());
+        IN_PROGRESS.with_borrow_mut(|stack| stack.push(dir.to_owned()));
+        let acc = Arc::new(self.gather(config, Accumulated::default()));
+        IN_PROGRESS.with_borrow_mut(|stack| stack.pop());
+        lock(&self.gathered).insert(dir.to_owned(), acc.clone());
         Some(acc)
     }
 
@@ -625,7 +655,7 @@ impl<'r> Engine<'r> {
             return;
         };
         if let Some(file_id) = self.repo.file_id(&path) {
-            self.referenced.borrow_mut().insert(path.clone());
+            lock(&self.referenced).insert(path.clone());
             if self.repo.files[file_id].has_syntax_error {
                 acc.failed = true;
             }
@@ -634,7 +664,7 @@ impl<'r> Engine<'r> {
                 self.append(ctx, acc, Resource::new(node, Origin::Object(index)), reference.span);
             }
         } else if self.repo.is_dir(&path) {
-            if self.in_progress.borrow().contains(&path) {
+            if IN_PROGRESS.with_borrow(|stack| stack.contains(&path)) {
                 let finding = Finding::new(
                     "kustomize/cycle",
                     Severity::Critical,
@@ -687,7 +717,7 @@ impl<'r> Engine<'r> {
             self.fail(acc, finding);
         } else {
             // Exists but was not loaded (JSON, or excluded by an ignore file).
-            self.referenced.borrow_mut().insert(path.clone());
+            lock(&self.referenced).insert(path.clone());
             self.report(
                 Finding::new(
                     "kustomize/not-built",
@@ -732,7 +762,7 @@ impl<'r> Engine<'r> {
             self.fail(&mut acc, finding);
             return acc;
         };
-        if self.in_progress.borrow().contains(&config.dir) {
+        if IN_PROGRESS.with_borrow(|stack| stack.contains(&config.dir)) {
             let finding = Finding::new(
                 "kustomize/cycle",
                 Severity::Critical,
@@ -753,10 +783,10 @@ impl<'r> Engine<'r> {
             .hint("give it `kind: Component` (apiVersion kustomize.config.k8s.io/v1alpha1), or list it under `resources:`");
             self.fail(&mut acc, finding);
         }
-        self.referenced.borrow_mut().insert(self.repo.files[config.file].path.clone());
-        self.in_progress.borrow_mut().push(config.dir.clone());
+        lock(&self.referenced).insert(self.repo.files[config.file].path.clone());
+        IN_PROGRESS.with_borrow_mut(|stack| stack.push(config.dir.clone()));
         let acc = self.accumulate(config, acc);
-        self.in_progress.borrow_mut().pop();
+        IN_PROGRESS.with_borrow_mut(|stack| stack.pop());
         acc
     }
 
@@ -764,7 +794,7 @@ impl<'r> Engine<'r> {
     fn load(&self, ctx: &Ctx<'_>, reference: &Reference) -> Result<Vec<u8>, String> {
         let path = anton_repo::normalize_relative(&ctx.config.dir, &reference.value)
             .ok_or_else(|| format!("`{}` points outside the repository", reference.value))?;
-        self.referenced.borrow_mut().insert(path.clone());
+        lock(&self.referenced).insert(path.clone());
         // Loaded YAML files are in memory; generator inputs are read once
         // (a folder is built again for each Flux Kustomization of it).
         if let Some(file) = self.repo.file_id(&path).map(|id| &self.repo.files[id])
@@ -775,12 +805,12 @@ impl<'r> Engine<'r> {
         if let Some(text) = self.repo.other_text(&path) {
             return Ok(text.as_bytes().to_vec());
         }
-        if let Some(bytes) = self.files_read.borrow().get(&path) {
+        if let Some(bytes) = lock(&self.files_read).get(&path) {
             return Ok(bytes.clone());
         }
         let bytes = anton_repo::read_file(&self.repo.absolute(&path), u64::MAX)
             .map_err(|e| format!("cannot read `{}`: {e}", reference.value))?;
-        self.files_read.borrow_mut().insert(path, bytes.clone());
+        lock(&self.files_read).insert(path, bytes.clone());
         Ok(bytes)
     }
 
@@ -791,7 +821,7 @@ impl<'r> Engine<'r> {
         }
         match anton_repo::normalize_relative(&ctx.config.dir, &reference.value) {
             Some(path) if self.repo.exists(&path) => {
-                self.referenced.borrow_mut().insert(path);
+                lock(&self.referenced).insert(path);
                 true
             }
             resolved => {
@@ -1028,7 +1058,7 @@ impl<'r> Engine<'r> {
     /// The documents of a file a kustomization names.
     fn load_docs(&self, ctx: &Ctx<'_>, reference: &Reference) -> Vec<Node> {
         let Some(path) = anton_repo::normalize_relative(&ctx.config.dir, &reference.value) else { return Vec::new() };
-        self.referenced.borrow_mut().insert(path.clone());
+        lock(&self.referenced).insert(path.clone());
         if let Some(id) = self.repo.file_id(&path) {
             return self.repo.files[id].documents.iter().map(|d| Node::clone(&d.root)).collect();
         }

@@ -222,3 +222,37 @@ fn an_overlay_build_leaves_the_folders_build_and_the_repository_alone() {
     assert_eq!(service.node.str_at(&["metadata", "namespace"]), Some("second"));
     assert_eq!(spec_entries(&service.node), spec_entries(written_service), "the Service's spec is shared");
 }
+
+/// Folders that list only files build on all cores; what `build_all`
+/// finds, and in what order it reports it, does not depend on that.
+#[test]
+fn build_all_finds_the_same_things_in_the_same_order_every_run() {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for app in 0..40 {
+        // A leaf folder with a problem of its own (a missing file) and one that builds.
+        files.push((format!("apps/app{app}/kustomization.yaml"), "resources: [deployment.yaml, missing.yaml]\n".to_owned()));
+        files.push((format!("apps/app{app}/deployment.yaml"), DEPLOYMENT.replace("name: web", &format!("name: web{app}"))));
+    }
+    let listed: Vec<String> = (0..40).map(|app| format!("app{app}")).collect();
+    files.push(("apps/kustomization.yaml".to_owned(), format!("resources: [{}]\n", listed.join(", "))));
+    // Two folders that include each other: a cycle, found from the first in order.
+    files.push(("loop/a/kustomization.yaml".to_owned(), "resources: [../b]\n".to_owned()));
+    files.push(("loop/b/kustomization.yaml".to_owned(), "resources: [../a]\n".to_owned()));
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let (_dir, repo) = load(&borrowed);
+    let run = || {
+        let engine = Engine::new(&repo);
+        engine.build_all();
+        let objects = engine.build_dir("apps").unwrap().objects.len();
+        let findings: Vec<String> =
+            engine.take_findings().iter().map(|f| format!("{} {} {}", f.location.as_ref().unwrap(), f.rule, f.message)).collect();
+        (objects, findings)
+    };
+    let first = run();
+    assert_eq!(first.0, 40);
+    assert_eq!(first.1.iter().filter(|f| f.contains("kustomize/missing-resource")).count(), 40, "{:#?}", first.1);
+    assert_eq!(first.1.iter().filter(|f| f.contains("kustomize/cycle")).count(), 1, "{:#?}", first.1);
+    for _ in 0..5 {
+        assert_eq!(run(), first);
+    }
+}
