@@ -102,8 +102,7 @@ impl<'s> Parser<'s> {
         let mut index = 0;
         // Content before the first `---` is a document of its own; comments are not.
         let mut explicit = false;
-        loop {
-            let Some(first) = self.next_content(self.line) else { break };
+        while let Some(first) = self.next_content(self.line) {
             let text = self.line_text(first);
             if text.starts_with('%') || is_marker(text, "...") {
                 return Err(GiveUp);
