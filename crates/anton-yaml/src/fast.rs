@@ -2,7 +2,7 @@
 //!
 //! Nearly every manifest is plain block YAML: mappings and sequences by
 //! indentation, one-line scalars, literal blocks, small one-line flow
-//! collections, scalar anchors and aliases. This parser reads exactly that,
+//! collections, anchors and aliases. This parser reads exactly that,
 //! line by line, several times faster than the general parser, and gives up
 //! (`None`) on anything else — tags, folded or multi-line scalars, escapes,
 //! complex keys, tabs, non-ASCII text, duplicate or merge keys, anything
