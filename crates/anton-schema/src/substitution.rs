@@ -58,11 +58,10 @@ pub fn undefined_variables(repo: &Repository, applied: &[Applied<'_>]) -> Vec<Fi
             found.into_iter().map(move |(node, name, occurrence)| (index, node, name, occurrence))
         })
         .collect();
-    let mut texts: HashMap<u32, Option<std::sync::Arc<str>>> = HashMap::new();
     let mut findings = Vec::with_capacity(missing.len());
     for (index, node, name, occurrence) in missing {
         let item = &applied[index];
-        let location = position(repo, &mut texts, node, name, occurrence);
+        let location = position(repo, node, name, occurrence);
         let ks_name = item.kustomization.str_at(&["metadata", "name"]).unwrap_or("?");
         let mut finding = Finding::new(
             crate::rules::UNDEFINED_VARIABLE,
@@ -286,18 +285,12 @@ fn collect<'n>(node: &'n Node, defined: &Definitions, out: &mut Vec<(&'n Node, &
 /// The line and column of the `occurrence`-th `${name` in a scalar: from the
 /// source text when it can be read (block scalars span lines), else counted
 /// from the scalar's start.
-fn position(repo: &Repository, sources: &mut HashMap<u32, Option<std::sync::Arc<str>>>, node: &Node, name: &str, occurrence: usize) -> Location {
+fn position(repo: &Repository, node: &Node, name: &str, occurrence: usize) -> Location {
     let span = node.span;
     let needle = format!("${{{name}");
-    let text = sources.entry(span.file).or_insert_with(|| {
-        let file = repo.files.get(span.file as usize)?;
-        // The text the load read; a file it could not read as text is read again.
-        match file.text.is_empty() {
-            false => Some(std::sync::Arc::clone(&file.text)),
-            true => std::fs::read_to_string(repo.absolute(&file.path)).ok().map(Into::into),
-        }
-    });
-    if let Some(text) = text.as_deref() {
+    // The text the load read (a node comes from a file it could read).
+    let text = repo.files.get(span.file as usize).map(|file| &*file.text).filter(|text| !text.is_empty());
+    if let Some(text) = text {
         let start = (span.start as usize).min(text.len());
         let end = (span.end as usize).clamp(start, text.len());
         if let Some(offset) = text.get(start..end).and_then(|slice| slice.match_indices(&needle).nth(occurrence).map(|(i, _)| start + i)) {

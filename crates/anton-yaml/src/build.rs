@@ -227,12 +227,7 @@ impl Builder {
                         span: convert_span(self.file, &span),
                         related: None,
                     });
-                    // A value in its place keeps the mapping's keys and values in step.
-                    self.push(Node {
-                        span: convert_span(self.file, &span),
-                        tag: None,
-                        value: Value::Scalar(Scalar { text: "".into(), style: ScalarStyle::Plain }),
-                    });
+                    self.push_empty(&span);
                     return;
                 };
                 let size = count_nodes(target);
@@ -245,12 +240,7 @@ impl Builder {
                         span: convert_span(self.file, &span),
                         related: None,
                     });
-                    let empty = Node {
-                        span: convert_span(self.file, &span),
-                        tag: None,
-                        value: Value::Scalar(Scalar { text: "".into(), style: ScalarStyle::Plain }),
-                    };
-                    self.push(empty);
+                    self.push_empty(&span);
                     return;
                 }
                 self.alias_budget -= size;
@@ -278,6 +268,16 @@ impl Builder {
                 Some(k) => self.entries.push(Entry { key: k, value: node }),
             },
         }
+    }
+
+    /// An empty value where an alias could not be expanded: it keeps a
+    /// mapping's keys and values in step.
+    fn push_empty(&mut self, span: &GranitSpan) {
+        self.push(Node {
+            span: convert_span(self.file, span),
+            tag: None,
+            value: Value::Scalar(Scalar { text: "".into(), style: ScalarStyle::Plain }),
+        });
     }
 
     /// Drops a document's unfinished collections (after a syntax error, or at

@@ -191,7 +191,7 @@ impl<'s> Parser<'s> {
     /// A block collection starting at the reading point, at column `indent`.
     fn block_node(&mut self, indent: usize, indentless: bool) -> Parsed<Node> {
         let rest = self.rest();
-        if rest == "-" || rest.starts_with("- ") {
+        if is_item(rest) {
             self.sequence(indent, indentless)
         } else {
             self.mapping(indent)
@@ -246,18 +246,8 @@ impl<'s> Parser<'s> {
                 self.inline_value(indent)?
             };
             self.entries.push(Entry { key, value });
-            // The next entry, or the end of this mapping.
-            match self.next_content(self.line + 1) {
-                Some(next) if self.indent(next) == indent => {
-                    let text = &self.line_text(next)[indent..];
-                    if text == "-" || text.starts_with("- ") || is_marker(text, "---") {
-                        break;
-                    }
-                    self.line = next;
-                    self.col = indent;
-                }
-                Some(next) if self.indent(next) > indent => return Err(GiveUp),
-                _ => break,
+            if !self.next_sibling(indent, |text| !is_item(text) && !is_marker(text, "---"))? {
+                break;
             }
         }
         // Exactly as many as there are: trees live for the whole run.
@@ -271,14 +261,32 @@ impl<'s> Parser<'s> {
         Ok(Node { span, tag: None, value: Value::Map(entries.into()) })
     }
 
+    /// Moves to the next entry of the collection at column `indent` when the
+    /// next content line is one (`sibling` says so of its text there);
+    /// `false` when the collection ends there. A more indented line after a
+    /// finished entry is nothing this path reads.
+    fn next_sibling(&mut self, indent: usize, sibling: impl Fn(&str) -> bool) -> Parsed<bool> {
+        match self.next_content(self.line + 1) {
+            Some(next) if self.indent(next) == indent => {
+                if !sibling(&self.line_text(next)[indent..]) {
+                    return Ok(false);
+                }
+                self.line = next;
+                self.col = indent;
+                Ok(true)
+            }
+            Some(next) if self.indent(next) > indent => Err(GiveUp),
+            _ => Ok(false),
+        }
+    }
+
     /// The value of `key:` with nothing after it on the line: a block on the
     /// next lines, or null.
     fn nested_value(&mut self, indent: usize, colon: usize) -> Parsed<Node> {
         if let Some(next) = self.next_content(self.line + 1) {
             let next_indent = self.indent(next);
             let text = &self.line_text(next)[next_indent..];
-            let is_item = text == "-" || text.starts_with("- ");
-            if next_indent > indent || (next_indent == indent && is_item) {
+            if next_indent > indent || (next_indent == indent && is_item(text)) {
                 if is_marker(text, "---") {
                     return Err(GiveUp);
                 }
@@ -305,7 +313,7 @@ impl<'s> Parser<'s> {
                 return Err(GiveUp);
             }
             let item = rest[1..].trim_start_matches(' ');
-            if item.is_empty() || item.starts_with('#') || item == "-" || item.starts_with("- ") {
+            if item.is_empty() || item.starts_with('#') || is_item(item) {
                 return Err(GiveUp);
             }
             let item_at = self.lines[self.line].1 - item.len();
@@ -320,17 +328,8 @@ impl<'s> Parser<'s> {
                 self.inline_value(indent)?
             };
             self.items.push(node);
-            match self.next_content(self.line + 1) {
-                Some(next) if self.indent(next) == indent => {
-                    let text = &self.line_text(next)[indent..];
-                    if !(text == "-" || text.starts_with("- ")) {
-                        break;
-                    }
-                    self.line = next;
-                    self.col = indent;
-                }
-                Some(next) if self.indent(next) > indent => return Err(GiveUp),
-                _ => break,
+            if !self.next_sibling(indent, is_item)? {
+                break;
             }
         }
         let items: Vec<Node> = self.items.drain(first..).collect();
@@ -348,7 +347,7 @@ impl<'s> Parser<'s> {
         match rest.as_bytes()[0] {
             b'&' => {
                 let (name, after) = rest[1..].split_once(' ').ok_or(GiveUp)?;
-                if name.is_empty() || name.contains([',', '[', ']', '{', '}', '#']) {
+                if !is_anchor_name(name) {
                     return Err(GiveUp);
                 }
                 let value = after.trim_start_matches(' ');
@@ -636,14 +635,23 @@ impl Flow<'_, '_> {
     }
 }
 
+/// `- ` (or a lone `-`) opens a sequence item.
+fn is_item(text: &str) -> bool {
+    text == "-" || text.starts_with("- ")
+}
+
+/// An anchor name this path reads (no flow indicators, no `#`).
+fn is_anchor_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains([',', '[', ']', '{', '}', '#'])
+}
+
 /// The name of an anchor that stands alone on its line (`&probes`, maybe
 /// with a comment after it): it names the block collection below.
 fn block_anchor(text: &str) -> Option<&str> {
     let rest = text.strip_prefix('&')?;
     let (name, after) = rest.split_once(' ').unwrap_or((rest, ""));
     let after = after.trim_start_matches(' ');
-    let valid = !name.is_empty() && !name.contains([',', '[', ']', '{', '}', '#']);
-    (valid && (after.is_empty() || after.starts_with('#'))).then_some(name)
+    (is_anchor_name(name) && (after.is_empty() || after.starts_with('#'))).then_some(name)
 }
 
 /// A vector without spare capacity (flow collections are built by pushing).
