@@ -70,7 +70,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  anton validate\n  anton validate ./kubernetes --format github\n  anton validate . --json | jq '.summary'")]
     Validate(ValidateArgs),
     /// List Flux objects from Git, like `flux get` but offline.
-    #[command(after_help = "Examples:\n  anton get ks\n  anton get hr ./kubernetes --format json\n  anton get sources")]
+    #[command(after_help = "Examples:\n  anton get ks\n  anton get hr ./kubernetes --format json\n  anton get sources -o wide     # every cell in full, however wide the terminal\n\nOn a terminal, tables are fitted to its width (long cells end in …); piped or redirected, every cell is printed in full.")]
     Get(GetArgs),
     /// What a change will do to the cluster: per Flux Kustomization, what is deleted, changed and added.
     #[command(after_help = crate::commands::diff::AFTER_HELP)]
@@ -147,6 +147,8 @@ pub struct GetArgs {
     pub what: GetWhat,
     /// Repository folder. Default as for `anton validate`.
     pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub table: crate::table::TableArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -160,6 +162,17 @@ pub enum GetWhat {
     /// GitRepository, OCIRepository, HelmRepository, Bucket, HelmChart.
     #[value(alias = "source")]
     Sources,
+}
+
+impl GetWhat {
+    /// The word that names this list on the command line.
+    pub fn word(self) -> &'static str {
+        match self {
+            GetWhat::Ks => "ks",
+            GetWhat::Hr => "hr",
+            GetWhat::Sources => "sources",
+        }
+    }
 }
 
 impl GlobalArgs {

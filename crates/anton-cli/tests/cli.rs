@@ -268,12 +268,13 @@ fn get_hr_prints_chart_and_source_columns() {
             "kubernetes/apps/cert-manager/cert-manager/app/helmrelease.yaml:2"
         ]
     );
-    // A chartRef has no chart name of its own: the CHART cell is blank.
+    // A chartRef: the chart and version of the OCIRepository it names.
     assert_eq!(
         cells(lines[2]),
         [
             "media",
             "plex",
+            "app-template@3.7.3",
             "OCIRepository/flux-system/app-template",
             "-",
             "1h",
@@ -343,13 +344,19 @@ fn get_json_lists_items_under_details() {
                 "kind": "HelmRelease",
                 "namespace": "media",
                 "name": "plex",
-                "target": "",
+                "target": "app-template@3.7.3",
                 "source": "OCIRepository/flux-system/app-template",
                 "dependsOn": [],
                 "interval": "1h",
                 "suspended": false,
                 "location": "kubernetes/apps/media/plex/app/helmrelease.yaml:2",
-                "cluster": "kubernetes/flux/cluster"
+                "cluster": "kubernetes/flux/cluster",
+                "chart": {
+                    "name": "app-template",
+                    "version": "3.7.3",
+                    "versionFrom": "spec.ref.tag",
+                    "url": "oci://ghcr.io/bjw-s-labs/helm/app-template"
+                }
             }),
         ),
         (

@@ -9,6 +9,7 @@ pub static RULES: &[&Rule] = &[
     &yaml::syntax::RULE,
     &yaml::duplicate_key::RULE,
     &yaml::unreadable::RULE,
+    &yaml::no_objects::RULE,
     // kustomize
     &kustomize::missing_resource::RULE,
     &kustomize::not_a_kustomization::RULE,

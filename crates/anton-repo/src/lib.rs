@@ -9,10 +9,12 @@
 mod load;
 mod object;
 mod paths;
+mod suggest;
 
 pub use load::{LoadError, LoadOptions, MAX_TEXT_BYTES, read_file};
 pub use object::{Object, SourceFile};
 pub use paths::{find_repository_root, normalize_relative, relative_path};
+pub use suggest::{MANIFEST_FOLDER_NAMES, holds_yaml, manifest_folders};
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -16,8 +16,9 @@ use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::commands::resolve_target;
+use crate::table::{Fit, Table};
 
-pub const AFTER_HELP: &str = "Examples:\n  anton build cluster-apps                 # a Flux Kustomization, by name\n  anton build plex -n media --json\n  anton build ./kubernetes/apps/media/plex/app   # a kustomization folder, like kubectl kustomize\n  anton build --all --summary              # objects by kind, per Flux Kustomization\n\nSecret values print as <redacted> unless --show-secrets is given.";
+pub const AFTER_HELP: &str = "Examples:\n  anton build cluster-apps                 # a Flux Kustomization, by name\n  anton build cloudflared -n flux-system --json\n  anton build ./kubernetes/apps/network/cloudflared/app   # a kustomization folder, like kubectl kustomize\n  anton build --all --summary              # objects by kind, per Flux Kustomization\n\nSecret values print as <redacted> unless --show-secrets is given.";
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -39,6 +40,8 @@ pub struct BuildArgs {
     /// Print Secret values (they are `<redacted>` by default).
     #[arg(long)]
     pub show_secrets: bool,
+    #[command(flatten)]
+    pub table: crate::table::TableArgs,
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitStatus {
@@ -271,11 +274,17 @@ fn write_json(out: &mut dyn Write, outputs: &[Output<'_>], args: &BuildArgs) -> 
 
 fn write_text(out: &mut dyn Write, outputs: &[Output<'_>], args: &BuildArgs) -> std::io::Result<()> {
     if args.summary {
-        let mut table: Vec<[String; 5]> =
-            vec![["NAMESPACE", "NAME", "PATH", "OBJECTS", "KINDS"].map(String::from)];
+        let mut table = Table::new([
+            ("NAMESPACE", Fit::Keep),
+            ("NAME", Fit::Keep),
+            ("PATH", Fit::Start),
+            ("OBJECTS", Fit::Keep),
+            ("KINDS", Fit::End),
+        ])
+        .droppable(&["PATH"]);
         for o in outputs {
             let kinds: Vec<String> = o.kinds().into_iter().map(|(kind, n)| format!("{kind}={n}")).collect();
-            table.push([
+            table.row([
                 o.namespace.clone().unwrap_or_else(|| "-".into()),
                 o.name.clone(),
                 o.path.as_deref().map(|p| if p.is_empty() { "." } else { p }).unwrap_or("-").to_owned(),
@@ -286,12 +295,7 @@ fn write_text(out: &mut dyn Write, outputs: &[Output<'_>], args: &BuildArgs) -> 
                 },
             ]);
         }
-        let widths: Vec<usize> = (0..5).map(|c| table.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-        for row in &table {
-            let cells: Vec<String> =
-                row.iter().enumerate().map(|(i, cell)| if i == 4 { cell.clone() } else { format!("{cell:<w$}", w = widths[i]) }).collect();
-            writeln!(out, "{}", cells.join("  ").trim_end())?;
-        }
+        table.write(out, args.table.width())?;
         return Ok(());
     }
     let many = args.all || outputs.len() > 1;

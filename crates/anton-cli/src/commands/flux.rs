@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::commands::emit;
+use crate::table::{Fit, Table};
 use crate::commands::health::{
     KubeArgs, Paint, SnapshotArgs, flux_summary_line, live_error, now, read_snapshot, safe, short,
     write_api_notes, write_findings,
@@ -113,6 +114,8 @@ pub struct StatusArgs {
     pub kube: KubeArgs,
     #[command(flatten)]
     pub snapshot: SnapshotArgs,
+    #[command(flatten)]
+    pub table: crate::table::TableArgs,
 }
 
 /// The object a write command acts on: `ks NAME`, `hr NAME`, `source git NAME`.
@@ -261,7 +264,7 @@ fn status(args: &StatusArgs, global: &GlobalArgs) -> ExitStatus {
     }
     let mut out = super::stdout();
     let paint = Paint::new(global.use_color());
-    let _ = write_status_table(&mut out, &flux, &report, &paint);
+    let _ = write_status_table(&mut out, &flux, &report, &paint, args.table.width());
     let _ = write_findings(&mut out, &report, global, &paint);
     let _ = write_api_notes(&mut out, &report, global);
     let _ = writeln!(out, "{}", paint.verdict(&report, TITLE));
@@ -273,6 +276,7 @@ fn write_status_table(
     flux: &anton_health::FluxSnapshot,
     report: &Report,
     paint: &Paint,
+    width: Option<usize>,
 ) -> std::io::Result<()> {
     if let Some(details) = report.details.get("flux") {
         if let Some(controllers) = details["controllers"].as_array() {
@@ -294,35 +298,33 @@ fn write_status_table(
         return writeln!(out, "\nNo Flux objects found.");
     }
     writeln!(out)?;
-    let mut table: Vec<[String; 7]> =
-        vec![["KIND", "NAMESPACE", "NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE"].map(String::from)];
+    let mut table = Table::new([
+        ("KIND", Fit::Keep),
+        ("NAMESPACE", Fit::Keep),
+        ("NAME", Fit::Keep),
+        ("REVISION", Fit::End),
+        ("SUSPENDED", Fit::Keep),
+        ("READY", Fit::Keep),
+        ("MESSAGE", Fit::End),
+    ])
+    .droppable(&["REVISION", "SUSPENDED"]);
     for row in &rows {
-        table.push([
+        table.row([
             row.kind.kind().to_owned(),
             row.namespace.clone(),
             row.name.clone(),
             safe(&row.revision),
             if row.suspended { "True".into() } else { "False".into() },
             row.ready.clone(),
-            safe(&row.message.replace('\n', " ")),
+            safe(&row.message),
         ]);
     }
-    let widths: Vec<usize> = (0..7).map(|i| table.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
-    for (index, row) in table.iter().enumerate() {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            let padded = if i == 6 { cell.clone() } else { format!("{cell:<width$}  ", width = widths[i]) };
-            let painted = match (index, i) {
-                (0, _) => paint.bold(&padded),
-                (_, 5) if cell == "False" => paint.bad(&padded),
-                (_, 4) if cell == "True" => paint.severity(Severity::Warning, &padded),
-                _ => padded,
-            };
-            line.push_str(&painted);
-        }
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    table.write_painted(out, width, |row, column, value, padded| match (row, column) {
+        (None, _) => paint.bold(&padded),
+        (Some(_), 5) if value == "False" => paint.bad(&padded),
+        (Some(_), 4) if value == "True" => paint.severity(Severity::Warning, &padded),
+        _ => padded,
+    })
 }
 
 // ---------------------------------------------------------------------------

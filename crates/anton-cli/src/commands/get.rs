@@ -9,7 +9,9 @@ use anton_flux::{FluxKind, FluxNode, Graph};
 use serde_json::{Value, json};
 
 use crate::cli::{GetArgs, GetWhat, GlobalArgs, OutputFormat};
+use crate::commands::chart::Chart;
 use crate::commands::{analysis, emit, resolve_target};
+use crate::table::{Fit, Table};
 
 const TITLE: &str = "anton get";
 
@@ -19,6 +21,11 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
         Ok(loaded) => loaded,
         Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
     };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let command = format!("anton get {}", args.what.word());
+    if let Err(report) = crate::target::require_manifests(&repo, args.path.as_deref(), &cwd, &command) {
+        return emit(&report, global, TITLE, None);
+    }
     let analysis = analysis::analyze_with(&repo, anton_flux::GraphOptions::default(), loaded);
     let graph = &analysis.graph;
     let rows: Vec<Row> = graph
@@ -29,7 +36,7 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
             GetWhat::Hr => node.kind == FluxKind::HelmRelease,
             GetWhat::Sources => node.kind.is_source(),
         })
-        .map(|node| Row::of(graph, node))
+        .map(|node| Row::of(analysis.repo, graph, node))
         .collect();
     let listed: BTreeSet<String> = rows.iter().map(|row| row.id.clone()).collect();
     let findings = analysis
@@ -44,7 +51,7 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
         return super::emit_with(&report, global, TITLE, &super::RepositorySources::new(analysis.repo));
     }
     let mut out = super::stdout();
-    let _ = print_table(&mut out, args.what, &rows);
+    let _ = print_table(&mut out, args.what, &rows, args.table.width());
     if !report.findings.is_empty() {
         let _ = writeln!(
             out,
@@ -69,10 +76,13 @@ struct Row {
     location: String,
     /// The folder of the roots this object's tree grows from.
     cluster: String,
+    /// A HelmRelease's chart.
+    chart: Option<Chart>,
 }
 
 impl Row {
-    fn of(graph: &Graph, node: &FluxNode) -> Row {
+    fn of(repo: &anton_repo::Repository, graph: &Graph, node: &FluxNode) -> Row {
+        let mut chart = None;
         let source_text = |source: &SourceRef| {
             format!("{}/{}/{}", source.kind, source.namespace.as_deref().unwrap_or(&node.namespace), source.name)
         };
@@ -90,18 +100,15 @@ impl Row {
                 ks.suspend,
             ),
             FluxSpec::HelmRelease(hr) => {
-                let (chart, source) = match (&hr.chart, &hr.chart_ref) {
-                    (Some(chart), _) => (
-                        match &chart.version {
-                            Some(version) => format!("{}@{version}", chart.chart),
-                            None => chart.chart.clone(),
-                        },
-                        chart.source_ref.as_ref().map(source_text).unwrap_or_default(),
-                    ),
-                    (None, Some(chart_ref)) => (String::new(), source_text(chart_ref)),
-                    (None, None) => (String::new(), String::new()),
+                let source = match (&hr.chart, &hr.chart_ref) {
+                    (Some(chart), _) => chart.source_ref.as_ref().map(source_text).unwrap_or_default(),
+                    (None, Some(chart_ref)) => source_text(chart_ref),
+                    (None, None) => String::new(),
                 };
-                (chart, source, deps(&hr.depends_on), hr.interval.clone().unwrap_or_default(), hr.suspend)
+                let installs = super::chart::of(repo, graph, node, hr);
+                let text = installs.text();
+                chart = Some(installs);
+                (text, source, deps(&hr.depends_on), hr.interval.clone().unwrap_or_default(), hr.suspend)
             }
             FluxSpec::Source(source) => (
                 source.url.clone().or_else(|| source.chart.clone()).unwrap_or_default(),
@@ -123,11 +130,12 @@ impl Row {
             interval,
             suspended,
             location: format!("{}:{}", node.location.file, node.location.line),
+            chart,
         }
     }
 
     fn to_json(&self) -> Value {
-        json!({
+        let mut item = json!({
             "kind": self.kind,
             "namespace": self.namespace,
             "name": self.name,
@@ -138,43 +146,15 @@ impl Row {
             "suspended": self.suspended,
             "location": self.location,
             "cluster": self.cluster,
-        })
+        });
+        if let Some(chart) = &self.chart {
+            item["chart"] = chart.to_json();
+        }
+        item
     }
 }
 
-fn print_table(out: &mut dyn Write, what: GetWhat, rows: &[Row]) -> std::io::Result<()> {
-    let (target_header, source_header) = match what {
-        GetWhat::Ks => ("PATH", "SOURCE"),
-        GetWhat::Hr => ("CHART", "SOURCE"),
-        GetWhat::Sources => ("URL", "REF"),
-    };
-    let mut table: Vec<Vec<String>> = vec![
-        ["NAMESPACE", "NAME", target_header, source_header, "DEPENDS ON", "INTERVAL", "SUSPENDED", "FILE"]
-            .map(String::from)
-            .to_vec(),
-    ];
-    if what == GetWhat::Sources {
-        table[0][0] = "KIND".into();
-        table[0].insert(1, "NAMESPACE".into());
-        table[0].remove(5);
-    }
-    for row in rows {
-        let mut cells = vec![
-            row.namespace.clone(),
-            row.name.clone(),
-            row.target.clone(),
-            row.source.clone(),
-            if row.depends_on.is_empty() { "-".into() } else { row.depends_on.join(",") },
-            row.interval.clone(),
-            row.suspended.to_string(),
-            row.location.clone(),
-        ];
-        if what == GetWhat::Sources {
-            cells.insert(0, row.kind.to_owned());
-            cells.remove(5);
-        }
-        table.push(cells);
-    }
+fn print_table(out: &mut dyn Write, what: GetWhat, rows: &[Row], width: Option<usize>) -> std::io::Result<()> {
     if rows.is_empty() {
         return writeln!(out, "No {} found.", match what {
             GetWhat::Ks => "Flux Kustomizations",
@@ -182,24 +162,42 @@ fn print_table(out: &mut dyn Write, what: GetWhat, rows: &[Row]) -> std::io::Res
             GetWhat::Sources => "Flux sources",
         });
     }
+    let mut columns = match what {
+        GetWhat::Ks => vec![("NAMESPACE", Fit::Keep), ("NAME", Fit::Keep), ("PATH", Fit::Start), ("SOURCE", Fit::End)],
+        GetWhat::Hr => vec![("NAMESPACE", Fit::Keep), ("NAME", Fit::Keep), ("CHART", Fit::End), ("SOURCE", Fit::End)],
+        GetWhat::Sources => {
+            vec![("KIND", Fit::Keep), ("NAMESPACE", Fit::Keep), ("NAME", Fit::Keep), ("URL", Fit::Start), ("REF", Fit::End)]
+        }
+    };
+    if what != GetWhat::Sources {
+        columns.push(("DEPENDS ON", Fit::End));
+    }
+    columns.extend([("INTERVAL", Fit::Keep), ("SUSPENDED", Fit::Keep), ("FILE", Fit::Start)]);
     // Several clusters in one repository: say which tree each row belongs to.
     let clusters: BTreeSet<&str> = rows.iter().map(|r| r.cluster.as_str()).collect();
-    if clusters.len() > 1 {
-        table[0].push("CLUSTER".into());
-        for (row, cells) in rows.iter().zip(table.iter_mut().skip(1)) {
+    let many_clusters = clusters.len() > 1;
+    if many_clusters {
+        columns.push(("CLUSTER", Fit::Start));
+    }
+    let droppable: &[&str] = match what {
+        GetWhat::Sources => &["FILE", "INTERVAL", "SUSPENDED"],
+        _ => &["FILE", "SOURCE", "INTERVAL", "SUSPENDED"],
+    };
+    let mut table = Table::new(columns).droppable(droppable);
+    for row in rows {
+        let mut cells = Vec::with_capacity(9);
+        if what == GetWhat::Sources {
+            cells.push(row.kind.to_owned());
+        }
+        cells.extend([row.namespace.clone(), row.name.clone(), row.target.clone(), row.source.clone()]);
+        if what != GetWhat::Sources {
+            cells.push(if row.depends_on.is_empty() { "-".into() } else { row.depends_on.join(",") });
+        }
+        cells.extend([row.interval.clone(), row.suspended.to_string(), row.location.clone()]);
+        if many_clusters {
             cells.push(row.cluster.clone());
         }
+        table.row(cells);
     }
-    let widths: Vec<usize> = (0..table[0].len())
-        .map(|col| table.iter().map(|r| r[col].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in &table {
-        let line: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| if i + 1 == row.len() { cell.clone() } else { format!("{cell:<width$}", width = widths[i]) })
-            .collect();
-        writeln!(out, "{}", line.join("  ").trim_end())?;
-    }
-    Ok(())
+    table.write(out, width)
 }

@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod build;
+pub mod chart;
 pub mod diff;
 pub mod flux;
 pub mod get;

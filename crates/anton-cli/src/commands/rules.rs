@@ -10,11 +10,14 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, OutputFormat};
+use crate::table::{Fit, Table};
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     #[command(subcommand)]
     pub action: Option<RulesAction>,
+    #[command(flatten)]
+    pub table: crate::table::TableArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,7 +58,7 @@ pub fn run(args: &RulesArgs, global: &GlobalArgs) -> ExitStatus {
     let mut out = super::stdout();
     let written = match &args.action {
         None if json => writeln!(out, "{}", pretty(&Value::Array(RULES.iter().map(|r| json_of(r)).collect()))),
-        None => list(&mut out),
+        None => list(&mut out, args.table.width()),
         Some(RulesAction::Explain { id }) => {
             let chosen: Vec<&Rule> = match registry::find(id) {
                 Some(rule) => vec![rule],
@@ -86,11 +89,11 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| "[]".to_owned())
 }
 
-fn list(out: &mut dyn Write) -> std::io::Result<()> {
-    let width = RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
-    writeln!(out, "{:<width$}  {:<8}  SUMMARY", "RULE", "SEVERITY")?;
+fn list(out: &mut dyn Write, width: Option<usize>) -> std::io::Result<()> {
+    let mut table = Table::new([("RULE", Fit::Keep), ("SEVERITY", Fit::Keep), ("SUMMARY", Fit::End)]);
     for rule in RULES {
-        writeln!(out, "{:<width$}  {:<8}  {}", rule.id, rule.severity.as_str(), rule.summary)?;
+        table.row([rule.id.to_owned(), rule.severity.as_str().to_owned(), rule.summary.to_owned()]);
     }
+    table.write(out, width)?;
     writeln!(out, "\n{} rules. `anton rules explain <id>` prints what a rule checks, why, and a fixed example.", RULES.len())
 }

@@ -21,10 +21,15 @@ pub fn run(args: &ValidateArgs, global: &GlobalArgs) -> ExitStatus {
         Ok(loaded) => loaded,
         Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
     };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    if let Err(report) = crate::target::require_manifests(&repo, args.path.as_deref(), &cwd, "anton validate") {
+        return emit(&report, global, TITLE, None);
+    }
     let mut analysis = analysis::analyze_with(&repo, settings.graph_options(), loaded);
     // The analysis is borrowed from here on (the checked objects are its
     // built objects); findings and timings move out of it.
-    let findings = std::mem::take(&mut analysis.findings);
+    let mut findings = std::mem::take(&mut analysis.findings);
+    findings.extend(crate::target::no_objects_finding(&repo, &cwd));
     let mut timings = std::mem::take(&mut analysis.timings);
     let analysis = analysis;
     let started = std::time::Instant::now();
