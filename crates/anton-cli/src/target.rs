@@ -23,7 +23,7 @@ pub fn default_target(cwd: &Path) -> PathBuf {
 /// objects, no problems". It names the folder searched and the folders of the
 /// repository that do hold manifests. `given`: the path as typed, if any;
 /// `command`: how to run the command again (`anton validate`).
-pub fn require_manifests(repo: &Repository, given: Option<&Path>, cwd: &Path, command: &str) -> Result<(), Report> {
+pub fn require_manifests(repo: &Repository, given: Option<&Path>, cwd: &Path, command: &str) -> Result<(), Box<Report>> {
     if !repo.files.is_empty() {
         return Ok(());
     }
@@ -51,9 +51,11 @@ pub fn require_manifests(repo: &Repository, given: Option<&Path>, cwd: &Path, co
             suggestions.join(", ")
         )),
     }
-    Err(Report::tool_error(message)
-        .with_detail("searched", serde_json::json!(repo.scan_root.display().to_string()))
-        .with_detail("suggestions", serde_json::json!(suggestions)))
+    Err(Box::new(
+        Report::tool_error(message)
+            .with_detail("searched", serde_json::json!(repo.scan_root.display().to_string()))
+            .with_detail("suggestions", serde_json::json!(suggestions)),
+    ))
 }
 
 /// Folders named like manifest folders elsewhere in the repository around

@@ -84,6 +84,11 @@ fn an_empty_target_is_a_tool_error_that_names_the_folder_and_where_manifests_are
     let run = anton_in(&root, &["get", "ks", "empty"]);
     assert_eq!(run.code, 3, "{}", run.stdout);
     assert!(run.stdout.contains("`anton get ks ./clusters`"), "{}", run.stdout);
+    let run = anton_in(&root, &["build", "--all", "--summary", "--repo", "empty"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("no Kubernetes manifests under empty"), "{}", run.stderr);
+    assert!(run.stderr.contains("`anton build --all --repo ./clusters`"), "{}", run.stderr);
 }
 
 #[test]

@@ -95,6 +95,11 @@ fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
         Ok(repo) => repo,
         Err(error) => return fail(error),
     };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let command = if args.all { "anton build --all --repo" } else { "anton build NAME --repo" };
+    if let Err(report) = crate::target::require_manifests(&repo, args.repo.as_deref(), &cwd, command) {
+        return fail(report.issues.join("; "));
+    }
     let engine = Engine::new(&repo);
     let graph = Graph::build(&engine, GraphOptions::default());
     // A folder's own problems are found once, when the graph builds it (an
