@@ -240,7 +240,7 @@ fn get_hr_json_has_the_chart_of_every_chart_ref() {
         json!({ "name": "podinfo", "version": "6.5.*", "versionFrom": "spec.version" })
     );
     assert_eq!(item("not-in-git")["chart"], Value::Null);
-    assert_eq!(item("not-in-git")["target"], "-");
+    assert_eq!(item("not-in-git")["target"], "");
     assert_eq!(item("not-in-git")["source"], "OCIRepository/flux-system/not-in-git");
     assert_eq!(
         item("by-chart-spec")["chart"],

@@ -23,10 +23,10 @@ pub struct Chart {
 }
 
 impl Chart {
-    /// `name@version` (or `name`), as in the CHART column; `-` when unknown.
+    /// `name@version` (or `name`), as in the CHART column; empty when unknown.
     pub fn text(&self) -> String {
         match (&self.name, &self.version) {
-            (name, _) if name.is_empty() => "-".to_owned(),
+            (name, _) if name.is_empty() => String::new(),
             (name, Some(version)) => format!("{name}@{version}"),
             (name, None) => name.clone(),
         }
@@ -130,7 +130,7 @@ mod tests {
         };
         assert_eq!(chart("cilium", Some("1.20.1")).text(), "cilium@1.20.1");
         assert_eq!(chart("cilium", None).text(), "cilium");
-        assert_eq!(chart("", None).text(), "-");
+        assert_eq!(chart("", None).text(), "");
         assert_eq!(chart("", None).to_json(), Value::Null);
     }
 }

@@ -189,7 +189,9 @@ fn print_table(out: &mut dyn Write, what: GetWhat, rows: &[Row], width: Option<u
         if what == GetWhat::Sources {
             cells.push(row.kind.to_owned());
         }
-        cells.extend([row.namespace.clone(), row.name.clone(), row.target.clone(), row.source.clone()]);
+        // A chart whose source is not in Git is unknown, not blank.
+        let target = if row.target.is_empty() && what == GetWhat::Hr { "-".to_owned() } else { row.target.clone() };
+        cells.extend([row.namespace.clone(), row.name.clone(), target, row.source.clone()]);
         if what != GetWhat::Sources {
             cells.push(if row.depends_on.is_empty() { "-".into() } else { row.depends_on.join(",") });
         }
