@@ -212,7 +212,7 @@ fn get_ks_prints_a_flux_style_table() {
                 "cluster-apps",
                 "./kubernetes/apps",
                 "GitRepository/flux-system/flux-system",
-                "flux-system/cluster-meta",
+                "cluster-meta",
                 "30m",
                 "false",
                 "kubernetes/flux/cluster/ks.yaml:17"
@@ -232,7 +232,7 @@ fn get_ks_prints_a_flux_style_table() {
                 "plex",
                 "./kubernetes/apps/media/plex/app",
                 "GitRepository/flux-system/flux-system",
-                "flux-system/cert-manager",
+                "cert-manager",
                 "1h",
                 "false",
                 "kubernetes/apps/media/plex/ks.yaml:2"

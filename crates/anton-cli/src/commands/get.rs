@@ -193,7 +193,11 @@ fn print_table(out: &mut dyn Write, what: GetWhat, rows: &[Row], width: Option<u
         let target = if row.target.is_empty() && what == GetWhat::Hr { "-".to_owned() } else { row.target.clone() };
         cells.extend([row.namespace.clone(), row.name.clone(), target, row.source.clone()]);
         if what != GetWhat::Sources {
-            cells.push(if row.depends_on.is_empty() { "-".into() } else { row.depends_on.join(",") });
+            // A dependency in the row's own namespace by name alone, as
+            // kubectl prints names: the NAMESPACE column already says it.
+            let own = format!("{}/", row.namespace);
+            let names: Vec<&str> = row.depends_on.iter().map(|d| d.strip_prefix(&own).unwrap_or(d)).collect();
+            cells.push(if names.is_empty() { "-".into() } else { names.join(",") });
         }
         cells.extend([row.interval.clone(), row.suspended.to_string(), row.location.clone()]);
         if many_clusters {
