@@ -141,6 +141,8 @@ impl Repository {
             repo.files.push(file);
         }
         repo.file_index = file_index;
+        repo.ci_workflows = read_workflows(&root);
+        repo.git_remotes = read_git_remotes(&root);
         for file in &repo.files {
             let mut dir = file.dir();
             while repo.dirs.insert(dir.to_owned()) && !dir.is_empty() {
@@ -149,6 +151,39 @@ impl Repository {
         }
         Ok(repo)
     }
+}
+
+/// The texts of `.github/workflows/*.y(a)ml` under the repository root.
+fn read_workflows(root: &Path) -> Vec<(String, Arc<str>)> {
+    let folder = root.join(".github").join("workflows");
+    let Ok(entries) = std::fs::read_dir(&folder) else { return Vec::new() };
+    let mut workflows: Vec<(String, Arc<str>)> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
+        .filter_map(|path| Some((relative_path(root, &path)?, read_text(&path)?)))
+        .collect();
+    workflows.sort_by(|a, b| a.0.cmp(&b.0));
+    workflows
+}
+
+/// The `url = ...` lines of `[remote "..."]` sections in `.git/config`.
+fn read_git_remotes(root: &Path) -> Vec<String> {
+    let Some(text) = read_text(&root.join(".git").join("config")) else { return Vec::new() };
+    let mut in_remote = false;
+    let mut urls = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_remote = line.starts_with("[remote ");
+            continue;
+        }
+        if let (true, Some((key, value))) = (in_remote, line.split_once('=')) {
+            if key.trim() == "url" {
+                urls.push(value.trim().to_owned());
+            }
+        }
+    }
+    urls
 }
 
 /// kustomize's own configuration (Kustomization, Component) is not something
