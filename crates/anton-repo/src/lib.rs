@@ -45,6 +45,10 @@ pub struct Repository {
     /// (repository-relative path, text), wherever the scan started: they say
     /// how an OCI artifact of the repository is built (`flux push artifact --path`).
     pub ci_workflows: Vec<(String, std::sync::Arc<str>)>,
+    /// Kubernetes objects of YAML files outside the scanned folder (a
+    /// `bootstrap/` Secret, another cluster's settings), as (file, object
+    /// node): what exists besides the target, for lookups only.
+    pub outside_objects: Vec<(String, std::sync::Arc<Node>)>,
     /// The remote URLs of the git repository (`.git/config`), to tell a
     /// GitRepository of this repository from one of another.
     pub git_remotes: Vec<String>,
