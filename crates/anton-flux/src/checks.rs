@@ -480,14 +480,27 @@ pub fn orphan_files(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
         } else {
             "list it (or its folder, with a kustomization.yaml of its own) in the kustomization that builds this tree, or delete it"
         };
-        findings.push(
-            Finding::new(
-                "kustomize/orphan-file",
-                Severity::Warning,
-                "this manifest is inside a folder Flux applies, but no kustomization.yaml lists it, so it is never applied",
+        // The Kustomizations it holds are never applied, nor what they would apply.
+        let held: Vec<String> = repo
+            .objects_in_file(file_id)
+            .filter(|(_, o)| o.is(crate::model::KUSTOMIZE_GROUP, "Kustomization"))
+            .map(|(_, o)| {
+                let path = repo.node(o).str_at(&["spec", "path"]).unwrap_or("./");
+                format!("Kustomization {} (spec.path {path})", o.name)
+            })
+            .collect();
+        let message = if held.is_empty() {
+            "this manifest is inside a folder Flux applies, but no kustomization.yaml lists it, so it is never applied".to_owned()
+        } else {
+            format!(
+                "this manifest is inside a folder Flux applies, but no kustomization.yaml lists it, so it is never applied, nor what its {} would apply",
+                held.join(", ")
             )
-            .at(Location::file(file.path.clone()))
-            .hint(hint),
+        };
+        findings.push(
+            Finding::new("kustomize/orphan-file", Severity::Warning, message)
+                .at(Location::file(file.path.clone()))
+                .hint(hint),
         );
     }
     findings

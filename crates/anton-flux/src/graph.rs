@@ -87,6 +87,12 @@ pub struct Graph {
     pub sources: BTreeMap<(String, String), SourceRoot>,
     /// FluxInstance syncs: the sources and Kustomizations the Flux Operator creates.
     pub syncs: Vec<SyncEntry>,
+    /// Files no entry point reaches: manifests inside a folder Flux builds
+    /// that no kustomization.yaml lists (an entry commented out), and the
+    /// files only the Kustomizations in them would apply. kustomize/orphan-file
+    /// reports them; nothing else above info does, and their objects get no
+    /// namespace of their own invention.
+    pub unreachable_files: HashSet<String>,
     pub options: GraphOptions,
     /// Nodes by (kind, namespace, name), for lookups.
     index: HashMap<(FluxKind, String, String), Vec<NodeId>>,
@@ -135,8 +141,25 @@ impl Graph {
                     }
                 }
             }
-            builds.insert(object, build);
+            builds.insert(object, (dir, build));
         }
+
+        // Files inside a folder some Kustomization builds with a
+        // kustomization.yaml that no kustomization lists: never applied.
+        let referenced = engine.referenced_files();
+        let managed: Vec<&str> =
+            builds.values().map(|(dir, _)| dir.as_str()).filter(|dir| engine.config(dir).is_some()).collect();
+        let orphan_file = |file: usize| {
+            let file = &repo.files[file];
+            !referenced.contains(&file.path)
+                && !file.is_kustomization_file()
+                && managed.iter().any(|dir| dir.is_empty() || file.path.starts_with(&format!("{dir}/")))
+        };
+        let orphans: HashSet<usize> = flux_objects
+            .iter()
+            .map(|(i, _)| *i)
+            .filter(|&i| orphan_file(repo.objects[i].file))
+            .collect();
 
         // Sources written in the repository, as (kind, name) → written namespaces.
         let mut source_objects: HashMap<(&str, &str), Vec<Option<&str>>> = HashMap::new();
@@ -153,6 +176,7 @@ impl Graph {
             clusters: Vec::new(),
             sources,
             syncs,
+            unreachable_files: HashSet::new(),
             options,
             index: HashMap::new(),
         };
@@ -164,7 +188,7 @@ impl Graph {
 
         let mut roots: Vec<usize> = flux_objects
             .iter()
-            .filter(|(i, k)| *k == FluxKind::Kustomization && !emitted_by.contains_key(i))
+            .filter(|(i, k)| *k == FluxKind::Kustomization && !emitted_by.contains_key(i) && !orphans.contains(i))
             .map(|(i, _)| *i)
             .collect();
         roots.sort();
@@ -196,7 +220,7 @@ impl Graph {
                 }
                 let target_namespace = ks.target_namespace.clone();
                 let substitute = ks.substitute.clone();
-                let Some(build) = builds.get(&parent_object) else { continue };
+                let Some((_, build)) = builds.get(&parent_object) else { continue };
                 let mut applied = Vec::with_capacity(build.objects.len());
                 for emitted in &build.objects {
                     let mut id = emitted.id.clone();
@@ -227,16 +251,57 @@ impl Graph {
                 graph.applies.insert(parent, applied);
             }
             // Kustomizations that only apply each other (a cycle) have no root; start from the first.
-            match flux_objects.iter().find(|(i, k)| *k == FluxKind::Kustomization && !reached.contains(i)) {
+            match flux_objects
+                .iter()
+                .find(|(i, k)| *k == FluxKind::Kustomization && !reached.contains(i) && !orphans.contains(i))
+            {
                 Some(&(next, _)) => roots = vec![next],
                 None => break,
             }
         }
 
+        // What only the orphaned Kustomizations would apply is unreachable too.
+        let applied: HashSet<usize> = graph
+            .applies
+            .values()
+            .flatten()
+            .filter_map(|a| match a.origin {
+                Origin::Object(index) => Some(index),
+                Origin::Generated { .. } => None,
+            })
+            .collect();
+        let mut unreachable_objects: HashSet<usize> = orphans.clone();
+        let mut pending: Vec<usize> = orphans.iter().copied().collect();
+        while let Some(orphan) = pending.pop() {
+            let Some((_, build)) = builds.get(&orphan) else { continue };
+            for emitted in &build.objects {
+                if let Origin::Object(index) = emitted.origin {
+                    if !applied.contains(&index) && unreachable_objects.insert(index) && kind_of.contains_key(&index) {
+                        pending.push(index);
+                    }
+                }
+            }
+        }
+        for (index, object) in repo.objects.iter().enumerate() {
+            if orphan_file(object.file) && !applied.contains(&index) {
+                unreachable_objects.insert(index);
+            }
+        }
+        let mut files_applied: HashSet<usize> = HashSet::new();
+        for &index in &applied {
+            files_applied.insert(repo.objects[index].file);
+        }
+        graph.unreachable_files = unreachable_objects
+            .iter()
+            .map(|&i| repo.objects[i].file)
+            .filter(|file| !files_applied.contains(file))
+            .map(|file| repo.files[file].path.clone())
+            .collect();
+
         // HelmReleases and sources no Kustomization applies: loose objects
         // (a repository without Flux Kustomizations, or applied by hand).
         for &(index, kind) in &flux_objects {
-            if reached.contains(&index) {
+            if reached.contains(&index) || unreachable_objects.contains(&index) {
                 continue;
             }
             let object = &repo.objects[index];
