@@ -24,7 +24,12 @@ pub fn run_all(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
     findings
 }
 
+/// Where a value of a node's spec was written: spans of built objects carry
+/// their file (a patch that set the value, or the object's own file).
 fn at(repo: &Repository, graph: &Graph, node: NodeId, span: anton_yaml::Span) -> Location {
+    if repo.files.get(span.file as usize).is_some() {
+        return repo.span_location(span);
+    }
     repo.location(repo.objects[graph.nodes[node].object].file, span)
 }
 

@@ -240,6 +240,9 @@ impl Graph {
                             if visited.insert((index, namespace.clone(), cluster)) {
                                 reached.insert(index);
                                 let node = graph.push_node(repo, index, kind, namespace, Some(parent), cluster, &mut specs);
+                                // As the parent applies it: a kustomize patch or replacement
+                                // in the parent's folder may set targetNamespace, dependsOn, …
+                                graph.nodes[node].spec = FluxSpec::read(kind, &emitted.node);
                                 if kind == FluxKind::Kustomization {
                                     queue.push_back(node);
                                 }
