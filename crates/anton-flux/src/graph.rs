@@ -278,10 +278,12 @@ impl Graph {
         while let Some(orphan) = pending.pop() {
             let Some((_, build)) = builds.get(&orphan) else { continue };
             for emitted in &build.objects {
-                if let Origin::Object(index) = emitted.origin {
-                    if !applied.contains(&index) && unreachable_objects.insert(index) && kind_of.contains_key(&index) {
-                        pending.push(index);
-                    }
+                if let Origin::Object(index) = emitted.origin
+                    && !applied.contains(&index)
+                    && unreachable_objects.insert(index)
+                    && kind_of.contains_key(&index)
+                {
+                    pending.push(index);
                 }
             }
         }

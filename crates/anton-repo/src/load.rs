@@ -220,10 +220,10 @@ fn read_git_remotes(root: &Path) -> Vec<String> {
             in_remote = line.starts_with("[remote ");
             continue;
         }
-        if let (true, Some((key, value))) = (in_remote, line.split_once('=')) {
-            if key.trim() == "url" {
-                urls.push(value.trim().to_owned());
-            }
+        if let (true, Some((key, value))) = (in_remote, line.split_once('='))
+            && key.trim() == "url"
+        {
+            urls.push(value.trim().to_owned());
         }
     }
     urls
