@@ -273,6 +273,17 @@ impl FluxBuilds {
                 written.objects.insert((kind, object.namespace.clone().unwrap_or_default(), object.name.clone()), pairs);
             }
         }
+        // Objects outside the target (a `bootstrap/` Secret the bootstrap step
+        // applies) exist too; the target's own objects come first.
+        for (_, node) in &repo.outside_objects {
+            let kind = node.str_at(&["kind"]).unwrap_or_default();
+            if node.str_at(&["apiVersion"]) == Some("v1") && (kind == "ConfigMap" || kind == "Secret") {
+                let namespace = node.str_at(&["metadata", "namespace"]).unwrap_or_default().to_owned();
+                let name = node.str_at(&["metadata", "name"]).unwrap_or_default().to_owned();
+                written.objects.entry((kind.to_owned(), namespace, name)).or_insert_with(|| data_pairs(node, is_sops(node)));
+            }
+        }
+        let made = secrets_made_in_cluster(repo, graph);
 
         for (id, flux_node) in graph.nodes.iter().enumerate() {
             if flux_node.kind != FluxKind::Kustomization {
@@ -345,7 +356,7 @@ impl FluxBuilds {
                     build.failed |= built.failed;
                     build.objects = built.objects;
                     build.dir = Some(dir);
-                    post_build(engine, &spec, &mut build, &sources, &written, &mut findings);
+                    post_build(engine, &spec, &mut build, &sources, &written, &made, &mut findings);
                     let owner_span = object_name_span(&build.object);
                     let (name_label, namespace_label) = (format!("{GROUP}/name"), format!("{GROUP}/namespace"));
                     for object in build.objects.iter_mut() {
@@ -398,6 +409,50 @@ fn object_name_span(object: &Node) -> Span {
     object.path(&["metadata", "name"]).map_or(object.span, |n| n.span)
 }
 
+/// Secrets that controllers make in the cluster from objects of the
+/// repository, by (namespace, name) (`""`: a namespace set later), with what
+/// makes each: an ExternalSecret (`spec.target.name`, default its own name),
+/// a SealedSecret, a OnePasswordItem, a cert-manager Certificate (`spec.secretName`).
+/// Applied objects count in the namespace their Kustomization really puts them.
+fn secrets_made_in_cluster(repo: &anton_repo::Repository, graph: &Graph) -> HashMap<(String, String), String> {
+    let mut made = HashMap::new();
+    let mut add = |node: &Node, namespace: String| {
+        let Some((kind, secret)) = made_secret(node) else { return };
+        let own = node.str_at(&["metadata", "name"]).unwrap_or_default();
+        let maker = if namespace.is_empty() { format!("{kind} {own}") } else { format!("{kind} {namespace}/{own}") };
+        made.entry((namespace, secret)).or_insert(maker);
+    };
+    for applied in graph.applies.values().flatten() {
+        if let Origin::Object(index) = applied.origin {
+            add(repo.node(&repo.objects[index]), applied.id.namespace.clone().unwrap_or_default());
+        }
+    }
+    for object in &repo.objects {
+        add(repo.node(object), object.namespace.clone().unwrap_or_default());
+    }
+    for (_, node) in &repo.outside_objects {
+        add(node, node.str_at(&["metadata", "namespace"]).unwrap_or_default().to_owned());
+    }
+    made
+}
+
+/// The kind of an object that makes a Secret, and the Secret's name.
+fn made_secret(node: &Node) -> Option<(&'static str, String)> {
+    let group = node.str_at(&["apiVersion"])?.split('/').next()?;
+    let kind = node.str_at(&["kind"])?;
+    let own = node.str_at(&["metadata", "name"]).filter(|n| !n.is_empty());
+    let (label, name) = match (group, kind) {
+        ("external-secrets.io", "ExternalSecret") => {
+            ("ExternalSecret", node.str_at(&["spec", "target", "name"]).filter(|n| !n.is_empty()).or(own))
+        }
+        ("bitnami.com", "SealedSecret") => ("SealedSecret", node.str_at(&["spec", "template", "metadata", "name"]).or(own)),
+        ("onepassword.com", "OnePasswordItem") => ("OnePasswordItem", own),
+        ("cert-manager.io", "Certificate") => ("Certificate", node.str_at(&["spec", "secretName"])),
+        _ => return None,
+    };
+    Some((label, name?.to_owned()))
+}
+
 /// postBuild: variables from `substituteFrom` (ConfigMaps and Secrets in the
 /// Kustomization's namespace) overridden by `substitute`, then `${…}` in every
 /// object that does not opt out.
@@ -407,6 +462,7 @@ fn post_build(
     build: &mut FluxBuild,
     applied: &VarSources,
     written: &VarSources,
+    made: &HashMap<(String, String), String>,
     findings: &mut Vec<Finding>,
 ) {
     if !spec.post_build.present {
@@ -433,8 +489,29 @@ fn post_build(
                 }
             }
             None => {
+                // Its keys are unknown either way: flux/undefined-variable stays quiet.
                 build.substitution.missing_sources.push(source.clone());
-                if !source.optional {
+                let maker = (source.kind == "Secret")
+                    .then(|| {
+                        made.get(&(build.namespace.clone(), source.name.clone()))
+                            .or_else(|| made.get(&(String::new(), source.name.clone())))
+                    })
+                    .flatten();
+                if let Some(maker) = maker {
+                    findings.push(
+                        Finding::new(
+                            "flux/substitute-from-missing",
+                            Severity::Info,
+                            format!(
+                                "postBuild.substituteFrom names Secret {}/{}, created by {maker}; not verifiable offline",
+                                build.namespace, source.name
+                            ),
+                        )
+                        .at(engine.span_location(source.span))
+                        .object(build.id())
+                        .hint("make sure it is ready before this Kustomization runs (dependsOn the Kustomization that applies it)"),
+                    );
+                } else if !source.optional {
                     findings.push(
                         Finding::new(
                             "flux/substitute-from-missing",

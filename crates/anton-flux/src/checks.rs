@@ -9,6 +9,7 @@ use anton_repo::Repository;
 
 use crate::graph::{Graph, NodeId};
 use crate::model::{FluxKind, FluxSpec};
+use crate::sources::{Resolution, RootEvidence, SourceRoot};
 
 /// Runs every graph check.
 pub fn run_all(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
@@ -23,41 +24,190 @@ pub fn run_all(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
     findings
 }
 
+/// Where a value of a node's spec was written: spans of built objects carry
+/// their file (a patch that set the value, or the object's own file).
 fn at(repo: &Repository, graph: &Graph, node: NodeId, span: anton_yaml::Span) -> Location {
+    if repo.files.get(span.file as usize).is_some() {
+        return repo.span_location(span);
+    }
     repo.location(repo.objects[graph.nodes[node].object].file, span)
 }
 
-/// `flux/path-missing`: `spec.path` names no folder of this repository.
+/// `flux/path-missing`: `spec.path` names no folder of the source's artifact.
+///
+/// Paths resolve under each source's root ([`crate::sources`]). When none of
+/// the paths of a source resolves, the root is what is wrong: one finding for
+/// the source names the folders that could be its root.
 pub fn path_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (id, node) in graph.of_kind(FluxKind::Kustomization) {
         let FluxSpec::Kustomization(ks) = &node.spec else { continue };
-        let Some(dir) = graph.local_path(id) else { continue };
-        if repo.is_dir(&dir) {
-            continue;
-        }
         let written = ks.path.as_ref().map_or("./", |p| p.value.as_str());
         let span = ks.path.as_ref().map_or(repo.node(&repo.objects[node.object]).span, |p| p.span);
-        let what = if repo.exists(&dir) { "is a file, not a folder" } else { "does not exist in this repository" };
-        let nearest = std::path::Path::new(&dir)
-            .ancestors()
-            .skip(1)
-            .map(|p| p.to_string_lossy().into_owned())
-            .find(|p| !p.is_empty() && repo.is_dir(p));
-        let hint = match nearest {
-            Some(parent) => format!(
-                "spec.path is relative to the root of the repository; the deepest folder of it that exists is ./{parent}"
-            ),
-            None => "spec.path is relative to the root of the repository (the folder holding .git), e.g. ./kubernetes/apps".to_owned(),
+        let source = graph.source_of(id);
+        let location = at(repo, graph, id, span);
+        let finding = match graph.resolve_path(id) {
+            Resolution::Elsewhere => match source {
+                // A source with no root, and this its only checkable path.
+                Some(source) if source.root.is_none() && !source.unresolved() && !written.contains('$') => {
+                    Some(missing_path(repo, source, "spec.path", written, None, location))
+                }
+                _ => None,
+            },
+            Resolution::Excluded(_) => source.map(|source| {
+                Finding::new(
+                    "flux/path-missing",
+                    Severity::Critical,
+                    format!("spec.path `{written}` is left out of the artifact by spec.ignore of {}", source.id()),
+                )
+                .at(location)
+                .hint(format!("remove the pattern that excludes it from spec.ignore of {}, or point spec.path elsewhere", source.id()))
+            }),
+            Resolution::Folder(dir) if repo.is_dir(&dir) => None,
+            Resolution::Folder(_) if source.is_some_and(|s| s.unresolved()) => None,
+            Resolution::Folder(dir) => match source {
+                Some(source) => Some(missing_path(repo, source, "spec.path", written, Some(&dir), location)),
+                // An ExternalArtifact's copy of this repository.
+                None => Some(
+                    Finding::new("flux/path-missing", Severity::Critical, format!("spec.path `{written}` {}", what_is(repo, &dir)))
+                        .at(location)
+                        .hint(format!("the artifact maps spec.path to ./{dir}, which is not a folder of this repository")),
+                ),
+            },
         };
-        findings.push(
-            Finding::new("flux/path-missing", Severity::Critical, format!("spec.path `{written}` {what}"))
-                .at(at(repo, graph, id, span))
-                .object(node.id())
-                .hint(hint),
-        );
+        if let Some(finding) = finding {
+            findings.push(finding.object(node.id()));
+        }
+    }
+    for sync in &graph.syncs {
+        let Some(path) = &sync.path else { continue };
+        let Some(source) = graph.sources.get(&(sync.kind.clone(), sync.namespace.clone())) else { continue };
+        if path.value.contains('$') || source.unresolved() {
+            continue;
+        }
+        let location = repo.span_location(path.span);
+        match crate::sources::resolve_path(&graph.sources, &(sync.kind.clone(), sync.namespace.clone()), &path.value) {
+            Resolution::Folder(dir) if !repo.is_dir(&dir) => findings.push(missing_path(repo, source, "spec.sync.path", &path.value, Some(&dir), location)),
+            Resolution::Elsewhere if source.root.is_none() => findings.push(missing_path(repo, source, "spec.sync.path", &path.value, None, location)),
+            _ => {}
+        }
+    }
+    for source in graph.sources.values().filter(|s| s.unresolved()) {
+        findings.push(unresolved_source(graph, repo, source));
     }
     findings
+}
+
+fn what_is(repo: &Repository, dir: &str) -> &'static str {
+    if repo.exists(dir) { "is a file, not a folder" } else { "does not exist in this repository" }
+}
+
+/// One path of a source that does not resolve (`dir`: where it would be).
+fn missing_path(repo: &Repository, source: &SourceRoot, field: &str, written: &str, dir: Option<&str>, location: Location) -> Finding {
+    let Some(dir) = dir else {
+        return Finding::new(
+            "flux/path-missing",
+            Severity::Critical,
+            format!("{field} `{written}` is in no folder of this repository that could be the root of {}", source.id()),
+        )
+        .at(location)
+        .hint(root_hint(source));
+    };
+    let root = source.root.as_deref().unwrap_or_default();
+    let nearest = std::path::Path::new(dir)
+        .ancestors()
+        .skip(1)
+        .map(|p| p.to_string_lossy().into_owned())
+        .take_while(|p| p.len() > root.len() || p == root)
+        .find(|p| !p.is_empty() && p != root && repo.is_dir(p))
+        .map(|p| format!("./{}", p[root.len()..].trim_start_matches('/')));
+    let relative_to = match &source.evidence {
+        RootEvidence::GitCheckout => "the root of the repository".to_owned(),
+        RootEvidence::Workflow(push) => {
+            format!("the root of the OCI artifact, which CI pushes from {} ({push})", source.root_display())
+        }
+        RootEvidence::Configured => format!("the root of {}, which .anton.toml sets to {}", source.id(), source.root_display()),
+        RootEvidence::Inferred => format!(
+            "the root of {}'s artifact, {} (the folder the other paths resolve under)",
+            source.id(),
+            source.root_display()
+        ),
+    };
+    let hint = match (nearest, &source.evidence) {
+        (Some(parent), _) => format!("{field} is relative to {relative_to}; the deepest folder of it that exists is {parent}"),
+        (None, RootEvidence::GitCheckout) => {
+            "spec.path is relative to the root of the repository (the folder holding .git), e.g. ./kubernetes/apps".to_owned()
+        }
+        (None, _) => format!("{field} is relative to {relative_to}"),
+    };
+    let what = what_is(repo, dir);
+    let what = if what.starts_with("does not") && !matches!(source.evidence, RootEvidence::GitCheckout) {
+        format!("does not exist in the artifact of {}", source.id())
+    } else {
+        what.to_owned()
+    };
+    Finding::new("flux/path-missing", Severity::Critical, format!("{field} `{written}` {what}"))
+        .at(location)
+        .hint(hint)
+}
+
+/// What to do about a source none of whose paths resolve: where its root may be.
+fn root_hint(source: &SourceRoot) -> String {
+    let state = format!(
+        "state the root in .anton.toml (`[sources] roots = {{ \"{}\" = \"./kubernetes\" }}`)",
+        source.id()
+    );
+    let state = if source.kind == "OCIRepository" {
+        format!("{state} or push the artifact with `flux push artifact --path=<folder>` in .github/workflows")
+    } else {
+        state
+    };
+    match source.candidates.as_slice() {
+        [] => format!("no folder of this repository holds these paths; fix the paths, or {state}"),
+        candidates => format!(
+            "the artifact's root is not {}; folders that hold these paths: {}; {state}",
+            source.root_display(),
+            candidates.iter().map(|c| if c.is_empty() { "./".to_owned() } else { format!("./{c}") }).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// `flux/path-missing` for a source none of whose (several) paths resolves.
+fn unresolved_source(graph: &Graph, repo: &Repository, source: &SourceRoot) -> Finding {
+    let users: Vec<NodeId> = graph
+        .of_kind(FluxKind::Kustomization)
+        .filter(|(id, _)| graph.source_of(*id).is_some_and(|s| s.kind == source.kind && s.name == source.name))
+        .map(|(id, _)| id)
+        .collect();
+    let under = match (&source.root, &source.evidence) {
+        (Some(_), RootEvidence::Workflow(push)) => {
+            format!(" under {}, where CI pushes the artifact from ({push})", source.root_display())
+        }
+        (Some(_), RootEvidence::Configured) => format!(" under {}, the root .anton.toml sets", source.root_display()),
+        (Some(_), _) => format!(" under {}", source.root_display()),
+        (None, _) => " under any folder of this repository".to_owned(),
+    };
+    let location = source.location.clone().or_else(|| {
+        let first = *users.first()?;
+        let FluxSpec::Kustomization(ks) = &graph.nodes[first].spec else { return None };
+        Some(at(repo, graph, first, ks.path.as_ref()?.span))
+    });
+    let mut finding = Finding::new(
+        "flux/path-missing",
+        Severity::Critical,
+        format!(
+            "none of the {} paths of {} resolves{under}: the source's root is wrong, not each path",
+            source.checkable,
+            source.id()
+        ),
+    )
+    .at_opt(location)
+    .object(source.id())
+    .hint(root_hint(source));
+    for &user in users.iter().take(3) {
+        finding = finding.related(graph.nodes[user].location.clone(), format!("{} uses it", graph.nodes[user].id()));
+    }
+    finding
 }
 
 /// `flux/source-missing`: a sourceRef, chart sourceRef or chartRef names no source.
@@ -335,14 +485,27 @@ pub fn orphan_files(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
         } else {
             "list it (or its folder, with a kustomization.yaml of its own) in the kustomization that builds this tree, or delete it"
         };
-        findings.push(
-            Finding::new(
-                "kustomize/orphan-file",
-                Severity::Warning,
-                "this manifest is inside a folder Flux applies, but no kustomization.yaml lists it, so it is never applied",
+        // The Kustomizations it holds are never applied, nor what they would apply.
+        let held: Vec<String> = repo
+            .objects_in_file(file_id)
+            .filter(|(_, o)| o.is(crate::model::KUSTOMIZE_GROUP, "Kustomization"))
+            .map(|(_, o)| {
+                let path = repo.node(o).str_at(&["spec", "path"]).unwrap_or("./");
+                format!("Kustomization {} (spec.path {path})", o.name)
+            })
+            .collect();
+        let message = if held.is_empty() {
+            "this manifest is inside a folder Flux applies, but no kustomization.yaml lists it, so it is never applied".to_owned()
+        } else {
+            format!(
+                "this manifest is inside a folder Flux applies, but no kustomization.yaml lists it, so it is never applied, nor what its {} would apply",
+                held.join(", ")
             )
-            .at(Location::file(file.path.clone()))
-            .hint(hint),
+        };
+        findings.push(
+            Finding::new("kustomize/orphan-file", Severity::Warning, message)
+                .at(Location::file(file.path.clone()))
+                .hint(hint),
         );
     }
     findings

@@ -10,6 +10,7 @@ use anton_kustomize::{Engine, Origin};
 use anton_repo::{Repository, normalize_relative};
 
 use crate::model::{FluxKind, FluxSpec, SourceRef};
+use crate::sources::{self, Resolution, SourceRoot, SyncEntry};
 
 pub type NodeId = usize;
 
@@ -18,12 +19,17 @@ pub struct GraphOptions {
     /// Sources the cluster creates at bootstrap and that need not be in Git,
     /// as (kind, namespace, name). These are also taken to be this repository.
     pub bootstrap_sources: Vec<(String, String, String)>,
+    /// Artifact roots stated in `.anton.toml`: (kind, namespace, name) → repository folder.
+    pub source_roots: Vec<((String, String, String), String)>,
 }
 
 impl Default for GraphOptions {
     fn default() -> Self {
         let flux_system = |kind: &str| (kind.to_owned(), "flux-system".to_owned(), "flux-system".to_owned());
-        Self { bootstrap_sources: vec![flux_system("GitRepository"), flux_system("OCIRepository")] }
+        Self {
+            bootstrap_sources: vec![flux_system("GitRepository"), flux_system("OCIRepository")],
+            source_roots: Vec::new(),
+        }
     }
 }
 
@@ -76,8 +82,17 @@ pub struct Graph {
     pub applies: HashMap<NodeId, Vec<Applied>>,
     /// Cluster ids with a label (the folder of their roots).
     pub clusters: Vec<String>,
-    /// Sources whose paths resolve in this repository, as (kind, name).
-    pub local_sources: HashSet<(String, String)>,
+    /// Sources whose artifacts are made of this repository, by (kind, name),
+    /// with the folder each artifact's root is.
+    pub sources: BTreeMap<(String, String), SourceRoot>,
+    /// FluxInstance syncs: the sources and Kustomizations the Flux Operator creates.
+    pub syncs: Vec<SyncEntry>,
+    /// Files no entry point reaches: manifests inside a folder Flux builds
+    /// that no kustomization.yaml lists (an entry commented out), and the
+    /// files only the Kustomizations in them would apply. kustomize/orphan-file
+    /// reports them; nothing else above info does, and their objects get no
+    /// namespace of their own invention.
+    pub unreachable_files: HashSet<String>,
     pub options: GraphOptions,
     /// Nodes by (kind, namespace, name), for lookups.
     index: HashMap<(FluxKind, String, String), Vec<NodeId>>,
@@ -106,19 +121,15 @@ impl Graph {
             .collect();
 
         let artifacts = generated_artifacts(repo);
-        let mut local_sources = find_local_sources(repo, &specs, &options);
-        for artifact in &artifacts {
-            if artifact.copies.iter().any(|(_, _, source)| local_sources.contains(source)) {
-                local_sources.insert(("ExternalArtifact".to_owned(), artifact.name.clone()));
-            }
-        }
+        let syncs = sources::sync_entries(repo);
+        let sources = sources::resolve(repo, &specs, &options.bootstrap_sources, &options.source_roots, &syncs);
 
         // What each Kustomization object's path builds, independent of namespaces.
         let mut builds = HashMap::new();
         let mut emitted_by: HashMap<usize, Vec<usize>> = HashMap::new();
         for (&object, spec) in &specs {
             let FluxSpec::Kustomization(ks) = spec else { continue };
-            let Some(dir) = local_path(ks, &local_sources, &artifacts) else { continue };
+            let Some(dir) = local_path(ks, &sources, &artifacts) else { continue };
             if !repo.is_dir(&dir) {
                 continue;
             }
@@ -130,8 +141,25 @@ impl Graph {
                     }
                 }
             }
-            builds.insert(object, build);
+            builds.insert(object, (dir, build));
         }
+
+        // Files inside a folder some Kustomization builds with a
+        // kustomization.yaml that no kustomization lists: never applied.
+        let referenced = engine.referenced_files();
+        let managed: Vec<&str> =
+            builds.values().map(|(dir, _)| dir.as_str()).filter(|dir| engine.config(dir).is_some()).collect();
+        let orphan_file = |file: usize| {
+            let file = &repo.files[file];
+            !referenced.contains(&file.path)
+                && !file.is_kustomization_file()
+                && managed.iter().any(|dir| dir.is_empty() || file.path.starts_with(&format!("{dir}/")))
+        };
+        let orphans: HashSet<usize> = flux_objects
+            .iter()
+            .map(|(i, _)| *i)
+            .filter(|&i| orphan_file(repo.objects[i].file))
+            .collect();
 
         // Sources written in the repository, as (kind, name) → written namespaces.
         let mut source_objects: HashMap<(&str, &str), Vec<Option<&str>>> = HashMap::new();
@@ -146,7 +174,9 @@ impl Graph {
             artifacts,
             applies: HashMap::new(),
             clusters: Vec::new(),
-            local_sources,
+            sources,
+            syncs,
+            unreachable_files: HashSet::new(),
             options,
             index: HashMap::new(),
         };
@@ -158,7 +188,7 @@ impl Graph {
 
         let mut roots: Vec<usize> = flux_objects
             .iter()
-            .filter(|(i, k)| *k == FluxKind::Kustomization && !emitted_by.contains_key(i))
+            .filter(|(i, k)| *k == FluxKind::Kustomization && !emitted_by.contains_key(i) && !orphans.contains(i))
             .map(|(i, _)| *i)
             .collect();
         roots.sort();
@@ -190,7 +220,7 @@ impl Graph {
                 }
                 let target_namespace = ks.target_namespace.clone();
                 let substitute = ks.substitute.clone();
-                let Some(build) = builds.get(&parent_object) else { continue };
+                let Some((_, build)) = builds.get(&parent_object) else { continue };
                 let mut applied = Vec::with_capacity(build.objects.len());
                 for emitted in &build.objects {
                     let mut id = emitted.id.clone();
@@ -210,6 +240,9 @@ impl Graph {
                             if visited.insert((index, namespace.clone(), cluster)) {
                                 reached.insert(index);
                                 let node = graph.push_node(repo, index, kind, namespace, Some(parent), cluster, &mut specs);
+                                // As the parent applies it: a kustomize patch or replacement
+                                // in the parent's folder may set targetNamespace, dependsOn, …
+                                graph.nodes[node].spec = FluxSpec::read(kind, &emitted.node);
                                 if kind == FluxKind::Kustomization {
                                     queue.push_back(node);
                                 }
@@ -221,16 +254,59 @@ impl Graph {
                 graph.applies.insert(parent, applied);
             }
             // Kustomizations that only apply each other (a cycle) have no root; start from the first.
-            match flux_objects.iter().find(|(i, k)| *k == FluxKind::Kustomization && !reached.contains(i)) {
+            match flux_objects
+                .iter()
+                .find(|(i, k)| *k == FluxKind::Kustomization && !reached.contains(i) && !orphans.contains(i))
+            {
                 Some(&(next, _)) => roots = vec![next],
                 None => break,
             }
         }
 
+        // What only the orphaned Kustomizations would apply is unreachable too.
+        let applied: HashSet<usize> = graph
+            .applies
+            .values()
+            .flatten()
+            .filter_map(|a| match a.origin {
+                Origin::Object(index) => Some(index),
+                Origin::Generated { .. } => None,
+            })
+            .collect();
+        let mut unreachable_objects: HashSet<usize> = orphans.clone();
+        let mut pending: Vec<usize> = orphans.iter().copied().collect();
+        while let Some(orphan) = pending.pop() {
+            let Some((_, build)) = builds.get(&orphan) else { continue };
+            for emitted in &build.objects {
+                if let Origin::Object(index) = emitted.origin
+                    && !applied.contains(&index)
+                    && unreachable_objects.insert(index)
+                    && kind_of.contains_key(&index)
+                {
+                    pending.push(index);
+                }
+            }
+        }
+        for (index, object) in repo.objects.iter().enumerate() {
+            if orphan_file(object.file) && !applied.contains(&index) {
+                unreachable_objects.insert(index);
+            }
+        }
+        let mut files_applied: HashSet<usize> = HashSet::new();
+        for &index in &applied {
+            files_applied.insert(repo.objects[index].file);
+        }
+        graph.unreachable_files = unreachable_objects
+            .iter()
+            .map(|&i| repo.objects[i].file)
+            .filter(|file| !files_applied.contains(file))
+            .map(|file| repo.files[file].path.clone())
+            .collect();
+
         // HelmReleases and sources no Kustomization applies: loose objects
         // (a repository without Flux Kustomizations, or applied by hand).
         for &(index, kind) in &flux_objects {
-            if reached.contains(&index) {
+            if reached.contains(&index) || unreachable_objects.contains(&index) {
                 continue;
             }
             let object = &repo.objects[index];
@@ -309,9 +385,26 @@ impl Graph {
     /// The repository folder a Kustomization node builds, if its source is this repository.
     pub fn local_path(&self, node: NodeId) -> Option<String> {
         match &self.nodes[node].spec {
-            FluxSpec::Kustomization(ks) => local_path(ks, &self.local_sources, &self.artifacts),
+            FluxSpec::Kustomization(ks) => local_path(ks, &self.sources, &self.artifacts),
             _ => None,
         }
+    }
+
+    /// What a Kustomization node's `spec.path` is in this repository.
+    pub fn resolve_path(&self, node: NodeId) -> Resolution {
+        let FluxSpec::Kustomization(ks) = &self.nodes[node].spec else { return Resolution::Elsewhere };
+        let Some(source) = &ks.source_ref else { return Resolution::Elsewhere };
+        if source.kind == "ExternalArtifact" {
+            return local_path(ks, &self.sources, &self.artifacts).map_or(Resolution::Elsewhere, Resolution::Folder);
+        }
+        let path = ks.path.as_ref().map_or("./", |p| p.value.as_str());
+        sources::resolve_path(&self.sources, &source_key(source), path)
+    }
+
+    /// The source a Kustomization node builds from, when its artifact is made of this repository.
+    pub fn source_of(&self, node: NodeId) -> Option<&SourceRoot> {
+        let FluxSpec::Kustomization(ks) = &self.nodes[node].spec else { return None };
+        self.sources.get(&source_key(ks.source_ref.as_ref()?))
     }
 }
 
@@ -371,34 +464,30 @@ fn source_key(source: &SourceRef) -> (String, String) {
 
 fn local_path(
     ks: &crate::model::KustomizationSpec,
-    local_sources: &HashSet<(String, String)>,
+    sources: &BTreeMap<(String, String), SourceRoot>,
     artifacts: &[GeneratedArtifact],
 ) -> Option<String> {
     let source = ks.source_ref.as_ref()?;
-    if !local_sources.contains(&source_key(source)) {
-        return None;
-    }
     let path = ks.path.as_ref().map(|p| p.value.as_str()).unwrap_or("./");
-    let wanted = normalize_relative("", path)?;
     if source.kind != "ExternalArtifact" {
-        return Some(wanted);
+        return match sources::resolve_path(sources, &source_key(source), path) {
+            Resolution::Folder(dir) => Some(dir),
+            Resolution::Excluded(_) | Resolution::Elsewhere => None,
+        };
     }
+    let wanted = normalize_relative("", path)?;
     // Map the path inside the artifact back to the folder it was copied from;
     // the longest matching destination wins, as the most specific copy.
     let artifact = artifacts.iter().find(|a| a.name == source.name)?;
     artifact
         .copies
         .iter()
-        .filter(|(_, _, from_source)| local_sources.contains(from_source))
-        .filter(|(_, to, _)| to.is_empty() || wanted == *to || wanted.starts_with(&format!("{to}/")))
+        .filter_map(|(from, to, from_source)| Some((from, to, sources.get(from_source)?.root.as_deref()?)))
+        .filter(|(_, to, _)| to.is_empty() || wanted == **to || wanted.starts_with(&format!("{to}/")))
         .max_by_key(|(_, to, _)| to.len())
-        .map(|(from, to, _)| {
+        .map(|(from, to, root)| {
             let rest = wanted[to.len()..].trim_start_matches('/');
-            match (from.is_empty(), rest.is_empty()) {
-                (_, true) => from.clone(),
-                (true, false) => rest.to_owned(),
-                (false, false) => format!("{from}/{rest}"),
-            }
+            sources::join(&sources::join(root, from), rest)
         })
 }
 
@@ -450,31 +539,6 @@ fn split_artifact_path(text: &str) -> Option<(&str, String)> {
         .filter(|part| !part.is_empty() && *part != ".")
         .collect();
     Some((alias, folder.join("/")))
-}
-
-/// Which sources hold this repository. A source counts when it is a bootstrap
-/// source, or when some Kustomization using it has a `spec.path` that exists
-/// here — evidence that the source is this repository. Paths of the other
-/// sources (charts or manifests of other repositories) cannot be checked.
-fn find_local_sources(
-    repo: &Repository,
-    specs: &HashMap<usize, FluxSpec>,
-    options: &GraphOptions,
-) -> HashSet<(String, String)> {
-    let mut local: HashSet<(String, String)> =
-        options.bootstrap_sources.iter().map(|(kind, _, name)| (kind.clone(), name.clone())).collect();
-    for spec in specs.values() {
-        let FluxSpec::Kustomization(ks) = spec else { continue };
-        let Some(source) = &ks.source_ref else { continue };
-        if source.kind != "GitRepository" && source.kind != "OCIRepository" && source.kind != "Bucket" {
-            continue;
-        }
-        let path = ks.path.as_ref().map(|p| p.value.as_str()).unwrap_or("./");
-        if normalize_relative("", path).is_some_and(|dir| !dir.is_empty() && repo.is_dir(&dir)) {
-            local.insert(source_key(source));
-        }
-    }
-    local
 }
 
 #[cfg(test)]

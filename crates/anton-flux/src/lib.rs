@@ -13,6 +13,7 @@
 pub mod checks;
 mod graph;
 pub mod model;
+pub mod sources;
 
 pub use graph::{Applied, DEFAULT_NAMESPACE, FluxNode, Graph, GraphOptions, NodeId};
 pub use model::{FluxKind, FluxSpec};

@@ -105,3 +105,47 @@ fn cycles_are_reported_once_with_every_member() {
         assert!(message.contains(name), "{message}");
     }
 }
+
+/// A GitRepository whose URL is a remote of this git repository is this
+/// repository's checkout: its paths are relative to the folder holding
+/// `.git`, and when none of them resolves the source gets one finding.
+#[test]
+fn a_git_repository_of_this_repository_is_rooted_at_the_checkout() {
+    let source = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: home-ops\n  namespace: flux-system\nspec:\n  interval: 1h\n  url: ssh://git@github.com/example/home-ops.git\n";
+    let user = |name: &str| {
+        format!(
+            "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  path: ./apps/{name}\n  sourceRef:\n    kind: GitRepository\n    name: home-ops\n"
+        )
+    };
+    let users = format!("{}{}", user("a"), user("b"));
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\n";
+    let files = [
+        ("kubernetes/flux/source.yaml", source),
+        ("kubernetes/flux/users.yaml", users.as_str()),
+        ("kubernetes/apps/a/cm.yaml", cm),
+        ("kubernetes/apps/b/cm.yaml", cm),
+    ];
+
+    // Not known to be this repository: it is taken to be an artifact of the
+    // folder that holds both paths, and nothing is missing.
+    let (dir, repo) = load(&files);
+    let engine = Engine::new(&repo);
+    let graph = Graph::build(&engine, GraphOptions::default());
+    assert_eq!(graph.sources[&("GitRepository".to_owned(), "home-ops".to_owned())].root.as_deref(), Some("kubernetes"));
+    assert!(checks::path_missing(&graph, &repo).is_empty());
+
+    // The URL is this repository's remote: the paths are relative to its root.
+    write(dir.path(), &[(".git/config", "[core]\n\tbare = false\n[remote \"origin\"]\n\turl = https://github.com/example/home-ops\n")]);
+    let repo = Repository::load(dir.path(), &LoadOptions::default()).unwrap();
+    let engine = Engine::new(&repo);
+    let graph = Graph::build(&engine, GraphOptions::default());
+    let findings = checks::path_missing(&graph, &repo);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(
+        findings[0].message,
+        "none of the 2 paths of GitRepository/flux-system/home-ops resolves under ./: the source's root is wrong, not each path"
+    );
+    let hint = findings[0].hint.as_deref().unwrap_or_default();
+    assert!(hint.contains("folders that hold these paths: ./kubernetes;"), "{hint}");
+    assert_eq!(findings[0].location.as_ref().map(|l| l.file.as_str()), Some("kubernetes/flux/source.yaml"));
+}

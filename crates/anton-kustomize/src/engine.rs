@@ -879,6 +879,21 @@ impl<'r> Engine<'r> {
         for generator in &ctx.config.generators {
             let mut complete = true;
             for source in &generator.sources {
+                if classify_remote(&source.value).is_some() {
+                    // kustomize fetches it at build time; anton builds offline.
+                    self.report(
+                        Finding::new(
+                            "kustomize/remote-not-built",
+                            Severity::Info,
+                            format!(
+                                "generator input `{}` is remote: kustomize fetches it when it builds, anton does not, so its content is not checked",
+                                source.value
+                            ),
+                        )
+                        .at(self.at(ctx, source.span)),
+                    );
+                    continue;
+                }
                 complete &= self.require_file(ctx, acc, source, "generator input");
             }
             if !complete {

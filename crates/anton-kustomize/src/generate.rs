@@ -32,7 +32,12 @@ pub(crate) fn generate(generator: &GeneratorConfig, load: &Loader<'_>) -> Result
     }
     for file in &generator.files {
         let (key, path) = parse_file_source(&file.value).map_err(|e| (e, file.span))?;
-        let content = load(&Reference { value: path, span: file.span }).map_err(|e| (e, file.span))?;
+        // A URL is fetched by kustomize, not here: the key is there, its value unknown (empty).
+        let content = if crate::reference::classify_remote(&path).is_some() {
+            Vec::new()
+        } else {
+            load(&Reference { value: path, span: file.span }).map_err(|e| (e, file.span))?
+        };
         pairs.push(Pair { key, value: content, span: file.span });
     }
     for (i, pair) in pairs.iter().enumerate() {

@@ -18,6 +18,7 @@
 //! [sources]
 //! known = ["HelmRepository/flux-system/private-charts"]   # not in Git, not this repository
 //! this-repository = ["OCIRepository/flux-system/cluster"] # not in Git, holds this repository
+//! roots = { "OCIRepository/flux-system/flux-system" = "./kubernetes" } # the folder its artifact is made of
 //!
 //! [flux]
 //! min-interval = "1m"
@@ -108,6 +109,10 @@ pub struct SourcesSection {
     /// in it, besides the bootstrap `flux-system` ones (a FluxInstance's sync source).
     #[serde(default)]
     pub this_repository: Vec<String>,
+    /// `Kind/namespace/name` → the repository folder the source's artifact is
+    /// made of (`flux push artifact --path=./kubernetes` pushes `./kubernetes`).
+    #[serde(default)]
+    pub roots: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -171,6 +176,8 @@ pub struct Settings {
     pub known_sources: Vec<(String, String, String)>,
     /// (kind, namespace, name) of sources that hold this repository.
     pub local_sources: Vec<(String, String, String)>,
+    /// Artifact roots of sources (`[sources] roots`).
+    pub source_roots: Vec<((String, String, String), String)>,
     pub internal_classes: Vec<String>,
     pub external_classes: Vec<String>,
     /// Where the configuration came from, for messages.
@@ -188,6 +195,7 @@ impl Default for Settings {
             min_interval_seconds: DEFAULT_MIN_INTERVAL_SECONDS,
             known_sources: Vec::new(),
             local_sources: Vec::new(),
+            source_roots: Vec::new(),
             internal_classes: vec!["internal".into()],
             external_classes: vec!["external".into()],
             origin: None,
@@ -311,6 +319,11 @@ impl Settings {
         };
         let known_sources = sources(&file.sources.known, "sources.known")?;
         let local_sources = sources(&file.sources.this_repository, "sources.this-repository")?;
+        let root_keys: Vec<String> = file.sources.roots.keys().cloned().collect();
+        let source_roots = sources(&root_keys, "sources.roots")?
+            .into_iter()
+            .zip(file.sources.roots.values().cloned())
+            .collect();
         Ok(Self {
             selection: Selection::new(select, ignore),
             severity,
@@ -320,6 +333,7 @@ impl Settings {
             min_interval_seconds,
             known_sources,
             local_sources,
+            source_roots,
             internal_classes: file.ingress.internal_classes.unwrap_or_else(|| vec!["internal".into()]),
             external_classes: file.ingress.external_classes.unwrap_or_else(|| vec!["external".into()]),
             origin,
@@ -376,6 +390,7 @@ impl Settings {
                 options.bootstrap_sources.push(source.clone());
             }
         }
+        options.source_roots = self.source_roots.clone();
         options
     }
 }
@@ -422,6 +437,12 @@ known = []
 # always known), e.g. the sync source of a FluxInstance with another name. Paths of
 # Kustomizations that use them are resolved in this repository.
 this-repository = []
+# The folder of this repository each source's artifact is made of, when it is not the
+# repository root: an OCI artifact CI pushes with `flux push artifact --path=./kubernetes`.
+# Kustomization paths of that source are resolved under it. anton reads the --path of a
+# `flux push artifact` in .github/workflows itself, and otherwise takes the folder under
+# which the source's paths resolve.
+# roots = {{ "OCIRepository/flux-system/flux-system" = "./kubernetes" }}
 
 [flux]
 # Reconcile intervals under this are reported (flux/interval-too-short).
@@ -504,5 +525,16 @@ severity = { "flux/no-timeout" = "info" }
         assert!(!options.bootstrap_sources.iter().any(|(_, _, name)| name == "private"));
         assert_eq!(parsed.known_sources, [("HelmRepository".into(), "flux-system".into(), "private".into())]);
         assert!(options.bootstrap_sources.contains(&("GitRepository".into(), "flux-system".into(), "flux-system".into())));
+    }
+
+    #[test]
+    fn source_roots_reach_the_graph() {
+        let parsed = settings("[sources]\nroots = { \"OCIRepository/flux-system/flux-system\" = \"./kubernetes\" }\n").unwrap();
+        assert_eq!(
+            parsed.graph_options().source_roots,
+            [(("OCIRepository".into(), "flux-system".into(), "flux-system".into()), "./kubernetes".into())]
+        );
+        let error = settings("[sources]\nroots = { \"flux-system\" = \"x\" }\n").unwrap_err().to_string();
+        assert!(error.contains("sources.roots") && error.contains("Kind/namespace/name"), "{error}");
     }
 }

@@ -95,6 +95,15 @@ pub fn finish(findings: Vec<Finding>, ctx: &Context<'_>) -> Vec<Finding> {
         kept.push(finding);
     }
 
+    // A file no entry point reaches gets one finding (kustomize/orphan-file)
+    // and notes; committed secrets are reported wherever they are.
+    kept.retain(|f| {
+        f.severity == anton_core::Severity::Info
+            || f.rule == "kustomize/orphan-file"
+            || f.rule.starts_with("secrets/")
+            || !f.location.as_ref().is_some_and(|l| ctx.graph.unreachable_files.contains(&l.file))
+    });
+
     // The specific finding explains the generic one at the same place.
     let specific: HashSet<_> = kept
         .iter()

@@ -43,6 +43,17 @@ pub struct Repository {
     pub other_texts: Vec<Option<std::sync::Arc<str>>>,
     /// Problems found while reading: syntax errors, duplicate keys, unreadable files.
     pub findings: Vec<Finding>,
+    /// The CI workflows of the repository (`.github/workflows/*.yaml`), as
+    /// (repository-relative path, text), wherever the scan started: they say
+    /// how an OCI artifact of the repository is built (`flux push artifact --path`).
+    pub ci_workflows: Vec<(String, std::sync::Arc<str>)>,
+    /// Kubernetes objects of YAML files outside the scanned folder (a
+    /// `bootstrap/` Secret, another cluster's settings), as (file, object
+    /// node): what exists besides the target, for lookups only.
+    pub outside_objects: Vec<(String, std::sync::Arc<Node>)>,
+    /// The remote URLs of the git repository (`.git/config`), to tell a
+    /// GitRepository of this repository from one of another.
+    pub git_remotes: Vec<String>,
     file_index: HashMap<String, usize>,
     /// Every folder that holds a loaded file, and their ancestors: answers
     /// most `is_dir` questions without a `stat`.
@@ -123,6 +134,11 @@ impl Repository {
             || self.other_index(relative).is_some()
             || self.dirs.contains(relative)
             || self.absolute(relative).exists()
+    }
+
+    /// Every folder that holds a loaded file, and their ancestors (`""` is the root).
+    pub fn known_dirs(&self) -> impl Iterator<Item = &str> {
+        self.dirs.iter().map(String::as_str)
     }
 
     pub fn is_dir(&self, relative: &str) -> bool {

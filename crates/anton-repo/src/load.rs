@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anton_core::{Finding, Location, Severity};
-use anton_yaml::{YamlIssueKind, parse_stream_in};
+use anton_yaml::{Node, YamlIssueKind, parse_stream_in};
 use ignore::{WalkBuilder, WalkState};
 use rayon::prelude::*;
 
@@ -141,6 +141,11 @@ impl Repository {
             repo.files.push(file);
         }
         repo.file_index = file_index;
+        repo.ci_workflows = read_workflows(&root);
+        if repo.scan_root != root {
+            repo.outside_objects = outside_objects(&root, &repo.scan_root, options);
+        }
+        repo.git_remotes = read_git_remotes(&root);
         for file in &repo.files {
             let mut dir = file.dir();
             while repo.dirs.insert(dir.to_owned()) && !dir.is_empty() {
@@ -149,6 +154,79 @@ impl Repository {
         }
         Ok(repo)
     }
+}
+
+/// The objects of the YAML files under `root` but outside `scan_root`
+/// (hidden folders and Helm templates left out, ignore files respected).
+fn outside_objects(root: &Path, scan_root: &Path, options: &LoadOptions) -> Vec<(String, Arc<Node>)> {
+    let scan_root = scan_root.to_path_buf();
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(true)
+        .git_ignore(options.respect_gitignore)
+        .git_exclude(options.respect_gitignore)
+        .git_global(false)
+        .require_git(false)
+        .follow_links(false)
+        .add_custom_ignore_filename(IGNORE_FILE_NAME)
+        .filter_entry(move |entry| entry.path() != scan_root && entry.file_name() != "templates");
+    let mut paths: Vec<PathBuf> = builder
+        .build()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+        .map(|entry| entry.into_path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
+        .collect();
+    paths.sort();
+    paths
+        .par_iter()
+        .filter_map(|path| {
+            let relative = relative_path(root, path)?;
+            let text = read_text(path)?;
+            let parsed = parse_stream_in(&text, u32::MAX);
+            let objects: Vec<(String, Arc<Node>)> = parsed
+                .documents
+                .into_iter()
+                .filter(|d| d.root.get("kind").is_some() && d.root.path(&["metadata", "name"]).is_some())
+                .map(|d| (relative.clone(), d.root))
+                .collect();
+            Some(objects)
+        })
+        .flatten()
+        .collect()
+}
+
+/// The texts of `.github/workflows/*.y(a)ml` under the repository root.
+fn read_workflows(root: &Path) -> Vec<(String, Arc<str>)> {
+    let folder = root.join(".github").join("workflows");
+    let Ok(entries) = std::fs::read_dir(&folder) else { return Vec::new() };
+    let mut workflows: Vec<(String, Arc<str>)> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
+        .filter_map(|path| Some((relative_path(root, &path)?, read_text(&path)?)))
+        .collect();
+    workflows.sort_by(|a, b| a.0.cmp(&b.0));
+    workflows
+}
+
+/// The `url = ...` lines of `[remote "..."]` sections in `.git/config`.
+fn read_git_remotes(root: &Path) -> Vec<String> {
+    let Some(text) = read_text(&root.join(".git").join("config")) else { return Vec::new() };
+    let mut in_remote = false;
+    let mut urls = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_remote = line.starts_with("[remote ");
+            continue;
+        }
+        if let (true, Some((key, value))) = (in_remote, line.split_once('='))
+            && key.trim() == "url"
+        {
+            urls.push(value.trim().to_owned());
+        }
+    }
+    urls
 }
 
 /// kustomize's own configuration (Kustomization, Component) is not something

@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
         why: "The file looks deployed to a reviewer but is never applied; changes to it do nothing. Usually a forgotten `resources:` entry.",
         bad: "# app/kustomization.yaml\nresources:\n  - ./helmrelease.yaml\n# app/externalsecret.yaml exists but is not listed\n",
         fixed: "resources:\n  - ./helmrelease.yaml\n  - ./externalsecret.yaml\n",
-        notes: "",
+        notes: "Real repositories comment entries out all the time: the orphaned file is reported once, here, and neither it nor what only its Flux Kustomizations would apply gets any other finding above info (no dependsOn, path or namespace findings for objects Flux never sees; committed secrets are still reported). Its Kustomizations are not entry points of the graph.",
     },
     implementation: Implementation::Structural("the Flux graph checks (anton-flux)"),
 };

@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A remote resource or component URL follows a branch instead of a tag or commit",
     doc: Doc {
-        what: "`resources:` and `components:` entries of a kustomization that point into another repository or at a URL, and follow a branch: `?ref=main`, `?ref=master`, any other ref that is neither a version tag nor a commit, no ref at all, or a raw file URL on a branch (`raw.githubusercontent.com/org/repo/main/…`). A version tag (`v1.2.3`, `1.2.3`), a commit hash, and release-download URLs are pinned.",
+        what: "`resources:`, `components:` and generator `files:` entries of a kustomization that point into another repository or at a URL, and follow a branch: `?ref=main`, `?ref=master`, any other ref that is neither a version tag nor a commit, no ref at all, or a raw file URL on a branch (`raw.githubusercontent.com/org/repo/main/…`). A version tag (`v1.2.3`, `1.2.3`), a commit hash, and release-download URLs are pinned.",
         why: "A branch changes under you: the next reconcile applies whatever was pushed upstream — new CRD versions, removed fields — without a commit in this repository to review or revert. The Anton operators' rule: pin everything.",
         bad: "resources:\n  - https://github.com/kubernetes-sigs/external-dns//kustomize?ref=master\n  - https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/main/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml\n",
         fixed: "resources:\n  - https://github.com/kubernetes-sigs/external-dns//kustomize?ref=v0.15.1\n  - https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/v0.80.1/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml\n",
@@ -55,6 +55,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             .map(|r| (r, "resource"))
             .chain(config.components.iter().map(|r| (r, "component")))
+            .chain(config.generators.iter().flat_map(|g| g.sources.iter()).map(|r| (r, "generator input")))
         {
             let Some(remote) = classify_remote(&reference.value) else { continue };
             let (reference_text, pinned) = match (&remote.git_ref, ref_in_url(&remote.url)) {
