@@ -183,13 +183,19 @@ enum PemState {
 fn redact_line<'a>(line: &'a str, state: &mut PemState) -> Option<Cow<'a, str>> {
     if *state == PemState::Inside {
         let lower = line.to_ascii_lowercase();
-        let Some(end) = find_pem_end(&lower) else { return None };
-        *state = PemState::Outside;
-        let rest = &line[end..];
-        if rest.trim().is_empty() {
-            return None;
+        match find_pem_end(&lower) {
+            Some(end) => {
+                *state = PemState::Outside;
+                let rest = &line[end..];
+                if rest.trim().is_empty() {
+                    return None;
+                }
+                return Some(Cow::Owned(redact_line(rest, state)?.into_owned()));
+            }
+            None if is_key_body(line) => return None,
+            // Not key material after all (a marker quoted in prose): carry on.
+            None => *state = PemState::Outside,
         }
-        return Some(Cow::Owned(redact_line(rest, state)?.into_owned()));
     }
     let mut text = Cow::Borrowed(line);
     if let Some(matcher) = matcher()
@@ -205,6 +211,16 @@ fn redact_line<'a>(line: &'a str, state: &mut PemState) -> Option<Cow<'a, str>> 
     redact_age(&mut owned);
     redact_credential_values(&mut owned);
     Some(Cow::Owned(owned))
+}
+
+/// A line of a PEM body (base64), possibly behind a code frame's `12 |` gutter.
+fn is_key_body(line: &str) -> bool {
+    let text = line.trim();
+    let text = match text.split_once('|') {
+        Some((gutter, rest)) if gutter.trim().chars().all(|c| c.is_ascii_digit()) => rest.trim(),
+        _ => text,
+    };
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | ':' | '-' | ','))
 }
 
 /// The byte offset just after an `-----END … PRIVATE KEY-----` marker.
@@ -234,6 +250,11 @@ fn redact_pem(line: &mut String, state: &mut PemState) {
         match find_pem_end(&lower[begin..]) {
             Some(end) => line.replace_range(begin..begin + end, REDACTED),
             None => {
+                // Inside a JSON string (`"…\n…"`), the key ends where the string does.
+                if let Some(quote) = line[begin..].find('"') {
+                    line.replace_range(begin..begin + quote, REDACTED);
+                    continue;
+                }
                 let newline = if line.ends_with('\n') { "\n" } else { "" };
                 line.replace_range(begin.., REDACTED);
                 line.push_str(newline);
@@ -287,7 +308,9 @@ fn redact_credential_values(line: &mut String) {
         }
         let Some(value) = value_span(line, at) else { continue };
         let shown = &line[value.clone()];
-        if shown.is_empty() || is_placeholder(shown) || is_not_a_value(shown) {
+        // A diff line that already hides it: `password: changed (value hidden)`.
+        let already_hidden = shown.contains("(value hidden)") || shown.contains("(encrypted)") || shown == "changed";
+        if shown.is_empty() || is_placeholder(shown) || is_not_a_value(shown) || already_hidden {
             continue;
         }
         line.replace_range(value.clone(), REDACTED);
@@ -341,9 +364,11 @@ fn value_span(line: &str, at: usize) -> Option<std::ops::Range<usize>> {
     }
     // A `${VAR}` reference holds a `}` that does not end a flow mapping.
     let skip = if rest.starts_with("${") { rest.find('}').map_or(0, |at| at + 1) } else { 0 };
+    // Inside a JSON string a YAML line ends at an escaped line break, the string at its quote.
     let end = rest[skip..]
-        .find([',', '}', ']', '\n', '\r'])
+        .find([',', '}', ']', '\n', '\r', '"'])
         .map_or(rest.len(), |at| skip + at);
+    let end = ["\\n", "\\r", "\\\""].iter().filter_map(|escape| rest[..end].find(escape)).min().unwrap_or(end);
     let end = rest[..end].find(" #").unwrap_or(end);
     let value = rest[..end].trim_end();
     Some(at..at + value.len())
@@ -450,6 +475,10 @@ mod tests {
         assert_eq!(redacted(pem), "key: |\n  <redacted>\nnext: 1\n");
         let json = r#"{"k": "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n"}"#;
         assert_eq!(redacted(json), r#"{"k": "<redacted>\n"}"#);
+        let truncated = r#"{"bad": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl…\n", "x": 1}"#;
+        assert_eq!(redacted(truncated), r#"{"bad": "<redacted>", "x": 1}"#, "the JSON string ends the key");
+        let prose = "see -----BEGIN RSA PRIVATE KEY----- in the docs\nnext: line\n";
+        assert_eq!(redacted(prose), "see <redacted>\nnext: line\n", "prose after a marker is not swallowed");
         let age = "+ data.key: AGE-SECRET-KEY-1QQQSYQCYQ5RQQQSYQCYQ5RQQQSYQCYQ5RQQQSYQCYQ5RQQQSYQCYQ5";
         assert_eq!(redacted(age), "+ data.key: <redacted>");
         let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
@@ -462,6 +491,11 @@ mod tests {
         assert_eq!(redacted("  dbPassword: \"hun ter\" # x"), "  dbPassword: \"<redacted>\" # x");
         assert_eq!(redacted(r#"{"token": "abc.def", "user": "bob"}"#), r#"{"token": "<redacted>", "user": "bob"}"#);
         assert_eq!(redacted("API_KEY=abc123"), "API_KEY=<redacted>");
+        assert_eq!(
+            redacted(r#""bad": "kind: Secret\nstringData:\n  api-token: 5f2e\nnext: 1\n","#),
+            r#""bad": "kind: Secret\nstringData:\n  api-token: <redacted>\nnext: 1\n","#,
+            "a YAML line inside a JSON string ends at the escaped line break"
+        );
         assert_eq!(redacted("4 |   client-key-data: LS0tLS1CRUdJTg=="), "4 |   client-key-data: <redacted>");
         assert_eq!(redacted("  secret: whsec_abc"), "  secret: <redacted>");
         // Names, references and structure stay.
@@ -472,6 +506,8 @@ mod tests {
             "  password: |",
             "the token contains a newline; remove it",
             "  password: <redacted>",
+            "    stringData.api-key: changed (value hidden)",
+            "    - `data.password: added (value hidden)`",
         ] {
             assert_eq!(redacted(same), same);
         }
