@@ -17,18 +17,23 @@ pub fn object_json(node: &anton_yaml::Node, show_secrets: bool) -> Value {
     value
 }
 
-/// Replaces every value of a Secret's `data` and `stringData`.
+/// Replaces every value of a Secret except what names and describes it
+/// (`apiVersion`, `kind`, `metadata`, `type`, `immutable`): the values of
+/// `data` and `stringData` key by key, and any other field whole — a
+/// misplaced `password:` beside `data:` is as secret as the rest.
 pub fn redact(object: &mut Value) {
     let is_secret = object.get("kind").and_then(Value::as_str) == Some("Secret")
         && object.get("apiVersion").and_then(Value::as_str) == Some("v1");
-    if !is_secret {
-        return;
-    }
-    for field in ["data", "stringData"] {
-        if let Some(Value::Object(map)) = object.get_mut(field) {
-            for value in map.values_mut() {
-                *value = Value::String(REDACTED.to_owned());
+    let Some(fields) = object.as_object_mut().filter(|_| is_secret) else { return };
+    for (field, value) in fields.iter_mut() {
+        match (field.as_str(), value) {
+            ("apiVersion" | "kind" | "metadata" | "type" | "immutable", _) => {}
+            ("data" | "stringData", Value::Object(map)) => {
+                for value in map.values_mut() {
+                    *value = Value::String(REDACTED.to_owned());
+                }
             }
+            (_, value) => *value = Value::String(REDACTED.to_owned()),
         }
     }
 }
@@ -264,10 +269,15 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        let mut secret = json!({"apiVersion": "v1", "kind": "Secret", "data": {"a": "c2VjcmV0"}, "stringData": {"b": "secret"}});
+        let mut secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "type": "Opaque",
+            "data": {"a": "c2VjcmV0"}, "stringData": {"b": "secret"}, "password": "extra-field", "extra": {"k": "v"}});
         redact(&mut secret);
         assert_eq!(secret["data"]["a"], REDACTED);
         assert_eq!(secret["stringData"]["b"], REDACTED);
+        assert_eq!(secret["password"], REDACTED, "a field beside data is redacted too");
+        assert_eq!(secret["extra"], REDACTED);
+        assert_eq!(secret["metadata"]["name"], "db");
+        assert_eq!(secret["type"], "Opaque");
         let mut cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "visible"}});
         redact(&mut cm);
         assert_eq!(cm["data"]["a"], "visible");

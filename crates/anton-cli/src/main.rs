@@ -11,7 +11,10 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return ExitCode::from(commands::usage_error(&error, std::env::args_os().skip(1)) as u8),
+    };
     let status = match &cli.command {
         Command::Validate(args) => commands::validate::run(args, &cli.global),
         Command::Get(args) => commands::get::run(args, &cli.global),

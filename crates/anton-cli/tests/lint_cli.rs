@@ -235,7 +235,7 @@ fn output_files_write_several_formats_at_once() {
     assert!(xml.starts_with("<?xml") && xml.contains(r#"<testsuite name="k8s""#) && xml.contains("<failure"), "{xml}");
 
     let bad = anton().arg("validate").arg(dir.path()).args(["--output-file", "anton.sarif"]).output().unwrap();
-    assert_eq!(bad.status.code(), Some(2), "clap rejects a malformed --output-file");
+    assert_eq!(bad.status.code(), Some(3), "a malformed --output-file is a usage error (exit 3, issue 23)");
 }
 
 #[test]

@@ -2,12 +2,14 @@
 //! what an object is ([`ObjectId`]), what is wrong with it ([`Finding`]) and the
 //! JSON contract the old Deno scripts established ([`Report`]).
 //!
-//! This crate does no I/O, so everything in it is testable with plain values.
+//! This crate does no I/O, so everything in it is testable with plain values
+//! ([`secrets`] only wraps a writer it is given).
 
 mod finding;
 mod identity;
 mod location;
 mod report;
+pub mod secrets;
 pub mod scope;
 
 pub use scope::ScopeTable;

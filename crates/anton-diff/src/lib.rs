@@ -59,6 +59,12 @@ pub enum DiffError {
     Io(PathBuf, std::io::Error),
     #[error(transparent)]
     Load(#[from] anton_repo::LoadError),
+    /// The file of a Flux Kustomization of the base does not parse in the
+    /// head: whether it was removed is unknown, and it is not a deletion.
+    #[error(
+        "{file} does not parse in the {state} ({why}); it declared the Flux Kustomization {name} in {base}. Fix the YAML (`anton validate` shows where), then diff again: a file that does not parse is not a deletion"
+    )]
+    Unparsable { file: String, state: String, why: String, name: String, base: String },
 }
 
 /// Everything `anton diff` found.
@@ -129,6 +135,7 @@ pub fn diff(request: &DiffRequest) -> Result<DiffOutcome, DiffError> {
         Some((label, commit)) => StateRef { label, commit: Some(commit) },
         None => StateRef { label: "working tree".into(), commit: None },
     };
+    refuse_unparsable_head(&base, &head_snapshot, &base_ref, &head_ref)?;
     let mut outcome = compare_snapshots(&base, &head_snapshot, base_ref, head_ref);
     outcome.timings = vec![
         ("resolve", resolved),
@@ -137,6 +144,27 @@ pub fn diff(request: &DiffRequest) -> Result<DiffOutcome, DiffError> {
         ("compare", started.elapsed() - loaded),
     ];
     Ok(outcome)
+}
+
+/// A Kustomization of the base whose file does not parse in the head would
+/// look removed, with everything it applies "deleted": that is an error of
+/// the head state (exit 3), named as what it is.
+fn refuse_unparsable_head(base: &Snapshot, head: &Snapshot, base_ref: &StateRef, head_ref: &StateRef) -> Result<(), DiffError> {
+    for (key, info) in &base.kustomizations {
+        if head.kustomizations.contains_key(key) {
+            continue;
+        }
+        if let Some(why) = head.unparsable.get(&info.location.file) {
+            return Err(DiffError::Unparsable {
+                file: info.location.file.clone(),
+                state: head_ref.label.clone(),
+                why: why.clone(),
+                name: key.name(),
+                base: base_ref.label.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Where commits are materialised: `$TMPDIR` when set, else `/dev/shm`

@@ -110,6 +110,9 @@ pub(crate) struct Snapshot {
     pub(crate) kustomizations: BTreeMap<KsKey, KsInfo>,
     /// Which Kustomizations apply an object, per (cluster, object).
     pub(crate) owners: HashMap<(String, ObjectId), Vec<KsKey>>,
+    /// Files that do not parse, with where and why (`12:3: …`): what they
+    /// declared is unknown in this state, not gone.
+    pub(crate) unparsable: BTreeMap<String, String>,
 }
 
 impl Snapshot {
@@ -154,6 +157,15 @@ impl Snapshot {
             }
         }
         let mut snapshot = Snapshot::default();
+        for file in &broken {
+            let why = repo
+                .findings
+                .iter()
+                .filter(|f| f.rule == "yaml/syntax")
+                .find_map(|f| f.location.as_ref().filter(|l| l.file == *file).map(|l| format!("{}:{}: {}", l.line, l.column, f.message)))
+                .unwrap_or_else(|| "syntax error".to_owned());
+            snapshot.unparsable.insert((*file).to_owned(), why);
+        }
         for (node_id, node) in graph.nodes.iter().enumerate() {
             let Some(key) = key_of(node_id) else { continue };
             if snapshot.kustomizations.contains_key(&key) {

@@ -149,7 +149,8 @@ impl Walker {
         let shown = render_path(path, self.strip_spec);
         let hidden = self.hides(path, before) || self.hides(path, after);
         if hidden {
-            let note = if self.redaction == Redaction::Secret && is_secret_data(path) { "value hidden" } else { "encrypted" };
+            let credential = matches!(path.last(), Some(Step::Key(key)) if anton_core::secrets::is_credential_key(key));
+            let note = if (self.redaction == Redaction::Secret && is_secret_data(path)) || credential { "value hidden" } else { "encrypted" };
             self.changes.push(FieldChange { path: shown, op, before: None, after: None, note: Some(note.into()) });
             return;
         }
@@ -163,6 +164,10 @@ impl Walker {
     /// Secret data, and anything that is or holds SOPS ciphertext, is never shown.
     fn hides(&self, path: &[Step], value: Option<&Value>) -> bool {
         if self.redaction == Redaction::Secret && is_secret_data(path) {
+            return true;
+        }
+        // A credential-named field (`password:` in a ConfigMap or Helm values).
+        if matches!(path.last(), Some(Step::Key(key)) if anton_core::secrets::is_credential_key(key)) {
             return true;
         }
         value.is_some_and(holds_ciphertext)

@@ -37,8 +37,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if text.is_empty() {
         return Err("empty duration; use e.g. 30s, 15m, 1h, 7d".into());
     }
+    // Longer than any window a check could mean, and far from the limits of
+    // the time arithmetic that follows (a `Duration` near u64::MAX overflows
+    // the first deadline it is added to).
+    const MAX_SECONDS: u64 = 100 * 365 * 86_400;
+    let too_long = || format!("`{text}` is longer than 100 years; use e.g. 30s, 15m, 1h, 7d");
     if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
+        return if seconds > MAX_SECONDS { Err(too_long()) } else { Ok(Duration::from_secs(seconds)) };
     }
     let mut total = 0u64;
     let mut number = String::new();
@@ -58,11 +63,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         let value: u64 = number
             .parse()
             .map_err(|_| format!("`{text}` is not a duration; use e.g. 30s, 15m, 1h, 7d"))?;
-        total = total.saturating_add(value.saturating_mul(unit));
+        total = value.checked_mul(unit).and_then(|seconds| total.checked_add(seconds)).ok_or_else(too_long)?;
         number.clear();
     }
     if !number.is_empty() {
         return Err(format!("`{text}` has a number without a unit; use e.g. 30s, 15m, 1h, 7d"));
+    }
+    if total > MAX_SECONDS {
+        return Err(too_long());
     }
     Ok(Duration::from_secs(total))
 }
@@ -139,6 +147,10 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5").is_ok());
         assert!(parse_duration("1h5").is_err());
+        // Huge values are refused, never saturated into an overflow later.
+        assert!(parse_duration("18446744073709551615s").unwrap_err().contains("longer than 100 years"));
+        assert!(parse_duration("18446744073709551615").is_err());
+        assert!(parse_duration("9999999999999999999w").is_err());
         assert_eq!(human_duration(Duration::from_secs(93_600)), "1d2h");
         assert_eq!(human_duration(Duration::from_secs(5_400)), "1h30m");
         assert_eq!(human_duration(Duration::from_secs(125)), "2m5s");

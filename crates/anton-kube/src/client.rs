@@ -93,7 +93,7 @@ impl Cluster {
     ) -> Result<T, LiveError> {
         // A little more than the client's own read timeout, so that one fires first
         // with the better message when it can.
-        let limit = self.request_timeout + Duration::from_secs(2);
+        let limit = self.request_timeout.saturating_add(Duration::from_secs(2));
         match tokio::time::timeout(limit, call).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(classify(err, op, &self.server, self.context.as_deref())),
@@ -113,15 +113,24 @@ impl Cluster {
 }
 
 async fn load_config(options: &ConnectOptions) -> Result<(Config, Option<String>), LiveError> {
+    // Checked before kube-rs reads them: regular files only, credentials
+    // registered as secrets, header values without line breaks.
+    let paths = match &options.kubeconfig {
+        Some(path) => vec![path.clone()],
+        None => crate::kubeconfig::default_paths(),
+    };
+    for path in &paths {
+        crate::kubeconfig::read_checked(path)?;
+    }
     let kubeconfig = match &options.kubeconfig {
         Some(path) => Some(Kubeconfig::read_from(path).map_err(|e| {
-            LiveError::Config(format!("cannot read the kubeconfig {}: {}", path.display(), chain(&e)))
+            LiveError::Config(format!("cannot read the kubeconfig {}: {}", path.display(), first_line(&chain(&e))))
         })?),
         None => match Kubeconfig::read() {
             Ok(config) => Some(config),
             Err(err) => {
                 if std::env::var_os("KUBECONFIG").is_some() {
-                    return Err(LiveError::Config(format!("cannot read KUBECONFIG: {}", chain(&err))));
+                    return Err(LiveError::Config(format!("cannot read KUBECONFIG: {}", first_line(&chain(&err)))));
                 }
                 None
             }
@@ -148,6 +157,12 @@ async fn load_config(options: &ConnectOptions) -> Result<(Config, Option<String>
     let kube_options = KubeConfigOptions { context: options.context.clone(), cluster: None, user: None };
     let config = Config::from_custom_kubeconfig(kubeconfig, &kube_options)
         .await
-        .map_err(|e| LiveError::Config(format!("invalid kubeconfig: {}", chain(&e))))?;
+        .map_err(|e| LiveError::Config(format!("invalid kubeconfig: {}", first_line(&chain(&e)))))?;
     Ok((config, context))
+}
+
+/// The first line of a parser's message: what follows is a code frame of
+/// the kubeconfig, and its lines hold tokens and keys.
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or(message).trim_end()
 }

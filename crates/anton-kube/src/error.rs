@@ -77,8 +77,29 @@ pub(crate) fn who(context: Option<&str>) -> String {
     }
 }
 
+/// The error for a server that answered, but not as a Kubernetes API server
+/// (a web page, a proxy's login form, a wrong port).
+fn not_kubernetes(server: &str, op: &Op, what: &str) -> LiveError {
+    LiveError::Api {
+        op: op.describe(),
+        detail: format!(
+            "the server at {server} answered with {what}, not the Kubernetes API; check the `server:` URL of the kubeconfig cluster (the API server, usually port 6443)"
+        ),
+    }
+}
+
+/// Whether a response body is a web page rather than JSON.
+fn looks_like_html(text: &str) -> bool {
+    let start = text.trim_start().get(..64).unwrap_or(text.trim_start()).to_ascii_lowercase();
+    start.starts_with("<!doctype html") || start.starts_with("<html") || start.starts_with("<head") || start.starts_with("<body")
+}
+
 pub(crate) fn classify(err: kube::Error, op: &Op, server: &str, context: Option<&str>) -> LiveError {
     match err {
+        kube::Error::Api(status) if status.reason == "Failed to parse error data" && looks_like_html(&status.message) => {
+            not_kubernetes(server, op, &format!("an HTML page (HTTP {})", status.code))
+        }
+        kube::Error::SerdeError(e) => not_kubernetes(server, op, &format!("a body that is not Kubernetes JSON ({e})")),
         kube::Error::Api(status) => match status.code {
             401 => LiveError::Unauthorized { server: server.to_owned(), who: who(context) },
             403 => LiveError::Forbidden {
@@ -188,6 +209,16 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("permission denied: context \"viewer\" may not list nodes (all namespaces)"), "{text}");
         assert!(text.contains("-n"), "{text}");
+    }
+
+    #[test]
+    fn an_html_page_is_named_as_not_the_kubernetes_api() {
+        let status = kube::core::Status::failure("<!DOCTYPE html><html><body>Welcome</body></html>", "Failed to parse error data")
+            .with_code(404);
+        let err = classify(kube::Error::Api(Box::new(status)), &Op::new("get", "/api", None), "http://127.0.0.1:8080", None);
+        let text = err.to_string();
+        assert!(text.contains("answered with an HTML page (HTTP 404), not the Kubernetes API"), "{text}");
+        assert!(!text.contains("Welcome"), "{text}");
     }
 
     #[test]

@@ -17,12 +17,14 @@ mod client;
 mod discovery;
 mod error;
 mod fetch;
+mod kubeconfig;
 pub mod flux_ops;
 pub mod schemas;
 
 pub use client::{Cluster, ConnectOptions};
 pub use discovery::{Served, discover};
 pub use error::{LiveError, Op};
+pub use kubeconfig::parse_request_timeout;
 pub use fetch::{FLUX_CONTROLLER_SELECTOR, FetchStats, PAGE_SIZE, Plan, fetch_snapshot};
 
 /// The async runtime of one command: a small multi-threaded tokio runtime

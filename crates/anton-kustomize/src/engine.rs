@@ -1087,6 +1087,28 @@ impl<'r> Engine<'r> {
         docs
     }
 
+    /// Why a patch file that gave no object is not YAML, when it is not
+    /// (a syntax error, or plain text that reads as one scalar); `None` for
+    /// a file that is really empty.
+    fn not_yaml(&self, path: &str, docs: &[Node]) -> Option<String> {
+        if let Some(id) = self.repo.file_id(path)
+            && self.repo.files[id].has_syntax_error
+        {
+            let why = self.repo.findings.iter().find_map(|f| {
+                let at = f.location.as_ref().filter(|l| l.file == path && f.rule == "yaml/syntax")?;
+                Some(format!("line {}: {}", at.line, f.message))
+            });
+            return Some(why.unwrap_or_else(|| "it does not parse".to_owned()));
+        }
+        if docs.iter().any(|d| d.scalar().is_some() && !tree::is_null(d)) {
+            return Some("it reads as plain text, not as an object or a list of operations".to_owned());
+        }
+        let text = std::fs::read(self.repo.absolute(path)).ok()?;
+        let Ok(text) = String::from_utf8(text) else { return Some("it is not UTF-8 text".to_owned()) };
+        let issue = anton_yaml::parse_stream(&text).issues.into_iter().next()?;
+        Some(format!("line {}: {}", issue.span.line, issue.message))
+    }
+
     fn patch_docs(&self, ctx: &Ctx<'_>, acc: &mut Accumulated, spec: &PatchSpec) -> Option<Vec<Node>> {
         let docs = match &spec.source {
             PatchSource::Inline { text, span, block } => match self.parse_inline(text, *span, *block) {
@@ -1117,7 +1139,22 @@ impl<'r> Engine<'r> {
                     self.fail(acc, finding);
                     return None;
                 }
-                self.load_docs(ctx, reference)
+                let docs = self.load_docs(ctx, reference);
+                let parsed_as_text = docs.iter().all(|d| tree::is_null(d) || d.scalar().is_some());
+                if let (true, Some(path)) = (parsed_as_text, path.as_deref())
+                    && let Some(why) = self.not_yaml(path, &docs)
+                {
+                    let finding = Finding::new(
+                        "kustomize/invalid-patch",
+                        Severity::Critical,
+                        format!("patch `{}` is not YAML: {why}", reference.value),
+                    )
+                    .at(self.at(ctx, reference.span))
+                    .hint("fix the patch file; kustomize refuses to build this");
+                    self.fail(acc, finding);
+                    return None;
+                }
+                docs
             }
         };
         let docs: Vec<Node> = docs.into_iter().filter(|d| !tree::is_null(d)).collect();

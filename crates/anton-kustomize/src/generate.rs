@@ -14,19 +14,37 @@ struct Pair {
     span: Span,
 }
 
+/// The most data a ConfigMap or Secret may hold (the API server's validation).
+const MAX_DATA_BYTES: usize = 1024 * 1024;
+
 /// Reads a file named in the kustomization (relative to its folder).
 pub(crate) type Loader<'a> = dyn Fn(&Reference) -> Result<Vec<u8>, String> + 'a;
 
 /// Builds the object a generator entry describes.
 pub(crate) fn generate(generator: &GeneratorConfig, load: &Loader<'_>) -> Result<Node, (String, Span)> {
+    let secret = generator.kind == "Secret";
+    // A secretGenerator's inputs are secrets before they are a Secret: they
+    // are registered as read, so no message about a broken input prints them.
+    let register = |bytes: &[u8]| {
+        if secret {
+            let text = String::from_utf8_lossy(bytes);
+            anton_core::secrets::register(&text);
+            for line in text.lines() {
+                anton_core::secrets::register(line.split_once('=').map_or(line, |(_, value)| value));
+            }
+        }
+    };
     let mut pairs: Vec<Pair> = Vec::new();
     for env in &generator.envs {
         let content = load(env).map_err(|e| (e, env.span))?;
+        register(&content);
         pairs.extend(env_pairs(&content, env.span).map_err(|e| (e, env.span))?);
     }
     for literal in &generator.literals {
+        register(literal.value.as_bytes());
         let (key, value) = parse_literal(&literal.value).ok_or_else(|| {
-            (format!("literal `{}` is not `key=value`", literal.value), literal.span)
+            let shown = if secret { "of a secretGenerator".to_owned() } else { format!("`{}`", literal.value) };
+            (format!("literal {shown} is not `key=value`"), literal.span)
         })?;
         pairs.push(Pair { key, value: value.into_bytes(), span: literal.span });
     }
@@ -38,6 +56,7 @@ pub(crate) fn generate(generator: &GeneratorConfig, load: &Loader<'_>) -> Result
         } else {
             load(&Reference { value: path, span: file.span }).map_err(|e| (e, file.span))?
         };
+        register(&content);
         pairs.push(Pair { key, value: content, span: file.span });
     }
     for (i, pair) in pairs.iter().enumerate() {
@@ -49,6 +68,18 @@ pub(crate) fn generate(generator: &GeneratorConfig, load: &Loader<'_>) -> Result
         }
     }
 
+    // The API server refuses a ConfigMap or Secret whose data exceeds 1 MiB
+    // (keys and values, before base64): kustomize builds it, Flux fails to apply it.
+    let size: usize = pairs.iter().map(|p| p.key.len() + p.value.len()).sum();
+    if size > MAX_DATA_BYTES {
+        return Err((
+            format!(
+                "the generated {} `{}` holds {size} bytes of data; the API server rejects a {} over 1 MiB ({MAX_DATA_BYTES} bytes)",
+                generator.kind, generator.name, generator.kind
+            ),
+            generator.span,
+        ));
+    }
     let span = generator.span;
     let mut node = tree::empty_map(span);
     tree::set(&mut node, "apiVersion", tree::string("v1", span));
@@ -103,14 +134,18 @@ fn env_pairs(content: &[u8], span: Span) -> Result<Vec<Pair>, String> {
     let text = std::str::from_utf8(content).map_err(|_| "env file is not UTF-8".to_owned())?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut pairs = Vec::new();
-    for line in text.lines() {
+    for (number, line) in text.lines().enumerate() {
         let line = line.trim_start();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let (key, value) = line.split_once('=').unwrap_or((line, ""));
         if key.is_empty() || key.chars().any(char::is_whitespace) {
-            return Err(format!("`{key}` in an env file is not a valid variable name"));
+            // The line is not quoted: in a secretGenerator's env file it may be the secret.
+            return Err(format!(
+                "line {} of the env file is not `KEY=value` (the key is empty or has a space)",
+                number + 1
+            ));
         }
         pairs.push(Pair { key: key.to_owned(), value: value.as_bytes().to_vec(), span });
     }
@@ -358,5 +393,45 @@ mod tests {
         let got: Vec<(String, String)> =
             pairs.into_iter().map(|p| (p.key, String::from_utf8(p.value).unwrap())).collect();
         assert_eq!(got, [("A".into(), "1".into()), ("B".into(), "".into()), ("C".into(), "x=y".into())]);
+    }
+}
+
+#[cfg(test)]
+mod secret_input_tests {
+    use super::*;
+
+    #[test]
+    fn generated_data_over_one_mebibyte_is_refused() {
+        let config = |name: &str| GeneratorConfig {
+            kind: "ConfigMap",
+            name: name.to_owned(),
+            namespace: None,
+            behavior: "create".into(),
+            sources: Vec::new(),
+            disable_name_suffix_hash: false,
+            span: Span::default(),
+            literals: Vec::new(),
+            files: Vec::new(),
+            envs: Vec::new(),
+            labels: Vec::new(),
+            annotations: Vec::new(),
+            immutable: false,
+            secret_type: None,
+        };
+        let big = vec![b'x'; MAX_DATA_BYTES];
+        let load = |_: &Reference| Ok(big.clone());
+        let mut generator = config("big");
+        generator.files.push(Reference { value: "blob.bin".into(), span: Span::default() });
+        let (message, _) = generate(&generator, &load).unwrap_err();
+        assert!(message.contains("the API server rejects a ConfigMap over 1 MiB"), "{message}");
+        let small = |_: &Reference| Ok(b"x".to_vec());
+        assert!(generate(&generator, &small).is_ok());
+    }
+
+    #[test]
+    fn a_broken_env_line_is_named_by_number_not_quoted() {
+        let error = env_pairs(b"GOOD=1\nhunter2 planted secret\n", Span::default()).err().unwrap();
+        assert_eq!(error, "line 2 of the env file is not `KEY=value` (the key is empty or has a space)");
+        assert!(!error.contains("hunter2"));
     }
 }

@@ -138,7 +138,7 @@ impl ConfigFile {
 
     /// Reads `path`; a missing file is the default configuration.
     pub fn load(path: &Path) -> Result<Option<Self>, ConfigError> {
-        match std::fs::read_to_string(path) {
+        match anton_repo::read_regular_text(path) {
             Ok(text) => Self::parse(&text, path).map(Some),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(ConfigError::Unreadable { path: path.to_path_buf(), source }),

@@ -37,22 +37,28 @@ impl Selector {
         if !text.contains('/') && registry::families().any(|family| family == text) {
             return Ok(Selector::Family(text.to_owned()));
         }
-        // The structural checks of other crates (the loader, the kustomize
-        // and Flux build, the Flux graph, schema validation) are registered
-        // too; an id the registry does not know may still come from a check
-        // that is not registered (yet), so a well-formed id is accepted —
-        // unless it looks like a typo of a registered one.
-        let close: Vec<&str> = registry::RULES
+        // Every check of every crate is registered, so an id the registry
+        // does not know selects nothing: a run that "passes" because it
+        // checked nothing is worse than an error.
+        let mut close: Vec<&str> = registry::RULES
             .iter()
             .map(|rule| rule.id)
             .chain(registry::families())
-            .filter(|id| *id != text && (id.starts_with(text) || edit_distance(id, text) <= 2))
+            .filter(|id| *id != text && id.starts_with(text))
             .take(3)
             .collect();
-        if is_well_formed(text) && close.is_empty() {
-            return Ok(if text.contains('/') { Selector::Rule(text.to_owned()) } else { Selector::Family(text.to_owned()) });
+        if close.is_empty()
+            && let Some((distance, nearest)) = registry::RULES
+                .iter()
+                .map(|rule| rule.id)
+                .chain(registry::families())
+                .map(|id| (edit_distance(id, text), id))
+                .min()
+            && distance <= (text.len() / 2).max(3)
+        {
+            close.push(nearest);
         }
-        let mut message = format!("unknown rule or family `{text}`");
+        let mut message = format!("unknown rule id or family `{text}`");
         if !close.is_empty() {
             message.push_str(&format!(" (did you mean {}?)", close.join(", ")));
         }
@@ -91,15 +97,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[b.len()]
-}
-
-/// `family` or `family/slug`, lowercase words with dashes.
-pub(crate) fn is_well_formed(text: &str) -> bool {
-    let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    match text.split_once('/') {
-        Some((family, slug)) => word(family) && word(slug),
-        None => word(text),
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -168,9 +165,13 @@ mod tests {
         // A typo of a newly registered id is an error, not a silently unknown id.
         let error = Selector::parse("schema/unknown-kinds").unwrap_err();
         assert!(error.contains("schema/unknown-kind"), "{error}");
-        // Well-formed ids and families the registry does not know are accepted as written.
-        assert_eq!(Selector::parse("vendor/custom-check"), Ok(Selector::Rule("vendor/custom-check".into())));
-        assert_eq!(Selector::parse("vendor"), Ok(Selector::Family("vendor".into())));
+        // An id no check reports would select nothing, and a run that checks
+        // nothing must not pass: unknown ids are errors, with the nearest one.
+        let error = Selector::parse("vendor/custom-check").unwrap_err();
+        assert!(error.starts_with("unknown rule id or family `vendor/custom-check`"), "{error}");
+        let error = Selector::parse("secret/plaintext-secret").unwrap_err();
+        assert!(error.contains("did you mean secrets/plaintext-secret?"), "{error}");
+        assert!(Selector::parse("vendor").is_err());
         assert_eq!(Selector::parse("all"), Ok(Selector::All));
         assert_eq!(Selector::parse("ingress"), Ok(Selector::Family("ingress".into())));
     }

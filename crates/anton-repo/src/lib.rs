@@ -10,8 +10,9 @@ mod load;
 mod object;
 mod paths;
 mod suggest;
+mod secrets;
 
-pub use load::{LoadError, LoadOptions, MAX_TEXT_BYTES, read_file};
+pub use load::{LoadError, LoadOptions, MAX_TEXT_BYTES, not_regular, read_file, read_regular_text};
 pub use object::{Object, SourceFile};
 pub use paths::{find_repository_root, normalize_relative, relative_path};
 pub use suggest::{MANIFEST_FOLDER_NAMES, holds_yaml, manifest_folders};

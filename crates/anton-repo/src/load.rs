@@ -39,6 +39,66 @@ pub enum LoadError {
     Unreadable { path: PathBuf, source: std::io::Error },
 }
 
+/// A target that is a symbolic link (or lies under one) leading out of the
+/// git repository it is named in: anton would check, and report paths of,
+/// another tree than the one the user sees. Refused, naming both.
+fn refuse_link_out_of_repository(scan_root: &Path) -> Result<(), LoadError> {
+    let Ok(absolute) = std::path::absolute(scan_root) else { return Ok(()) };
+    let Ok(resolved) = absolute.canonicalize() else { return Ok(()) };
+    // `..` folded as written: when that is where the path resolves to, no link is involved.
+    let mut lexical = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                lexical.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    if lexical == resolved {
+        return Ok(());
+    }
+    // The repository the path is written in: looked up from the parent, so
+    // a linked folder's own `.git` does not count.
+    let Some(repository) = lexical.parent().and_then(find_repository_root) else { return Ok(()) };
+    let Ok(repository) = repository.canonicalize() else { return Ok(()) };
+    if resolved.starts_with(&repository) {
+        return Ok(());
+    }
+    Err(LoadError::Unreadable {
+        path: scan_root.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "a symbolic link to {}, outside the repository {}; anton does not follow it. Pass {} itself to check that tree",
+                resolved.display(),
+                repository.display(),
+                resolved.display()
+            ),
+        ),
+    })
+}
+
+/// What the walk could not read, as findings: a folder without permission, a
+/// special file where a manifest or an ignore file should be.
+fn walk_problem(path: &Path, root: &Path, message: String, hint: &str) -> Finding {
+    let shown = relative_path(root, path).unwrap_or_else(|| path.display().to_string());
+    Finding::new("yaml/unreadable", Severity::Critical, message).at(Location::file(shown)).hint(hint.to_owned())
+}
+
+/// The ignore files the walk reads in a folder; each must be a regular file
+/// or absent (the walker would block forever on a FIFO).
+const IGNORE_FILES: [&str; 2] = [".gitignore", IGNORE_FILE_NAME];
+
+/// The first ignore file in `dir` that exists but is not a regular file.
+fn special_ignore_file(dir: &Path) -> Option<(PathBuf, std::io::Error)> {
+    IGNORE_FILES.iter().map(|name| dir.join(name)).find_map(|path| match std::fs::metadata(&path) {
+        Ok(metadata) if !metadata.is_file() => Some((path, not_regular(&metadata))),
+        _ => None,
+    })
+}
+
 struct Parsed {
     file: SourceFile,
     findings: Vec<Finding>,
@@ -80,6 +140,7 @@ impl Repository {
     /// Fails only when the path itself is missing or unreadable; problems in
     /// individual files become findings and the load goes on.
     pub fn load(scan_root: &Path, options: &LoadOptions) -> Result<Repository, LoadError> {
+        refuse_link_out_of_repository(scan_root)?;
         let scan_root = scan_root
             .canonicalize()
             .map_err(|source| match source.kind() {
@@ -96,12 +157,30 @@ impl Repository {
                 }
             }),
         };
+        let metadata =
+            std::fs::metadata(&scan_root).map_err(|source| LoadError::Unreadable { path: scan_root.clone(), source })?;
         if scan_root.is_dir() {
             std::fs::read_dir(&scan_root)
                 .map_err(|source| LoadError::Unreadable { path: scan_root.clone(), source })?;
+        } else if !metadata.is_file() {
+            return Err(LoadError::Unreadable { path: scan_root.clone(), source: not_regular(&metadata) });
+        }
+        // The walker reads the ignore files of the scanned folder and of every
+        // folder up to the repository root before it starts.
+        if options.respect_gitignore {
+            let mut dir = if scan_root.is_dir() { Some(scan_root.as_path()) } else { scan_root.parent() };
+            while let Some(current) = dir {
+                if let Some((path, source)) = special_ignore_file(current) {
+                    return Err(LoadError::Unreadable { path, source });
+                }
+                if current == root {
+                    break;
+                }
+                dir = current.parent().filter(|parent| parent.starts_with(&root));
+            }
         }
 
-        let Walked { yaml: mut yaml_paths, charts: mut chart_dirs, mut others } = walk(&scan_root, options);
+        let Walked { yaml: mut yaml_paths, charts: mut chart_dirs, mut others, problems } = walk(&scan_root, &root, options);
         yaml_paths.sort();
         chart_dirs.sort();
         // Helm templates are Go templates: they only become YAML when rendered.
@@ -133,6 +212,7 @@ impl Repository {
             other_texts,
             ..Repository::default()
         };
+        repo.findings.extend(problems);
         let mut file_index = HashMap::with_capacity(parsed.len());
         for Parsed { file, findings, objects } in parsed {
             file_index.insert(file.path.clone(), repo.files.len());
@@ -244,12 +324,23 @@ struct Walked {
     /// Every other file, hidden ones included (`.git` excepted): the rules
     /// look there for committed private keys.
     others: Vec<PathBuf>,
+    /// What could not be read: nothing under it was checked.
+    problems: Vec<Finding>,
 }
 
-fn walk(scan_root: &Path, options: &LoadOptions) -> Walked {
+fn walk(scan_root: &Path, root: &Path, options: &LoadOptions) -> Walked {
     let yaml = Mutex::new(Vec::new());
     let charts = Mutex::new(Vec::new());
     let others = Mutex::new(Vec::new());
+    let problems = Arc::new(Mutex::new(Vec::new()));
+    let problem = |finding: Finding| {
+        if let Ok(mut problems) = problems.lock() {
+            problems.push(finding);
+        }
+    };
+    let respect_gitignore = options.respect_gitignore;
+    // A file named on the command line is read whatever its extension.
+    let explicit_file = scan_root.is_file().then(|| scan_root.to_path_buf());
     let mut builder = WalkBuilder::new(scan_root);
     // Hidden entries are walked (a key committed as `.secrets/id_rsa` must be
     // seen) but never loaded as manifests, as git tools skip dot folders.
@@ -261,12 +352,57 @@ fn walk(scan_root: &Path, options: &LoadOptions) -> Walked {
         .require_git(false)
         .follow_links(false)
         .add_custom_ignore_filename(super::load::IGNORE_FILE_NAME)
-        .filter_entry(|entry| entry.file_name() != ".git")
         .threads(rayon::current_num_threads().max(1));
+    {
+        // The walker reads a folder's ignore files as it enters it: a folder
+        // with a FIFO there is skipped, and said so, instead of blocking forever.
+        let problems = problems.clone();
+        let root = root.to_path_buf();
+        builder.filter_entry(move |entry| {
+            if entry.file_name() == ".git" {
+                return false;
+            }
+            if !(respect_gitignore && entry.file_type().is_some_and(|t| t.is_dir())) {
+                return true;
+            }
+            let Some((path, error)) = special_ignore_file(entry.path()) else { return true };
+            if let Ok(mut problems) = problems.lock() {
+                problems.push(walk_problem(
+                    &path,
+                    &root,
+                    format!("ignore file cannot be read: {error}; the folder was not checked"),
+                    "replace it with a regular file, or remove it",
+                ));
+            }
+            false
+        });
+    }
     builder.build_parallel().run(|| {
         Box::new(|entry| {
-            let Ok(entry) = entry else { return WalkState::Continue };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let path = walk_error_path(&error);
+                    problem(walk_problem(
+                        path.as_deref().unwrap_or(scan_root),
+                        root,
+                        format!("cannot be read: {}; nothing under it was checked", walk_error_cause(&error)),
+                        "check its permissions, or list it in .antonignore",
+                    ));
+                    return WalkState::Continue;
+                }
+            };
+            let file_type = entry.file_type();
+            if file_type.is_some_and(|t| !t.is_file() && !t.is_dir() && !t.is_symlink()) {
+                problem(walk_problem(
+                    entry.path(),
+                    root,
+                    "a special file (a named pipe, socket or device), not a regular file; it was not read".to_owned(),
+                    "remove it, or list it in .antonignore",
+                ));
+                return WalkState::Continue;
+            }
+            if !file_type.is_some_and(|t| t.is_file()) {
                 return WalkState::Continue;
             }
             let path = entry.path();
@@ -280,7 +416,10 @@ fn walk(scan_root: &Path, options: &LoadOptions) -> Walked {
             {
                 charts.push(dir.to_path_buf());
             }
-            let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml") || name == KUSTOMIZATION_FILE_NAMES[2];
+            let is_yaml = name.ends_with(".yaml")
+                || name.ends_with(".yml")
+                || name == KUSTOMIZATION_FILE_NAMES[2]
+                || explicit_file.as_deref() == Some(path);
             let list = if is_yaml && !hidden { &yaml } else { &others };
             if let Ok(mut list) = list.lock() {
                 list.push(path.to_path_buf());
@@ -288,10 +427,35 @@ fn walk(scan_root: &Path, options: &LoadOptions) -> Walked {
             WalkState::Continue
         })
     });
+    let mut problems = problems.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
+    problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Walked {
         yaml: yaml.into_inner().unwrap_or_default(),
         charts: charts.into_inner().unwrap_or_default(),
         others: others.into_inner().unwrap_or_default(),
+        problems,
+    }
+}
+
+/// The path an error of the walk is about.
+fn walk_error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => walk_error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+/// The cause of an error of the walk, without the path (the finding has it).
+fn walk_error_cause(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => walk_error_cause(err),
+        ignore::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => io.to_string(),
+        },
+        other => other.to_string(),
     }
 }
 
@@ -317,6 +481,35 @@ fn read_text(path: &Path) -> Option<Arc<str>> {
     String::from_utf8(bytes).ok().map(Arc::from)
 }
 
+/// The text of a file the user points anton at (`.anton.toml`, `--config`,
+/// `--from-snapshot`), refusing anything but a regular file: opening a FIFO
+/// blocks until someone writes to it, and a device never ends.
+pub fn read_regular_text(path: &Path) -> std::io::Result<String> {
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(not_regular(&metadata));
+    }
+    std::fs::read_to_string(path)
+}
+
+/// The error for a path that exists but is no regular file, saying what it is.
+pub fn not_regular(metadata: &std::fs::Metadata) -> std::io::Error {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = metadata.file_type();
+    let what = if kind.is_dir() {
+        "a folder"
+    } else if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    };
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}, not a regular file; anton reads only regular files"))
+}
+
 /// Reads at most `limit` bytes of a file: open, read until the end, close.
 /// `std::fs::read` asks for the file's size first; on a virtual machine,
 /// where every system call is dear, that is a fifth of reading a small file.
@@ -329,17 +522,30 @@ pub fn read_file(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A file that is not UTF-8, reported at the line and column of the first
+/// byte that is not.
+fn invalid_utf8(relative: &str, bytes: &[u8], valid_up_to: usize) -> Finding {
+    let valid = &bytes[..valid_up_to];
+    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+    let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+    let byte = bytes.get(valid_up_to).copied().unwrap_or(0);
+    Finding::new(
+        "yaml/unreadable",
+        Severity::Critical,
+        format!("file is not UTF-8 text: byte 0x{byte:02X} at line {line}, column {column} is not valid UTF-8"),
+    )
+    .at(Location::new(relative.to_owned(), line as u32, column as u32))
+    .hint("save the file as UTF-8, or list it in .antonignore if it is not a manifest")
+}
+
 fn parse_file(path: &Path, relative: String, file_id: u32) -> Parsed {
     let mut findings = Vec::new();
     let text = match read_file(path, u64::MAX) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
-            Err(_) => {
-                findings.push(
-                    Finding::new("yaml/unreadable", Severity::Critical, "file is not UTF-8 text")
-                        .at(Location::file(relative.clone()))
-                        .hint("save the file as UTF-8, or list it in .antonignore if it is not a manifest"),
-                );
+            Err(error) => {
+                findings.push(invalid_utf8(&relative, error.as_bytes(), error.utf8_error().valid_up_to()));
                 String::new()
             }
         },
@@ -376,6 +582,9 @@ fn parse_file(path: &Path, relative: String, file_id: u32) -> Parsed {
             YamlIssueKind::AliasExpansion => Finding::new("yaml/syntax", Severity::Critical, issue.message)
                 .at(location)
                 .hint("aliases here expand exponentially; write the values out"),
+            YamlIssueKind::ComplexKey => Finding::new("yaml/syntax", Severity::Critical, issue.message)
+                .at(location)
+                .hint("write the key as a plain string"),
         };
         findings.push(finding);
     }
@@ -383,6 +592,7 @@ fn parse_file(path: &Path, relative: String, file_id: u32) -> Parsed {
         .documents
         .iter()
         .any(|d| d.root.get("sops").is_some_and(|s| s.is_map()));
+    crate::secrets::register_file(&output.documents, sops_encrypted, &text, has_syntax_error);
     let file = SourceFile { path: relative, documents: output.documents, sops_encrypted, has_syntax_error, text };
     let objects = objects_of(&file, file_id as usize);
     Parsed { file, findings, objects }

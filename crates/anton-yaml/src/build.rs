@@ -15,6 +15,9 @@ pub enum YamlIssueKind {
     DuplicateKey,
     /// Aliases expand to more nodes than any real manifest has ("billion laughs").
     AliasExpansion,
+    /// A mapping key that is a sequence or a mapping: valid YAML, but no
+    /// Kubernetes object can hold it (JSON keys are strings).
+    ComplexKey,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -292,6 +295,19 @@ impl Builder {
     /// Reports duplicate keys (the last value wins, as in go-yaml) and applies
     /// merge keys: explicit keys win, then earlier merged maps over later ones.
     fn finish_mapping(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
+        for entry in &entries {
+            let what = match entry.key.value {
+                Value::Scalar(_) => continue,
+                Value::Seq(_) => "a sequence",
+                Value::Map(_) => "a mapping",
+            };
+            self.issues.push(YamlIssue {
+                kind: YamlIssueKind::ComplexKey,
+                message: format!("this mapping key is {what}; Kubernetes objects are JSON, whose keys are strings, and the API server rejects it"),
+                span: entry.key.span,
+                related: None,
+            });
+        }
         // The common case — no merge key, no duplicate — keeps the vector as it
         // is; small mappings are checked without hashing or copying keys.
         let has_merge = entries.iter().any(|e| is_merge_key(&e.key));

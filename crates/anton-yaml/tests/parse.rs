@@ -131,3 +131,14 @@ fn an_alias_inside_its_own_anchor_is_reported_and_keeps_the_mapping_in_step() {
     assert_eq!(b.get("c").and_then(|c| c.scalar_text()), Some(""));
     assert_eq!(b.get("d").and_then(|d| d.scalar_text()), Some("2"));
 }
+
+#[test]
+fn mapping_keys_that_are_collections_are_reported() {
+    for source in ["? [a, b]\n: x\n", "? {a: 1}\n: x\n", "data: {[a]: 1}\n", "ok: 1\n? - a\n: x\n"] {
+        let out = parse_stream(source);
+        let issue = out.issues.iter().find(|i| i.kind == YamlIssueKind::ComplexKey);
+        let issue = issue.unwrap_or_else(|| panic!("no complex-key issue for {source:?}: {:?}", out.issues));
+        assert!(issue.message.contains("the API server rejects it"), "{}", issue.message);
+    }
+    assert!(parse_stream("a: 1\n\"b\": 2\n").issues.is_empty());
+}

@@ -45,11 +45,12 @@ pub struct BuildArgs {
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitStatus {
-    let _ = writeln!(anstream::stderr(), "anton build: {message}");
+    let _ = writeln!(super::stderr(), "anton build: {message}");
     ExitStatus::ToolError
 }
 
 pub fn run(args: &BuildArgs, global: &GlobalArgs) -> ExitStatus {
+    anton_core::secrets::reveal(args.show_secrets);
     let json = global.output_format() == OutputFormat::Json;
     match (&args.target, args.all) {
         (None, false) => fail("name a Flux Kustomization or a kustomization folder, or pass --all"),
@@ -80,7 +81,10 @@ fn build_folder(folder: &Path, args: &BuildArgs, json: bool) -> ExitStatus {
     };
     let engine = Engine::new(&repo);
     let build = engine.build_flux_path(&dir);
-    let findings = engine.take_findings();
+    let mut findings = engine.take_findings();
+    // What the loader could not read or parse under the folder (a syntax
+    // error, an alias bomb cut off): the build is incomplete without it.
+    findings.extend(load_findings_under(&repo, std::slice::from_ref(&dir)));
     let label = if dir.is_empty() { ".".to_owned() } else { dir.clone() };
     let status = print_findings(&findings);
     let out = Output { name: label, namespace: None, path: Some(dir), objects: &build.objects, skipped: None };
@@ -149,14 +153,22 @@ fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
             selected.iter().any(|b| b.dir.as_deref().is_some_and(|d| d.is_empty() || l.file.starts_with(&format!("{d}/"))))
         })
     }));
+    let dirs: Vec<String> = selected.iter().filter_map(|b| b.dir.clone()).collect();
+    findings.extend(load_findings_under(&repo, &dirs));
     let mut status = print_findings(&findings);
     for build in &selected {
         if let Some(reason) = &build.skipped {
-            let _ = writeln!(anstream::stderr(), "anton build: {}: not built: {reason}", build.id());
+            let _ = writeln!(super::stderr(), "anton build: {}: not built: {reason}", build.id());
+            // Empty output is not a build: a named Kustomization that could
+            // not be built is an error; with --all, a warning.
+            let floor = if args.all { ExitStatus::Warnings } else { ExitStatus::ToolError };
+            if (status as u8) < (floor as u8) {
+                status = floor;
+            }
         }
         for undefined in &build.substitution.undefined {
             let _ = writeln!(
-                anstream::stderr(),
+                super::stderr(),
                 "{}: note: ${{{}}} has no value in {}; shown as written (Flux would substitute an empty string)",
                 engine.span_location(undefined.span),
                 undefined.name,
@@ -228,10 +240,24 @@ impl Output<'_> {
     }
 }
 
+/// The loader's findings (files that do not parse or cannot be read) inside
+/// `dirs` (repository-relative; `""` is the root).
+fn load_findings_under(repo: &Repository, dirs: &[String]) -> Vec<Finding> {
+    repo.findings
+        .iter()
+        .filter(|f| {
+            f.location.as_ref().is_some_and(|l| {
+                dirs.iter().any(|d| d.is_empty() || l.file.starts_with(&format!("{d}/")) || l.file == *d)
+            })
+        })
+        .cloned()
+        .collect()
+}
+
 fn print_findings(findings: &[Finding]) -> ExitStatus {
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     sorted.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let mut stderr = anstream::stderr();
+    let mut stderr = super::stderr();
     for finding in &sorted {
         let _ = writeln!(stderr, "{}", finding.issue_line());
     }

@@ -356,7 +356,7 @@ impl Progress {
 
     fn say(&self, mark: &str, line: &str) {
         if self.text {
-            println!("{mark} {}", safe(line));
+            let _ = writeln!(super::stdout(), "{mark} {}", safe(line));
         }
     }
 
@@ -432,7 +432,7 @@ fn error_exit(global: &GlobalArgs, title: &str, error: &LiveError) -> ExitStatus
     let report = live_error(error);
     if global.output_format() == OutputFormat::Text {
         let paint = Paint::new(global.use_color());
-        println!("{} {}", paint.bad("✗"), safe(&error.to_string()));
+        let _ = writeln!(super::stdout(), "{} {}", paint.bad("✗"), safe(&error.to_string()));
         report.exit_status()
     } else {
         emit(&report, global, title, None)

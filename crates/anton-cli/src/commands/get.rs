@@ -38,13 +38,18 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
         })
         .map(|node| Row::of(analysis.repo, graph, node))
         .collect();
-    let listed: BTreeSet<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let findings = analysis
+    let mut listed: BTreeSet<String> = rows.iter().map(|row| row.id.clone()).collect();
+    let mut findings: Vec<anton_core::Finding> = analysis
         .findings
         .iter()
         .filter(|f| f.object.as_ref().is_some_and(|o| listed.contains(o)))
         .cloned()
         .collect();
+    // A file that could not be read or parsed may hold Flux objects that are
+    // then missing from the list: an empty list is not "none found".
+    let unread = unread_files(&repo);
+    listed.extend(unread.iter().filter_map(anton_core::Finding::subject));
+    findings.extend(unread.iter().cloned());
     let items: Vec<Value> = rows.iter().map(Row::to_json).collect();
     let report = Report::new(listed, findings).with_detail("items", Value::Array(items));
     if global.output_format() != OutputFormat::Text {
@@ -52,6 +57,9 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
     }
     let mut out = super::stdout();
     let _ = print_table(&mut out, args.what, &rows, args.table.width());
+    for finding in &unread {
+        let _ = writeln!(out, "{}; objects in this file are not listed", finding.issue_line());
+    }
     if !report.findings.is_empty() {
         let _ = writeln!(
             out,
@@ -60,6 +68,22 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
         );
     }
     report.exit_status()
+}
+
+/// The loader's findings on files it could not read or parse.
+fn unread_files(repo: &anton_repo::Repository) -> Vec<anton_core::Finding> {
+    let broken: BTreeSet<&str> = repo.files.iter().filter(|f| f.has_syntax_error).map(|f| f.path.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    repo.findings
+        .iter()
+        .filter(|f| {
+            f.rule == "yaml/unreadable"
+                || (f.rule == "yaml/syntax" && f.location.as_ref().is_some_and(|l| broken.contains(l.file.as_str())))
+        })
+        // One per file: the first error is the one to fix.
+        .filter(|f| seen.insert(f.location.as_ref().map(|l| l.file.clone())))
+        .cloned()
+        .collect()
 }
 
 struct Row {

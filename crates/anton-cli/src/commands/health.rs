@@ -33,7 +33,7 @@ pub struct KubeArgs {
     #[arg(long, value_name = "NAME", global = true)]
     pub context: Option<String>,
     /// Upper bound for one API request.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration, global = true)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = anton_kube::parse_request_timeout, global = true)]
     pub request_timeout: Duration,
 }
 
@@ -201,7 +201,7 @@ pub fn now(args: &SnapshotArgs, snapshot: &Snapshot) -> Result<Now, String> {
 #[allow(clippy::result_large_err)] // built once per run, on the way out
 pub fn read_snapshot(kube: &KubeArgs, args: &SnapshotArgs, plan: &Plan) -> Result<(Snapshot, Value), Report> {
     if let Some(path) = &args.from_snapshot {
-        let text = std::fs::read_to_string(path)
+        let text = anton_repo::read_regular_text(path)
             .map_err(|e| Report::tool_error(format!("cannot read the snapshot {}: {e}", path.display())))?;
         let mut snapshot = Snapshot::from_json(&text)
             .map_err(|e| Report::tool_error(format!("{} is not an anton snapshot: {e}", path.display())))?;

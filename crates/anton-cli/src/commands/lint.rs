@@ -56,7 +56,8 @@ fn parse_output_file(text: &str) -> Result<OutputFile, String> {
 fn repository_root(target: &Path) -> PathBuf {
     let target = target.canonicalize().unwrap_or_else(|_| target.to_path_buf());
     anton_repo::find_repository_root(&target).unwrap_or_else(|| {
-        if target.is_file() { target.parent().map(Path::to_path_buf).unwrap_or(target) } else { target }
+        // A file (or a FIFO, which the loader then refuses) has its folder as the root.
+        if target.is_dir() { target } else { target.parent().map(Path::to_path_buf).unwrap_or(target) }
     })
 }
 
@@ -122,7 +123,7 @@ pub fn write_output_files(
     for file in files {
         let mut out = Vec::new();
         anton_report::render_with(report, file.format, &options, sources, &Registry, &mut out)
-            .and_then(|()| std::fs::write(&file.path, out))
+            .and_then(|()| std::fs::write(&file.path, anton_core::secrets::redact(&String::from_utf8_lossy(&out)).as_bytes()))
             .map_err(|error| format!("--output-file {}={}: {error}", file.format, file.path.display()))?;
     }
     Ok(())

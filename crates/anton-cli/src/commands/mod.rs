@@ -16,6 +16,7 @@ pub mod validate;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use anton_core::secrets::RedactingWriter;
 use anton_core::{ExitStatus, Report};
 use anton_report::{DiskSources, Format, RenderOptions, SourceProvider};
 
@@ -33,9 +34,16 @@ pub fn resolve_target(path: Option<&Path>) -> PathBuf {
 }
 
 /// Standard output, buffered: a report of thousands of lines is written in
-/// a few system calls instead of one per line. Dropping it flushes.
-pub fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
-    std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock())
+/// a few system calls instead of one per line. Everything passes through
+/// [`anton_core::secrets`], so no secret value reaches the terminal or a CI
+/// log whichever message carries it. Dropping it flushes.
+pub fn stdout() -> RedactingWriter<std::io::BufWriter<std::io::StdoutLock<'static>>> {
+    RedactingWriter::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()))
+}
+
+/// Standard error (colour handled by anstream), redacted like [`stdout`].
+pub fn stderr() -> RedactingWriter<anstream::Stderr> {
+    RedactingWriter::new(anstream::stderr())
 }
 
 /// Code frames from the texts a load already read, and from disk for any
@@ -89,4 +97,40 @@ pub fn emit_with(report: &Report, global: &GlobalArgs, title: &str, sources: &dy
     let _ = anton_report::render_with(report, format, &options, sources, &lint::Registry, &mut out);
     let _ = out.flush();
     report.exit_status()
+}
+
+/// A command line clap refused. `--help` and `--version` print and exit 0;
+/// anything else is a usage error, which the contract calls "anton could not
+/// do its job" (exit 3) — clap's own exit 2 would read as "critical findings"
+/// to every pipeline. With `--json`/`--format json` the error is also the JSON
+/// report, so a pipeline parsing stdout gets `status: error`.
+pub fn usage_error(error: &clap::Error, args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
+    use clap::error::ErrorKind;
+    if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = error.print();
+        return ExitStatus::Healthy;
+    }
+    // `anton` alone prints the help too, but as what it is: a usage error.
+    let _ = write!(std::io::stderr(), "{}", error.render());
+    if wants_json(args) {
+        let text = error.render().to_string();
+        let first = text.lines().next().unwrap_or("invalid command line");
+        let message = first.strip_prefix("error: ").unwrap_or(first).trim().to_owned();
+        let report = Report::tool_error(format!("usage: {message} (see `anton --help`)"));
+        let mut out = stdout();
+        let _ = anton_report::render(&report, Format::Json, &RenderOptions::default(), &(), &mut out);
+        let _ = out.flush();
+    }
+    ExitStatus::ToolError
+}
+
+/// Whether a raw command line asks for JSON (`--json`, `--format json`,
+/// `--format=json`), read without clap since clap just refused it.
+fn wants_json(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<String> = args.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    args.iter().enumerate().any(|(i, arg)| {
+        arg == "--json"
+            || arg.eq_ignore_ascii_case("--format=json")
+            || (arg == "--format" && args.get(i + 1).is_some_and(|v| v.eq_ignore_ascii_case("json")))
+    })
 }

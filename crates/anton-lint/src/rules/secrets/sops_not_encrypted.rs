@@ -9,9 +9,9 @@ use crate::rule::{Doc, Implementation, Rule};
 pub const RULE: Rule = Rule {
     id: "secrets/sops-not-encrypted",
     severity: Severity::Critical,
-    summary: "A *.sops.yaml file without SOPS metadata, or with nothing encrypted",
+    summary: "A *.sops.yaml file without SOPS metadata or with nothing encrypted, or a plaintext Secret value in a SOPS file",
     doc: Doc {
-        what: "Documents of files named `*.sops.yaml` / `*.sops.yml` that have no top-level `sops:` metadata, or that have it but no encrypted (`ENC[…]`) value anywhere — a file decrypted in place and committed. The `.sops.yaml` configuration file itself is not a secret and is not checked.",
+        what: "Documents of files named `*.sops.yaml` / `*.sops.yml` that have no top-level `sops:` metadata, or that have it but no encrypted (`ENC[…]`) value anywhere — a file decrypted in place and committed. In any other file that carries SOPS metadata, a `data`/`stringData` value that is not encrypted (an `encrypted_regex` that missed it). The `.sops.yaml` configuration file itself is not a secret and is not checked.",
         why: "The name promises encryption, so nobody looks twice at the diff: a file created by hand, or decrypted with `sops -d -i` to edit it, goes to Git in clear text.",
         bad: "# cluster-secrets.sops.yaml, never encrypted\napiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\nstringData:\n  SECRET_DOMAIN: example.com\n",
         fixed: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\nstringData:\n  SECRET_DOMAIN: ENC[AES256_GCM,data:…,type:str]\nsops:\n  age:\n    - recipient: age1…\n  mac_only_encrypted: true\n  version: 3.10.2\n",
@@ -30,10 +30,41 @@ fn has_ciphertext(node: &Node) -> bool {
     }
 }
 
+/// The first `data`/`stringData` key of a SOPS document whose value is
+/// plain text (SOPS left it out, e.g. through `encrypted_regex`).
+fn plaintext_value(root: &Node) -> Option<String> {
+    ["stringData", "data"].into_iter().find_map(|field| {
+        root.get(field)?.entries().iter().find_map(|entry| {
+            let text = entry.value.scalar_text()?;
+            (!text.is_empty() && !text.starts_with("ENC[")).then(|| format!("{field}.{}", entry.key.scalar_text().unwrap_or("?")))
+        })
+    })
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (file_id, file) in ctx.repo.files.iter().enumerate() {
         let name = file.file_name();
-        if !(name.ends_with(".sops.yaml") || name.ends_with(".sops.yml")) || name == ".sops.yaml" || name == ".sops.yml" {
+        if name == ".sops.yaml" || name == ".sops.yml" {
+            continue;
+        }
+        if !(name.ends_with(".sops.yaml") || name.ends_with(".sops.yml")) {
+            // Any other file that carries SOPS metadata: its Secret values must be ciphertext.
+            for document in &file.documents {
+                let root = &document.root;
+                if !root.get("sops").is_some_and(Node::is_map) {
+                    continue;
+                }
+                let Some(key) = plaintext_value(root) else { continue };
+                let at = root.path(&key.split('.').collect::<Vec<_>>()).map_or(root.span, |n| n.span);
+                let mut finding = RULE
+                    .finding(format!("`{key}` is plain text in a SOPS-encrypted file (the value is not shown)"))
+                    .at(ctx.repo.location(file_id, at))
+                    .hint("encrypt it again (`sops --encrypt --in-place <file>`, check `encrypted_regex` in .sops.yaml); rotate the value, it was pushed in clear text");
+                if let Some(view) = ctx.objects.iter().find(|v| v.file == file_id && std::ptr::eq(v.node, &**root)) {
+                    finding = finding.object(view.subject());
+                }
+                out.push(finding);
+            }
             continue;
         }
         for document in &file.documents {
