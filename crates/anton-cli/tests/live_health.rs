@@ -116,38 +116,39 @@ fn failed_jobs_and_cronjobs_whose_last_run_failed() {
             ),
         );
     };
-    let failed = |name: &str| {
+    // A Job that started `started` seconds ago and ended 100 s later.
+    let failed = |name: &str, started: i64| {
         status(
             &env,
             "job",
             Some(ns),
             name,
             json!({
-                "startTime": ago(600), "failed": 2,
+                "startTime": ago(started), "failed": 2,
                 "conditions": [
-                    {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastTransitionTime": ago(300), "lastProbeTime": ago(300)},
-                    {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastTransitionTime": ago(300), "lastProbeTime": ago(300)},
+                    {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastTransitionTime": ago(started - 100), "lastProbeTime": ago(started - 100)},
+                    {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastTransitionTime": ago(started - 100), "lastProbeTime": ago(started - 100)},
                 ],
             }),
         );
     };
-    let succeeded = |name: &str| {
+    let succeeded = |name: &str, started: i64| {
         status(
             &env,
             "job",
             Some(ns),
             name,
             json!({
-                "startTime": ago(900), "completionTime": ago(800), "succeeded": 1,
+                "startTime": ago(started), "completionTime": ago(started - 100), "succeeded": 1,
                 "conditions": [
-                    {"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": ago(800), "lastProbeTime": ago(800)},
-                    {"type": "Complete", "status": "True", "lastTransitionTime": ago(800), "lastProbeTime": ago(800)},
+                    {"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": ago(started - 100), "lastProbeTime": ago(started - 100)},
+                    {"type": "Complete", "status": "True", "lastTransitionTime": ago(started - 100), "lastProbeTime": ago(started - 100)},
                 ],
             }),
         );
     };
     job("migrate", None);
-    failed("migrate");
+    failed("migrate", 600);
     for cron in ["backup", "report"] {
         apply(
             &env,
@@ -157,27 +158,33 @@ fn failed_jobs_and_cronjobs_whose_last_run_failed() {
         );
     }
     let uid = |cron: &str| field(&env, "cronjob", ns, cron, "{.metadata.uid}");
-    // backup: the older run succeeded, the newest failed.
+    // The last run is the Job created last. The staging makes every other
+    // order disagree with it: the API lists Jobs by name, and the start and
+    // end times run the other way, so picking by name (first or last), by
+    // start or by end time gets one of the two CronJobs wrong.
+    // backup: `backup-z` (created first) succeeded, `backup-a` (created last) failed.
     let backup = uid("backup");
-    job("backup-1", Some(("backup", &backup)));
-    succeeded("backup-1");
+    job("backup-z", Some(("backup", &backup)));
+    succeeded("backup-z", 300);
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    job("backup-2", Some(("backup", &backup)));
-    failed("backup-2");
-    // report: an old failure, then a success.
+    job("backup-a", Some(("backup", &backup)));
+    failed("backup-a", 900);
+    // report: `report-a` (created first) failed, `report-z` (created last) succeeded.
     let report_uid = uid("report");
-    job("report-1", Some(("report", &report_uid)));
-    failed("report-1");
+    job("report-a", Some(("report", &report_uid)));
+    failed("report-a", 300);
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    job("report-2", Some(("report", &report_uid)));
-    succeeded("report-2");
+    job("report-z", Some(("report", &report_uid)));
+    succeeded("report-z", 900);
+    let created = |name: &str| field(&env, "job", ns, name, "{.metadata.creationTimestamp}");
+    assert!(created("backup-z") < created("backup-a") && created("report-a") < created("report-z"), "creation order as staged");
 
     let out = anton(&env, &["health", "-n", ns, "--json"]);
     let report = report(&out);
     let message = expect(&report, "job/failed", "Job/h-jobs/migrate", "warning");
     assert!(message.contains("BackoffLimitExceeded"), "{message}");
     let message = expect(&report, "cronjob/last-run-failed", "CronJob/h-jobs/backup", "warning");
-    assert!(message.contains("backup-2"), "{message}");
+    assert!(message.contains("Job backup-a"), "the Job created last is the last run: {message}");
     assert!(findings(&report).iter().all(|f| f["object"] != "CronJob/h-jobs/report"), "a later success clears an old failure");
     assert!(findings(&report).iter().all(|f| f["rule"] != "job/failed" || f["object"] == "Job/h-jobs/migrate"), "CronJob runs are judged by their CronJob");
     assert_eq!(code(&out), 1);

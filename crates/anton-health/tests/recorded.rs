@@ -134,7 +134,8 @@ fn flux_status_rows_read_like_flux_get() {
         ]
     );
     let flux_only = check_flux(&snapshot, recorded(&snapshot), &HealthConfig::default());
-    assert!(flux_only.iter().all(|f| f.rule.starts_with("flux/")));
+    assert!(!flux_only.is_empty(), "the failing Kustomization and HelmRelease are reported");
+    assert!(flux_only.iter().all(|f| f.rule.starts_with("flux/")), "{flux_only:#?}");
 }
 
 #[test]

@@ -1,9 +1,11 @@
-//! Conformance with `kubectl kustomize` (kustomize v5.5.0 on the build
-//! machine): every kustomization folder of the shared corpora and of this
-//! crate's fixtures is built by anton and by kubectl, and the two outputs are
+//! Conformance with `kubectl kustomize`, run by the kubectl of the test
+//! harness (the one matching its API server, see `anton_testenv::needs`):
+//! every kustomization folder of the shared corpora and of this crate's
+//! fixtures is built by anton and by kubectl, and the two outputs are
 //! compared as data (same objects, same content, order-insensitive).
 //!
-//! Skips cleanly when kubectl or the corpora are absent.
+//! Outside CI the tests report a skip when the corpora or the harness are
+//! absent; in CI (`CI=true`) they fail instead.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,22 +15,17 @@ use anton_kustomize::Engine;
 use anton_repo::{LoadOptions, Repository};
 use serde_json::Value;
 
-fn kubectl_available() -> bool {
-    Command::new("kubectl").args(["version", "--client"]).output().is_ok_and(|o| o.status.success())
-}
-
-fn corpora() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora");
-    dir.is_dir().then(|| dir.canonicalize().ok()).flatten()
-}
+/// The corpus folders both sides must build, at least: all 176 of the
+/// shared corpora built with kubectl v1.37.2 (kustomize v5.8.1) offline.
+const MIN_CORPUS_FOLDERS_COMPARED: usize = 176;
 
 /// kubectl's objects for a folder, or `None` when kubectl cannot build it offline.
-fn kubectl_build(dir: &Path) -> Option<Vec<Value>> {
-    let output = Command::new("kubectl")
+fn kubectl_build(kubectl: &Path, dir: &Path) -> Option<Vec<Value>> {
+    let output = Command::new(kubectl)
         .args(["kustomize", "--load-restrictor", "LoadRestrictionsNone"])
         .arg(dir)
         .output()
-        .ok()?;
+        .unwrap_or_else(|e| panic!("running {}: {e}", kubectl.display()));
     if !output.status.success() {
         return None;
     }
@@ -113,7 +110,7 @@ struct Tally {
     differences: Vec<String>,
 }
 
-fn check_repository(root: &Path, tally: &mut Tally) {
+fn check_repository(kubectl: &Path, root: &Path, tally: &mut Tally) {
     let repo = Repository::load(root, &LoadOptions { respect_gitignore: false, root: Some(root.to_path_buf()), ..LoadOptions::default() })
         .expect("the repository loads");
     let engine = Engine::new(&repo);
@@ -126,7 +123,7 @@ fn check_repository(root: &Path, tally: &mut Tally) {
             .chunks(chunk)
             .map(|part| {
                 let repo = &repo;
-                scope.spawn(move || part.iter().map(|dir| kubectl_build(&repo.absolute(dir))).collect::<Vec<_>>())
+                scope.spawn(move || part.iter().map(|dir| kubectl_build(kubectl, &repo.absolute(dir))).collect::<Vec<_>>())
             })
             .collect();
         handles.into_iter().flat_map(|h| h.join().expect("kubectl thread")).collect()
@@ -161,33 +158,30 @@ fn report(name: &str, tally: &Tally) {
 
 #[test]
 fn corpora_build_like_kubectl() {
-    let Some(corpora) = corpora() else {
-        eprintln!("skipped: ../shared/corpora is absent");
-        return;
-    };
-    if !kubectl_available() {
-        eprintln!("skipped: kubectl is not installed");
-        return;
-    }
+    let Some(corpora) = anton_testenv::needs::corpora() else { return };
+    let Some(kubectl) = anton_testenv::needs::kubectl() else { return };
     let mut tally = Tally::default();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&corpora).unwrap().filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
     entries.sort();
     for corpus in entries {
-        check_repository(&corpus, &mut tally);
+        check_repository(&kubectl, &corpus, &mut tally);
     }
     report("corpora", &tally);
     assert!(tally.differences.is_empty(), "{} folders differ from kubectl", tally.differences.len());
+    assert!(
+        tally.compared >= MIN_CORPUS_FOLDERS_COMPARED,
+        "only {} corpus folders were compared (at least {MIN_CORPUS_FOLDERS_COMPARED} expected; {} not buildable by kubectl)",
+        tally.compared,
+        tally.skipped
+    );
 }
 
 #[test]
 fn fixtures_build_like_kubectl() {
-    if !kubectl_available() {
-        eprintln!("skipped: kubectl is not installed");
-        return;
-    }
+    let Some(kubectl) = anton_testenv::needs::kubectl() else { return };
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut tally = Tally::default();
-    check_repository(&fixtures.canonicalize().unwrap(), &mut tally);
+    check_repository(&kubectl, &fixtures.canonicalize().unwrap(), &mut tally);
     report("fixtures", &tally);
     assert!(tally.compared > 0);
     assert!(tally.differences.is_empty(), "{} folders differ from kubectl", tally.differences.len());

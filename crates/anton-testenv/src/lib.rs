@@ -26,8 +26,14 @@
 //! needs Go and the Go module proxy and takes minutes the first time; the
 //! result is cached under `~/.cache/anton/testenv`).
 //!
+//! Whether a test may skip when the harness, the shared corpora or kubectl
+//! is missing is decided in one place, [`needs`]: never in CI (`CI=true`),
+//! and never silently elsewhere.
+//!
 //! Environment variables:
-//! - `ANTON_TESTENV_SKIP=1`: [`TestEnv::start_or_skip`] returns `None`.
+//! - `ANTON_TESTENV_SKIP=1`: [`TestEnv::start_or_skip`] and
+//!   [`TestEnv::shared`] return `None` (the skip is reported; in CI the
+//!   test fails instead, see [`needs`]).
 //! - `ANTON_TESTENV_BIN`: use this harness binary instead of running build.sh.
 //! - `ANTON_TESTENV_KUBECTL`: kubectl to run (default: the harness's own,
 //!   version-matched kubectl).
@@ -43,6 +49,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
+
+pub mod needs;
 
 /// Which of the two built-in users a kubectl call authenticates as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,25 +101,22 @@ impl TestEnv {
     }
 
     /// One environment shared by every test in this process, started on
-    /// first use; `None` when `ANTON_TESTENV_SKIP=1`. Startup costs several
+    /// first use; `None` when `ANTON_TESTENV_SKIP=1` (reported, and a
+    /// failure in CI: [`needs::live_cluster`]). Startup costs several
     /// seconds and the server several hundred MB, so prefer this and give
     /// each test its own namespace. The server stops, and deletes its
     /// directory, when this process exits. Panics if startup fails.
     pub fn shared() -> Option<&'static TestEnv> {
+        // Asked on every call, so that every skipped test reports its skip.
+        if !needs::live_cluster() {
+            return None;
+        }
         // The outcome, failure included, is decided once: later tests fail
         // fast with the same error instead of retrying a slow startup.
-        static SHARED: OnceLock<Option<std::result::Result<TestEnv, String>>> = OnceLock::new();
-        let outcome = SHARED.get_or_init(|| {
-            if skip_requested() {
-                eprintln!("anton-testenv: ANTON_TESTENV_SKIP=1, skipping live-cluster tests");
-                return None;
-            }
-            Some(TestEnv::launch(!keep_requested()).map_err(|e| format!("{e:#}")))
-        });
-        match outcome {
-            None => None,
-            Some(Ok(env)) => Some(env),
-            Some(Err(err)) => panic!("starting the Kubernetes test environment failed: {err}"),
+        static SHARED: OnceLock<std::result::Result<TestEnv, String>> = OnceLock::new();
+        match SHARED.get_or_init(|| TestEnv::launch(!keep_requested()).map_err(|e| format!("{e:#}"))) {
+            Ok(env) => Some(env),
+            Err(err) => panic!("starting the Kubernetes test environment failed: {err}"),
         }
     }
 
@@ -164,11 +169,11 @@ impl TestEnv {
     }
 
     /// Like [`TestEnv::start`], but returns `None` when `ANTON_TESTENV_SKIP=1`
-    /// (for machines without Go). Panics with the full error if startup fails:
+    /// (for machines without Go; reported, and a failure in CI:
+    /// [`needs::live_cluster`]). Panics with the full error if startup fails:
     /// by default, live-cluster tests must really run.
     pub fn start_or_skip() -> Option<TestEnv> {
-        if skip_requested() {
-            eprintln!("anton-testenv: ANTON_TESTENV_SKIP=1, skipping live-cluster test");
+        if !needs::live_cluster() {
             return None;
         }
         match TestEnv::start() {
@@ -386,10 +391,6 @@ fn keep_requested() -> bool {
     std::env::var_os("ANTON_TESTENV_KEEP").is_some_and(|v| v == "1")
 }
 
-fn skip_requested() -> bool {
-    std::env::var("ANTON_TESTENV_SKIP").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
-}
-
 fn checked_output(mut cmd: Command, stdin: Option<&[u8]>) -> Result<String> {
     let program = format!("{cmd:?}");
     let output = if let Some(input) = stdin {
@@ -471,7 +472,7 @@ fn locate_or_build() -> Result<PathBuf> {
     if !output.status.success() {
         bail!(
             "{} failed ({}); it needs Go and the Go module proxy. \
-             Set ANTON_TESTENV_SKIP=1 to skip live-cluster tests.",
+             Set ANTON_TESTENV_SKIP=1 to skip live-cluster tests (not in CI).",
             script.display(),
             output.status
         );
