@@ -11,6 +11,7 @@
 mod github;
 mod json;
 mod junit;
+mod live;
 mod markdown;
 mod paint;
 mod sarif;
@@ -26,6 +27,7 @@ use std::str::FromStr;
 
 use anton_core::{Report, Severity};
 
+pub use live::{Line, Overview, Span, Table, Tone, render_live_text};
 pub use sources::{DiskSources, SourceProvider};
 
 /// An output format. Adding one means adding a module and a match arm here.
@@ -170,6 +172,21 @@ pub fn render_with(
     match format {
         Format::Sarif => sarif::render(report, catalog, out),
         _ => render(report, format, options, sources, out),
+    }
+}
+
+/// A live report (`anton health`, `anton storage`, …): text draws `overview`
+/// above the findings grouped by area; every other format is the report alone.
+pub fn render_live(
+    report: &Report,
+    overview: &Overview,
+    format: Format,
+    options: &RenderOptions,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => live::render_live_text(report, overview, options, out),
+        _ => render(report, format, options, &(), out),
     }
 }
 

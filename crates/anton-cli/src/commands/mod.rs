@@ -8,6 +8,7 @@ pub mod get;
 pub mod health;
 pub mod init_config;
 pub mod lint;
+pub mod live;
 pub mod rules;
 pub mod schemas;
 pub mod validate;
