@@ -11,6 +11,7 @@ pub mod lint;
 pub mod live;
 pub mod rules;
 pub mod schemas;
+pub mod storage;
 pub mod validate;
 
 use std::io::Write;
