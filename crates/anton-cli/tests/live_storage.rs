@@ -144,7 +144,7 @@ fn storage_checks_against_the_real_api_server() {
     apply(&env, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: local-path}\nprovisioner: rancher.io/local-path\nvolumeBindingMode: WaitForFirstConsumer\n");
     apply(&env, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: openebs-hostpath}\nprovisioner: openebs.io/local\n");
     apply(&env, "apiVersion: storage.k8s.io/v1\nkind: CSIDriver\nmetadata: {name: rook-ceph.rbd.csi.ceph.com}\nspec: {attachRequired: true}\n");
-    deployment(&env, "storage", "local-path-provisioner", 1, "app: local-path-provisioner", json!({"replicas": 1, "availableReplicas": 0}));
+    deployment(&env, "storage", "local-path-provisioner", 1, "app: local-path-provisioner", json!({"replicas": 1, "readyReplicas": 0, "availableReplicas": 0}));
 
     // --- Claims and volumes ----------------------------------------------------
     claim(&env, "media", "plex-config", Some("ceph-block"), "10Gi", "Bound");
@@ -195,7 +195,7 @@ fn storage_checks_against_the_real_api_server() {
         ("rook-ceph-mgr-a", "rook-ceph-mgr", 1),
         ("rook-ceph-osd-0", "rook-ceph-osd", 0),
     ] {
-        deployment(&env, "storage", name, 1, &format!("app: {app}"), json!({"replicas": 1, "availableReplicas": available}));
+        deployment(&env, "storage", name, 1, &format!("app: {app}"), json!({"replicas": 1, "readyReplicas": available, "availableReplicas": available}));
     }
     let tib = 1024 * GI;
     status(&env, "cephcluster", Some("storage"), "storage", json!({
@@ -308,7 +308,7 @@ fn storage_checks_against_the_real_api_server() {
     // --- Without nodes/proxy: one info finding, the rest still works ------------------
     apply(&env, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: storage-reader}\nrules:\n- apiGroups: ['']\n  resources: [nodes, persistentvolumes]\n  verbs: [get, list]\n- apiGroups: [storage.k8s.io]\n  resources: [storageclasses, volumeattachments, csidrivers]\n  verbs: [get, list]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: viewer-storage-reader}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: storage-reader}\nsubjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: viewer}]\n");
     let out = anton_viewer(&env, &["storage", "--json", "--now", &now]);
-    let viewer = report(&out);
+    let viewer = live_support::report(&out);
     let usage: Vec<Value> = findings(&viewer).into_iter().filter(|f| f["rule"] == "usage/unavailable").collect();
     assert_eq!(usage.len(), 1, "{viewer:#}");
     assert_eq!(usage[0]["severity"], "info");
@@ -344,11 +344,15 @@ fn storage_checks_against_the_real_api_server() {
     purge("cephobjectstores", Some("storage"));
     env.kubectl(["delete", "storageclass", "openebs-hostpath", "local-path"]).unwrap();
     env.stand_in_kubelet().unwrap().set_stats(port, &json!({"node": {"nodeName": "k8s-1"}, "pods": []})).unwrap();
-    status(&env, "deployment", Some("storage"), "rook-ceph-osd-0", json!({"availableReplicas": 1}));
+    status(&env, "deployment", Some("storage"), "rook-ceph-osd-0", json!({"readyReplicas": 1, "availableReplicas": 1}));
     status(&env, "cephcluster", Some("storage"), "storage", json!({"ceph": {
         "health": "HEALTH_OK", "details": null, "lastChecked": before(at, 30),
         "capacity": {"bytesTotal": 10 * tib, "bytesUsed": 2 * tib},
-        "versions": {"overall": {"ceph version 19.2.3 (c92aebb279828e9c3c1f5d24613efca272649e62) squid (stable)": 9}},
+        // A merge patch: the old version's key is removed explicitly.
+        "versions": {"overall": {
+            "ceph version 19.2.3 (c92aebb279828e9c3c1f5d24613efca272649e62) squid (stable)": 9,
+            "ceph version 19.2.2 (0eceb0defba60152a8182f7bd87d164b639885b8) squid (stable)": null,
+        }},
     }}));
     let (exit, report) = storage(&env, at, &["--check-provisioner"]);
     assert_eq!(sorted_findings(&report), Vec::<String>::new(), "{report:#}");
@@ -385,7 +389,7 @@ fn bench_500_claims_on_3_nodes() {
         let started = std::time::Instant::now();
         let out = anton(&env, &["storage", "--json"]);
         times.push(started.elapsed().as_millis());
-        let report = report(&out);
+        let report = live_support::report(&out);
         assert_eq!(report["details"]["pvcs"].as_array().unwrap().len(), 500);
         let nodes = report["details"]["usage"]["nodes"].as_array().unwrap();
         assert_eq!(nodes.len(), 3);
