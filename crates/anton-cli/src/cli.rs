@@ -84,6 +84,9 @@ pub enum Command {
     /// Live cluster health: nodes, control plane, workloads, pods, storage, resource use, Flux.
     #[command(after_help = crate::commands::health::AFTER_HELP)]
     Health(crate::commands::health::HealthArgs),
+    /// Live storage: PVCs and volumes, how full they are, Rook-Ceph health and capacity, VolSync backups.
+    #[command(after_help = crate::commands::storage::AFTER_HELP)]
+    Storage(crate::commands::storage::StorageArgs),
     /// Flux in the live cluster: status, and reconcile/suspend/resume (the only writes).
     Flux(crate::commands::flux::FluxArgs),
     /// Schemas from the live cluster for offline validation.

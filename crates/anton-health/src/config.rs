@@ -85,3 +85,70 @@ mod tests {
         assert_eq!(config.weigh("storage", Severity::Info), Severity::Info);
     }
 }
+
+// The storage golden rules (docs/golden-rules/storage-operations.md states the
+// same numbers; a test there keeps them in step). Percent of raw capacity.
+
+/// Ceph raw use from which to plan capacity (info).
+pub const CEPH_PLAN_PERCENT: f64 = 50.0;
+/// Ceph raw use from which to order hardware (warning).
+pub const CEPH_ORDER_PERCENT: f64 = 70.0;
+/// Ceph raw use from which to expand now (warning).
+pub const CEPH_EXPAND_PERCENT: f64 = 80.0;
+/// Ceph raw use that is critical: Ceph's own `nearfull` ratio.
+pub const CEPH_CRITICAL_PERCENT: f64 = 85.0;
+/// A volume this full (bytes or inodes) is a warning.
+pub const PVC_WARNING_PERCENT: f64 = 80.0;
+/// A volume this full is critical.
+pub const PVC_CRITICAL_PERCENT: f64 = 90.0;
+
+/// Thresholds of `anton storage`. Every field has a flag; the defaults are the
+/// storage golden rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageConfig {
+    /// Namespaces where a warning counts as critical (shared with `anton health`).
+    pub critical_namespaces: BTreeSet<String>,
+    /// Volume use (bytes or inodes), as fractions: warning, critical.
+    pub pvc_warning: f64,
+    pub pvc_critical: f64,
+    /// Ceph raw use, as fractions: plan (info), order (warning), expand (warning), critical.
+    pub ceph_plan: f64,
+    pub ceph_order: f64,
+    pub ceph_expand: f64,
+    pub ceph_critical: f64,
+    /// How long a PVC may wait for its provisioner, and a pod for its volumes (default 5m).
+    pub pending_grace: Duration,
+    /// `status.ceph.lastChecked` older than this means the operator stopped reporting (default 10m;
+    /// Rook checks every 60 s).
+    pub ceph_stale_after: Duration,
+    /// A backup this old is critical whatever its schedule, once it is late (default 48h).
+    pub backup_max_age: Duration,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            critical_namespaces: DEFAULT_CRITICAL_NAMESPACES.iter().map(|s| (*s).to_owned()).collect(),
+            pvc_warning: PVC_WARNING_PERCENT / 100.0,
+            pvc_critical: PVC_CRITICAL_PERCENT / 100.0,
+            ceph_plan: CEPH_PLAN_PERCENT / 100.0,
+            ceph_order: CEPH_ORDER_PERCENT / 100.0,
+            ceph_expand: CEPH_EXPAND_PERCENT / 100.0,
+            ceph_critical: CEPH_CRITICAL_PERCENT / 100.0,
+            pending_grace: Duration::from_secs(300),
+            ceph_stale_after: Duration::from_secs(600),
+            backup_max_age: Duration::from_secs(48 * 3_600),
+        }
+    }
+}
+
+impl StorageConfig {
+    /// A warning in a critical namespace is critical.
+    pub fn weigh(&self, namespace: &str, elsewhere: Severity) -> Severity {
+        if elsewhere == Severity::Warning && self.critical_namespaces.contains(namespace) {
+            Severity::Critical
+        } else {
+            elsewhere
+        }
+    }
+}

@@ -13,7 +13,7 @@ mod metrics;
 mod nodes;
 mod pods;
 mod snapshot;
-mod storage;
+pub mod storage;
 pub mod util;
 mod workloads;
 
@@ -21,13 +21,18 @@ use anton_core::Finding;
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Map, Value};
 
-pub use config::{DEFAULT_CRITICAL_NAMESPACES, HealthConfig};
+pub use config::{
+    CEPH_CRITICAL_PERCENT, CEPH_EXPAND_PERCENT, CEPH_ORDER_PERCENT, CEPH_PLAN_PERCENT, DEFAULT_CRITICAL_NAMESPACES, HealthConfig,
+    PVC_CRITICAL_PERCENT, PVC_WARNING_PERCENT, StorageConfig,
+};
 pub use flux::{FluxKind, FluxObject, FluxRow, Readiness, ReconcileState, check_flux, flux_details, flux_rows};
 pub use metrics::check_metrics;
 pub use nodes::check_nodes;
 pub use pods::{check_pods, estimated_recent_restarts};
 pub use snapshot::{FluxSnapshot, Snapshot};
-pub use storage::check_storage;
+pub use storage::{
+    CephSnapshot, NodeStats, STORAGE_AREAS, StorageChecks, StorageSnapshot, check_storage, check_volumes, volume_details,
+};
 pub use workloads::check_workloads;
 
 /// The time type of every check: `k8s_openapi`'s, so object timestamps compare directly.

@@ -17,7 +17,19 @@ const METRICS_GROUP: &str = "metrics.k8s.io";
 pub struct Served {
     pub flux: BTreeMap<FluxKind, ApiResource>,
     pub node_metrics: Option<ApiResource>,
+    /// Rook-Ceph, objectbucket.io and VolSync kinds `anton storage` reads, by kind.
+    pub storage: BTreeMap<&'static str, ApiResource>,
 }
+
+/// The custom kinds of `anton storage`: (group, kind).
+pub const STORAGE_KINDS: [(&str, &str); 6] = [
+    ("ceph.rook.io", "CephCluster"),
+    ("ceph.rook.io", "CephBlockPool"),
+    ("ceph.rook.io", "CephFilesystem"),
+    ("ceph.rook.io", "CephObjectStore"),
+    ("objectbucket.io", "ObjectBucketClaim"),
+    ("volsync.backube", "ReplicationSource"),
+];
 
 impl Served {
     pub fn flux_kind(&self, kind: FluxKind) -> Result<&ApiResource, LiveError> {
@@ -35,6 +47,8 @@ pub async fn discover(cluster: &Cluster) -> Result<Served, LiveError> {
         Err(LiveError::Api { .. }) | Err(LiveError::NotFound { .. }) => {
             let mut groups: Vec<&str> = FluxKind::ALL.iter().map(|k| k.group()).collect();
             groups.push(METRICS_GROUP);
+            groups.extend(STORAGE_KINDS.iter().map(|(group, _)| *group));
+            groups.sort_unstable();
             groups.dedup();
             cluster.call(&op, Discovery::new(cluster.client.clone()).filter(&groups).run()).await?
         }
@@ -46,6 +60,11 @@ pub async fn discover(cluster: &Cluster) -> Result<Served, LiveError> {
             && let Some((resource, _caps)) = group.recommended_kind(kind.kind()) {
                 served.flux.insert(kind, resource);
             }
+    }
+    for (group, kind) in STORAGE_KINDS {
+        if let Some((resource, _)) = discovery.get(group).and_then(|g| g.recommended_kind(kind)) {
+            served.storage.insert(kind, resource);
+        }
     }
     served.node_metrics = discovery
         .get(METRICS_GROUP)

@@ -52,10 +52,19 @@ pub async fn list_all<K>(cluster: &Cluster, api: Api<K>, op: Op, selector: Optio
 where
     K: Clone + DeserializeOwned + Debug,
 {
-    let mut params = ListParams::default().limit(PAGE_SIZE);
+    let mut params = ListParams::default();
     if let Some(selector) = selector {
         params = params.labels(selector);
     }
+    list_with(cluster, api, op, params).await
+}
+
+/// Lists every object of `api` that `params` selects, page by page.
+pub async fn list_with<K>(cluster: &Cluster, api: Api<K>, op: Op, params: ListParams) -> Result<Vec<K>, LiveError>
+where
+    K: Clone + DeserializeOwned + Debug,
+{
+    let mut params = params.limit(PAGE_SIZE);
     let mut items = Vec::new();
     loop {
         let page = cluster.call(&op, api.list(&params)).await?;
@@ -67,7 +76,7 @@ where
     }
 }
 
-fn typed_api<K>(cluster: &Cluster, namespace: Option<&str>) -> Api<K>
+pub(crate) fn typed_api<K>(cluster: &Cluster, namespace: Option<&str>) -> Api<K>
 where
     K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
     <K as kube::Resource>::DynamicType: Default,
@@ -78,7 +87,7 @@ where
     }
 }
 
-fn resource_name<K: kube::Resource>() -> String
+pub(crate) fn resource_name<K: kube::Resource>() -> String
 where
     <K as kube::Resource>::DynamicType: Default,
 {
@@ -88,7 +97,7 @@ where
     if group.is_empty() { plural.into_owned() } else { format!("{plural}.{group}") }
 }
 
-async fn list_namespaced<K>(cluster: Cluster, namespace: Option<String>, selector: Option<&'static str>) -> Result<Vec<K>, LiveError>
+pub(crate) async fn list_namespaced<K>(cluster: Cluster, namespace: Option<String>, selector: Option<&'static str>) -> Result<Vec<K>, LiveError>
 where
     K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + DeserializeOwned + Debug,
     <K as kube::Resource>::DynamicType: Default,
@@ -98,7 +107,7 @@ where
     list_all(&cluster, api, op, selector).await
 }
 
-async fn list_cluster_scoped<K>(cluster: Cluster) -> Result<Vec<K>, LiveError>
+pub(crate) async fn list_cluster_scoped<K>(cluster: Cluster) -> Result<Vec<K>, LiveError>
 where
     K: kube::Resource<Scope = k8s_openapi::ClusterResourceScope> + Clone + DeserializeOwned + Debug,
     <K as kube::Resource>::DynamicType: Default,
@@ -133,7 +142,7 @@ pub async fn list_dynamic(cluster: Cluster, resource: ApiResource, namespace: Op
 
 /// Runs a future on the runtime's worker threads, so JSON decoding of the
 /// big lists (pods) happens in parallel with the others.
-fn spawn<T: Send + 'static>(
+pub(crate) fn spawn<T: Send + 'static>(
     future: impl std::future::Future<Output = Result<T, LiveError>> + Send + 'static,
 ) -> impl std::future::Future<Output = Result<T, LiveError>> {
     let handle = tokio::spawn(future);
@@ -305,7 +314,7 @@ pub async fn fetch_snapshot(cluster: &Cluster, plan: &Plan) -> Result<(Snapshot,
     Ok((snapshot, stats, served))
 }
 
-async fn optional<T>(wanted: bool, future: impl std::future::Future<Output = Result<T, LiveError>>) -> Result<Option<T>, LiveError> {
+pub(crate) async fn optional<T>(wanted: bool, future: impl std::future::Future<Output = Result<T, LiveError>>) -> Result<Option<T>, LiveError> {
     if wanted { future.await.map(Some) } else { Ok(None) }
 }
 

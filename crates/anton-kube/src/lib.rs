@@ -7,6 +7,8 @@
 //!   (aggregated discovery: two requests);
 //! - [`fetch_snapshot`]: one paginated list per kind, all in parallel, into an
 //!   [`anton_health::Snapshot`] for the pure checks;
+//! - [`fetch_storage`]: the same for `anton storage`, plus one kubelet
+//!   `stats/summary` per node through the API server's node proxy;
 //! - [`flux_ops`]: the Flux CLI's writes (reconcile annotation, suspend/resume);
 //! - [`schemas`]: OpenAPI v3 and CRD schemas for offline validation.
 //!
@@ -20,12 +22,14 @@ mod fetch;
 mod kubeconfig;
 pub mod flux_ops;
 pub mod schemas;
+mod storage;
 
 pub use client::{Cluster, ConnectOptions};
 pub use discovery::{Served, discover};
 pub use error::{LiveError, Op};
 pub use kubeconfig::parse_request_timeout;
 pub use fetch::{FLUX_CONTROLLER_SELECTOR, FetchStats, PAGE_SIZE, Plan, fetch_snapshot};
+pub use storage::{STORAGE_DEPLOYMENT_SELECTOR, StoragePlan, fetch_storage};
 
 /// The async runtime of one command: a small multi-threaded tokio runtime
 /// (two workers, so list decoding runs in parallel). A [`Cluster`] must be

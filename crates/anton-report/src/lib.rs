@@ -11,6 +11,7 @@
 mod github;
 mod json;
 mod junit;
+mod live;
 mod markdown;
 mod paint;
 mod sarif;
@@ -18,6 +19,7 @@ mod secrets;
 mod snippet;
 mod sources;
 mod summary;
+pub mod table;
 mod text;
 
 use std::fmt;
@@ -26,6 +28,7 @@ use std::str::FromStr;
 
 use anton_core::{Report, Severity};
 
+pub use live::{Line, Overview, Span, Table, Tone, render_live_text};
 pub use sources::{DiskSources, SourceProvider};
 
 /// An output format. Adding one means adding a module and a match arm here.
@@ -108,6 +111,9 @@ pub struct RenderOptions {
     pub quiet: bool,
     /// What ran, e.g. `anton validate`; names the run in summaries and errors.
     pub title: String,
+    /// Fit tables to this many columns (a terminal's width); `None`: every
+    /// cell in full.
+    pub width: Option<usize>,
 }
 
 /// What a renderer may know about a rule beyond its id: SARIF carries rule
@@ -170,6 +176,21 @@ pub fn render_with(
     match format {
         Format::Sarif => sarif::render(report, catalog, out),
         _ => render(report, format, options, sources, out),
+    }
+}
+
+/// A live report (`anton health`, `anton storage`, …): text draws `overview`
+/// above the findings grouped by area; every other format is the report alone.
+pub fn render_live(
+    report: &Report,
+    overview: &Overview,
+    format: Format,
+    options: &RenderOptions,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => live::render_live_text(report, overview, options, out),
+        _ => render(report, format, options, &(), out),
     }
 }
 

@@ -123,6 +123,7 @@ fn options() -> RenderOptions {
         verbose: false,
         quiet: false,
         title: "anton validate".to_owned(),
+        width: None,
     }
 }
 

@@ -40,6 +40,11 @@
 //! - `ANTON_TESTENV_START_TIMEOUT`: seconds to wait for startup (default 180).
 //! - `ANTON_TESTENV_KEEP=1`: keep the environment's directory after drop.
 //! - `ANTON_TESTENV_CACHE`, `GO`: passed through to build.sh.
+//! - `ANTON_SHARED_DIR`: where `shared/` (upstream CRDs) is, for [`shared_crds`].
+//!
+//! [`TestEnv::start_with`] installs real CRDs ([`Options::extra_crds`], e.g.
+//! Rook and VolSync from [`shared_crds`]) in place of the stand-ins, and runs
+//! a [`StandInKubelet`] behind the API server's node proxy.
 
 use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -71,6 +76,68 @@ impl User {
     }
 }
 
+/// What to start besides the default server.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Folders of real CustomResourceDefinitions to install instead of the
+    /// harness's stand-ins (e.g. `shared_crds("rook")`).
+    pub extra_crds: Vec<PathBuf>,
+    /// Run a stand-in kubelet the API server's node proxy can reach (see
+    /// [`StandInKubelet`]); needs root for its network namespace.
+    pub kubelet: bool,
+}
+
+/// A small HTTPS server that answers `GET /stats/summary` with recorded
+/// JSON, in a network namespace the harness created for this run (the API
+/// server refuses to proxy to loopback). It listens on several ports; each
+/// Node a test creates with [`TestEnv::add_kubelet_node`] gets its own port
+/// and so its own statistics.
+#[derive(Debug)]
+pub struct StandInKubelet {
+    /// The kubelet's address (inside the namespace): what a Node's InternalIP says.
+    pub address: String,
+    pub ports: Vec<u16>,
+    stats_dir: PathBuf,
+    next_port: std::sync::atomic::AtomicUsize,
+}
+
+impl StandInKubelet {
+    /// Replaces what the kubelet on `port` answers to `GET /stats/summary`.
+    pub fn set_stats(&self, port: u16, summary: &serde_json::Value) -> Result<()> {
+        let path = self.stats_dir.join(format!("{port}.json"));
+        let tmp = path.with_extension("tmp");
+        fs::write(&tmp, serde_json::to_vec(summary)?).with_context(|| format!("writing {}", tmp.display()))?;
+        fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))
+    }
+
+    fn take_port(&self) -> Result<u16> {
+        let index = self.next_port.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.ports
+            .get(index)
+            .copied()
+            .ok_or_else(|| anyhow!("the stand-in kubelet has only {} ports, all in use", self.ports.len()))
+    }
+}
+
+/// A folder of `../shared/crds` (upstream CRDs kept next to the repository,
+/// absent on a user's machine): `ANTON_SHARED_DIR/crds/<name>`, else the
+/// first `shared/crds/<name>` beside the workspace or one of its parents
+/// (worktrees live one level deeper). `None` when there is none; callers skip.
+pub fn shared_crds(name: &str) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("ANTON_SHARED_DIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir).join("crds").join(name);
+        return dir.is_dir().then_some(dir);
+    }
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let workspace = workspace.canonicalize().unwrap_or(workspace);
+    workspace
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .map(|parent| parent.join("shared").join("crds").join(name))
+        .find(|dir| dir.is_dir())
+}
+
 /// A running kube-apiserver + etcd. Dropping it stops the server and removes
 /// its temporary directory.
 pub struct TestEnv {
@@ -82,6 +149,7 @@ pub struct TestEnv {
     dir_path: PathBuf,
     server_url: String,
     kubectl: PathBuf,
+    kubelet: std::result::Result<StandInKubelet, String>,
 }
 
 impl std::fmt::Debug for TestEnv {
@@ -97,7 +165,12 @@ impl TestEnv {
     /// Builds the harness if needed, starts it in a fresh temporary directory
     /// and waits until it has written its `ready` marker.
     pub fn start() -> Result<TestEnv> {
-        TestEnv::launch(false)
+        TestEnv::launch(false, &Options::default())
+    }
+
+    /// [`TestEnv::start`] with real CRDs and/or a stand-in kubelet.
+    pub fn start_with(options: &Options) -> Result<TestEnv> {
+        TestEnv::launch(false, options)
     }
 
     /// One environment shared by every test in this process, started on
@@ -114,13 +187,13 @@ impl TestEnv {
         // The outcome, failure included, is decided once: later tests fail
         // fast with the same error instead of retrying a slow startup.
         static SHARED: OnceLock<std::result::Result<TestEnv, String>> = OnceLock::new();
-        match SHARED.get_or_init(|| TestEnv::launch(!keep_requested()).map_err(|e| format!("{e:#}"))) {
+        match SHARED.get_or_init(|| TestEnv::launch(!keep_requested(), &Options::default()).map_err(|e| format!("{e:#}"))) {
             Ok(env) => Some(env),
             Err(err) => panic!("starting the Kubernetes test environment failed: {err}"),
         }
     }
 
-    fn launch(remove_dir_on_exit: bool) -> Result<TestEnv> {
+    fn launch(remove_dir_on_exit: bool, options: &Options) -> Result<TestEnv> {
         let bin = harness_binary()?;
         let kubectl = match std::env::var_os("ANTON_TESTENV_KUBECTL") {
             Some(k) if !k.is_empty() => PathBuf::from(k),
@@ -148,6 +221,12 @@ impl TestEnv {
             // For the shared environment, whose Drop never runs.
             cmd.arg("--remove-dir-on-exit");
         }
+        for dir in &options.extra_crds {
+            cmd.arg("--extra-crds").arg(dir);
+        }
+        if options.kubelet {
+            cmd.arg("--kubelet");
+        }
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(log)
@@ -163,8 +242,31 @@ impl TestEnv {
             dir_path,
             server_url: String::new(),
             kubectl,
+            kubelet: Err("not requested (Options::kubelet)".to_owned()),
         };
-        env.server_url = env.wait_ready(timeout)?;
+        let ready = env.wait_ready(timeout)?;
+        env.server_url = ready["server"]
+            .as_str()
+            .ok_or_else(|| anyhow!("{} has no server URL", env.dir_path.join("ready").display()))?
+            .to_owned();
+        if options.kubelet {
+            env.kubelet = match (&ready["kubelet"], ready["kubeletError"].as_str()) {
+                (serde_json::Value::Object(info), _) => Ok(StandInKubelet {
+                    address: info.get("address").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+                    ports: info
+                        .get("ports")
+                        .and_then(|v| v.as_array())
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|p| p.as_u64().and_then(|p| u16::try_from(p).ok()))
+                        .collect(),
+                    stats_dir: PathBuf::from(info.get("statsDir").and_then(|v| v.as_str()).unwrap_or_default()),
+                    next_port: std::sync::atomic::AtomicUsize::new(0),
+                }),
+                (_, Some(error)) => Err(error.to_owned()),
+                _ => Err("the harness did not start one (is it older than the --kubelet flag?)".to_owned()),
+            };
+        }
         Ok(env)
     }
 
@@ -182,7 +284,7 @@ impl TestEnv {
         }
     }
 
-    fn wait_ready(&mut self, timeout: Duration) -> Result<String> {
+    fn wait_ready(&mut self, timeout: Duration) -> Result<serde_json::Value> {
         let ready = self.dir_path.join("ready");
         let started = Instant::now();
         loop {
@@ -190,11 +292,7 @@ impl TestEnv {
             if let Ok(text) = fs::read_to_string(&ready) {
                 let info: serde_json::Value = serde_json::from_str(&text)
                     .with_context(|| format!("parsing {}", ready.display()))?;
-                let url = info
-                    .get("server")
-                    .and_then(|v| v.as_str())
-                    .ok_or_else(|| anyhow!("{} has no server URL", ready.display()))?;
-                return Ok(url.to_owned());
+                return Ok(info);
             }
             if let Some(child) = self.child.as_mut()
                 && let Some(status) = child.try_wait()?
@@ -330,6 +428,36 @@ impl TestEnv {
         }
         args.extend(["--subresource=status", "--type=merge", "--patch", &patch]);
         self.kubectl(args).map(drop)
+    }
+
+    /// The stand-in kubelet, or why there is none (not requested, or no
+    /// privileges for a network namespace).
+    pub fn stand_in_kubelet(&self) -> std::result::Result<&StandInKubelet, &str> {
+        self.kubelet.as_ref().map_err(String::as_str)
+    }
+
+    /// Creates Node `name` served by the stand-in kubelet on a port of its
+    /// own (InternalIP, `daemonEndpoints.kubeletEndpoint.Port`, Ready), whose
+    /// `stats/summary` is `summary`. Returns the port, for
+    /// [`StandInKubelet::set_stats`].
+    pub fn add_kubelet_node(&self, name: &str, summary: &serde_json::Value) -> Result<u16> {
+        let kubelet = self.stand_in_kubelet().map_err(|e| anyhow!("no stand-in kubelet: {e}"))?;
+        let port = kubelet.take_port()?;
+        kubelet.set_stats(port, summary)?;
+        self.apply_yaml(&format!("apiVersion: v1\nkind: Node\nmetadata: {{name: {name}}}\n"))?;
+        let now = "2026-01-01T00:00:00Z";
+        self.set_status(
+            "node",
+            None,
+            name,
+            &serde_json::json!({
+                "addresses": [{"type": "InternalIP", "address": kubelet.address}, {"type": "Hostname", "address": name}],
+                "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
+                "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "stand-in kubelet",
+                                "lastHeartbeatTime": now, "lastTransitionTime": now}],
+            }),
+        )?;
+        Ok(port)
     }
 
     /// The last `lines` lines of the server's combined output.

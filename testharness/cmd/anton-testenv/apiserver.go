@@ -60,6 +60,12 @@ func startAPIServer(ctx context.Context, cfg *config, pki *pkiFiles, etcdURL str
 		// Fewer bootstrap objects and goroutines; nothing here needs them.
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
+		// The node proxy (/api/v1/nodes/NODE/proxy/...) reaches kubelets as
+		// a real control plane does: by InternalIP, over TLS both ways.
+		"--kubelet-client-certificate=" + pki.kubeletClientCert,
+		"--kubelet-client-key=" + pki.kubeletClientKey,
+		"--kubelet-certificate-authority=" + pki.caCertFile,
+		"--kubelet-preferred-address-types=InternalIP,Hostname",
 		fmt.Sprintf("--v=%d", cfg.verbosity),
 	}
 	args = append(args, cfg.apiserverArgs...)

@@ -87,9 +87,10 @@ func loadCRDs(dir string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	return crds, nil
 }
 
-// readCRDs loads the CRDs from dir and adds the built-in stand-ins for any
-// that dir lacks. It runs before anything starts, so a bad dir fails fast.
-func readCRDs(dir string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+// readCRDs loads the CRDs from dir, replaces same-named ones by those of the
+// extra dirs (real upstream definitions), and adds the built-in stand-ins for
+// any still missing. It runs before anything starts, so a bad dir fails fast.
+func readCRDs(dir string, extraDirs []string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("CRD directory: %w", err)
 	}
@@ -99,6 +100,27 @@ func readCRDs(dir string) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	}
 	if len(crds) == 0 {
 		return nil, fmt.Errorf("no CustomResourceDefinitions found under %s", dir)
+	}
+	for _, extraDir := range extraDirs {
+		extra, err := loadCRDs(extraDir)
+		if err != nil {
+			return nil, fmt.Errorf("--extra-crds: %w", err)
+		}
+		if len(extra) == 0 {
+			return nil, fmt.Errorf("--extra-crds: no CustomResourceDefinitions found under %s", extraDir)
+		}
+		replaced := map[string]bool{}
+		for _, c := range extra {
+			replaced[c.Name] = true
+		}
+		kept := crds[:0]
+		for _, c := range crds {
+			if !replaced[c.Name] {
+				kept = append(kept, c)
+			}
+		}
+		crds = append(kept, extra...)
+		logf("%d CRDs from %s", len(extra), extraDir)
 	}
 	have := map[string]bool{}
 	for _, c := range crds {

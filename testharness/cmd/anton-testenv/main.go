@@ -58,6 +58,11 @@ type config struct {
 	removeDirOnExit  bool
 	verbosity        int
 	apiserverArgs    []string
+	// Directories of real CRDs that replace the built-in stand-ins (and any
+	// same-named CRD of --crds), e.g. the upstream Rook and VolSync CRDs.
+	extraCRDDirs []string
+	// Run a stand-in kubelet in a network namespace of its own.
+	kubelet bool
 }
 
 func parseFlags(args []string) (*config, error) {
@@ -68,6 +73,15 @@ func parseFlags(args []string) (*config, error) {
 	fs.BoolVar(&cfg.exitOnStdinClose, "exit-on-stdin-close", false, "shut down when stdin reaches EOF, so a crashed parent does not leak the server")
 	fs.BoolVar(&cfg.removeDirOnExit, "remove-dir-on-exit", false, "delete --dir after shutting down (for owners that cannot clean up themselves)")
 	fs.IntVar(&cfg.verbosity, "v", 0, "kube-apiserver log verbosity")
+	fs.Func("extra-crds", "directory of real CRDs to install instead of the stand-ins and same-named --crds definitions (repeatable)", func(dir string) error {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return err
+		}
+		cfg.extraCRDDirs = append(cfg.extraCRDDirs, abs)
+		return nil
+	})
+	fs.BoolVar(&cfg.kubelet, "kubelet", false, "run a stand-in kubelet (HTTPS, recorded stats/summary) in a network namespace created for this run; needs root")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: anton-testenv --dir DIR [flags] [-- extra kube-apiserver flags]\n       anton-testenv kubectl ARGS...\n\n")
 		fs.PrintDefaults()
@@ -135,7 +149,7 @@ func serve(args []string) error {
 		}()
 	}
 
-	crds, err := readCRDs(cfg.crdDir)
+	crds, err := readCRDs(cfg.crdDir, cfg.extraCRDDirs)
 	if err != nil {
 		return fmt.Errorf("reading CRDs: %w", err)
 	}
@@ -143,6 +157,19 @@ func serve(args []string) error {
 	pki, err := generatePKI(filepath.Join(cfg.dir, "pki"))
 	if err != nil {
 		return fmt.Errorf("generating certificates: %w", err)
+	}
+
+	// Without the privileges a network namespace needs the server still
+	// starts; `ready` says why there is no kubelet and the tests skip.
+	var kubelet *standInKubelet
+	kubeletErr := ""
+	if cfg.kubelet {
+		if kubelet, err = startStandInKubelet(cfg.dir, pki); err != nil {
+			kubeletErr = err.Error()
+			logf("no stand-in kubelet: %v", err)
+		} else {
+			defer kubelet.stop()
+		}
 	}
 
 	etcd, err := startEtcd(filepath.Join(cfg.dir, "etcd"))
@@ -171,7 +198,7 @@ func serve(args []string) error {
 		if err := writeKubeconfigs(cfg.dir, api); err != nil {
 			return fmt.Errorf("writing kubeconfigs: %w", err)
 		}
-		return writeReady(cfg.dir, api)
+		return writeReady(cfg.dir, api, kubelet, kubeletErr)
 	}()
 	if setupErr != nil && ctx.Err() == nil {
 		cancel()

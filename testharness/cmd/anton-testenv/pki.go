@@ -28,6 +28,13 @@ type pkiFiles struct {
 	tokenFile   string // --token-auth-file
 	adminToken  string
 	viewerToken string
+	// The API server's client certificate towards kubelets (node proxy, logs).
+	kubeletClientCert string
+	kubeletClientKey  string
+	// Kept in memory to sign the stand-in kubelet's serving certificate once
+	// its address is known.
+	caCert *x509.Certificate
+	caKey  *ecdsa.PrivateKey
 }
 
 func generatePKI(dir string) (*pkiFiles, error) {
@@ -41,6 +48,9 @@ func generatePKI(dir string) (*pkiFiles, error) {
 		saKeyFile:   filepath.Join(dir, "sa.key"),
 		saPubFile:   filepath.Join(dir, "sa.pub"),
 		tokenFile:   filepath.Join(dir, "tokens.csv"),
+
+		kubeletClientCert: filepath.Join(dir, "apiserver-kubelet-client.crt"),
+		kubeletClientKey:  filepath.Join(dir, "apiserver-kubelet-client.key"),
 	}
 
 	now := time.Now()
@@ -66,6 +76,7 @@ func generatePKI(dir string) (*pkiFiles, error) {
 		return nil, err
 	}
 	p.caCertPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	p.caCert, p.caKey = caCert, caKey
 
 	servingKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -96,6 +107,16 @@ func generatePKI(dir string) (*pkiFiles, error) {
 		return nil, err
 	}
 
+	// What kubeadm calls apiserver-kubelet-client: the API server proves
+	// itself to kubelets with it.
+	kubeletClientPEM, kubeletClientKeyPEM, err := p.issue(x509.Certificate{
+		Subject:     pkix.Name{CommonName: "kube-apiserver-kubelet-client", Organization: []string{"kubeadm:cluster-admins"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	if p.adminToken, err = randToken(); err != nil {
 		return nil, err
 	}
@@ -116,6 +137,8 @@ func generatePKI(dir string) (*pkiFiles, error) {
 		{p.saKeyFile, mustECKeyPEM(saKey)},
 		{p.saPubFile, mustPubKeyPEM(&saKey.PublicKey)},
 		{p.tokenFile, []byte(tokens)},
+		{p.kubeletClientCert, kubeletClientPEM},
+		{p.kubeletClientKey, kubeletClientKeyPEM},
 	}
 	for _, f := range files {
 		if err := os.WriteFile(f.path, f.data, 0o600); err != nil {
@@ -123,6 +146,25 @@ func generatePKI(dir string) (*pkiFiles, error) {
 		}
 	}
 	return p, nil
+}
+
+// issue signs a certificate for a fresh key with the run's CA and returns
+// both as PEM.
+func (p *pkiFiles) issue(tmpl x509.Certificate) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl.SerialNumber = randSerial()
+	tmpl.NotBefore = now.Add(-time.Hour)
+	tmpl.NotAfter = now.Add(7 * 24 * time.Hour)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+	der, err := x509.CreateCertificate(rand.Reader, &tmpl, p.caCert, &key.PublicKey, p.caKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), mustECKeyPEM(key), nil
 }
 
 func randSerial() *big.Int {

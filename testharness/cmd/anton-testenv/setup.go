@@ -90,7 +90,7 @@ func writeKubeconfigs(dir string, a *apiServer) error {
 
 // writeReady is the last step of startup: pollers may use everything in dir
 // as soon as this file exists.
-func writeReady(dir string, a *apiServer) error {
+func writeReady(dir string, a *apiServer, kubelet *standInKubelet, kubeletErr string) error {
 	info := map[string]any{
 		"server":            a.url,
 		"pid":               os.Getpid(),
@@ -98,6 +98,12 @@ func writeReady(dir string, a *apiServer) error {
 		"kubeconfig":        filepath.Join(dir, "kubeconfig"),
 		"adminKubeconfig":   filepath.Join(dir, "admin.kubeconfig"),
 		"viewerKubeconfig":  filepath.Join(dir, "viewer.kubeconfig"),
+	}
+	if kubelet != nil {
+		info["kubelet"] = kubelet.info()
+	}
+	if kubeletErr != "" {
+		info["kubeletError"] = kubeletErr
 	}
 	data, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {

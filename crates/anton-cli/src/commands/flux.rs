@@ -19,15 +19,15 @@ use anton_health::util::parse_duration;
 use anton_health::{FluxKind, FluxObject, HealthConfig, check_flux, flux_details, flux_rows};
 use anton_kube::flux_ops::{self, Target, WaitOutcome};
 use anton_kube::{Cluster, LiveError, Plan, Runtime, Served};
+use anton_report::table::Fit;
+use anton_report::{Line, Overview, Span, Table, Tone};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::commands::emit;
-use crate::table::{Fit, Table};
-use crate::commands::health::{
-    KubeArgs, Paint, SnapshotArgs, flux_summary_line, live_error, now, read_snapshot, safe, short,
-    write_api_notes, write_findings,
+use crate::commands::live::{
+    KubeArgs, Paint, SnapshotArgs, api_notes, emit_live, live_error, now, read_snapshot, safe, short,
 };
 
 #[derive(Debug, Args)]
@@ -246,11 +246,11 @@ fn status(args: &StatusArgs, global: &GlobalArgs) -> ExitStatus {
     let plan = Plan { namespace: args.namespace.clone(), cluster: false, flux: true };
     let (mut snapshot, api) = match read_snapshot(&args.kube, &args.snapshot, &plan) {
         Ok(read) => read,
-        Err(report) => return emit(&report, global, TITLE, None),
+        Err(report) => return emit_live(&report, &Overview::default(), global, TITLE, args.table.width()),
     };
     let now = match now(&args.snapshot, &snapshot) {
         Ok(now) => now,
-        Err(message) => return emit(&Report::tool_error(message), global, TITLE, None),
+        Err(message) => return emit_live(&Report::tool_error(message), &Overview::default(), global, TITLE, args.table.width()),
     };
     // A recorded `anton health` snapshot has Flux too; status reads only that part.
     let flux = snapshot.flux.take().unwrap_or_default();
@@ -259,72 +259,54 @@ fn status(args: &StatusArgs, global: &GlobalArgs) -> ExitStatus {
     let report = Report::new(flux_subjects(&flux), findings)
         .with_detail("flux", flux_details(&flux))
         .with_detail("api", api);
-    if global.output_format() != OutputFormat::Text {
-        return emit(&report, global, TITLE, None);
-    }
-    let mut out = super::stdout();
-    let paint = Paint::new(global.use_color());
-    let _ = write_status_table(&mut out, &flux, &report, &paint, args.table.width());
-    let _ = write_findings(&mut out, &report, global, &paint);
-    let _ = write_api_notes(&mut out, &report, global);
-    let _ = writeln!(out, "{}", paint.verdict(&report, TITLE));
-    report.exit_status()
+    let overview = status_overview(&flux, &report);
+    emit_live(&report, &overview, global, TITLE, args.table.width())
 }
 
-fn write_status_table(
-    out: &mut dyn Write,
-    flux: &anton_health::FluxSnapshot,
-    report: &Report,
-    paint: &Paint,
-    width: Option<usize>,
-) -> std::io::Result<()> {
+/// The controllers and counts, then the Flux CLI's `get` table.
+fn status_overview(flux: &anton_health::FluxSnapshot, report: &Report) -> Overview {
+    let mut overview = Overview { notes: api_notes(report), ..Overview::default() };
     if let Some(details) = report.details.get("flux") {
         if let Some(controllers) = details["controllers"].as_array() {
-            let parts: Vec<String> = controllers
-                .iter()
-                .map(|c| {
-                    let (desired, available) = (c["desired"].as_i64().unwrap_or(0), c["available"].as_i64().unwrap_or(0));
-                    let mark = if available >= desired { paint.good("✔") } else { paint.bad("✗") };
-                    format!("{mark} {} {available}/{desired}", c["name"].as_str().unwrap_or(""))
-                })
-                .collect();
-            let text = if parts.is_empty() { "none found".to_owned() } else { parts.join("  ") };
-            writeln!(out, "{} {text}", paint.bold("Controllers"))?;
+            let mut spans = Vec::new();
+            for c in controllers {
+                let (desired, available) = (c["desired"].as_i64().unwrap_or(0), c["available"].as_i64().unwrap_or(0));
+                if !spans.is_empty() {
+                    spans.push(Span::plain("  "));
+                }
+                spans.push(if available >= desired { Span::toned("✔", Tone::Good) } else { Span::toned("✗", Tone::Bad) });
+                spans.push(Span::plain(format!(" {} {available}/{desired}", c["name"].as_str().unwrap_or(""))));
+            }
+            if spans.is_empty() {
+                spans.push(Span::plain("none found"));
+            }
+            overview.lines.push(Line { label: "Controllers".into(), spans });
         }
-        writeln!(out, "{} {}", paint.bold("Objects    "), flux_summary_line(details))?;
+        overview.lines.push(Line::new("Objects", flux_summary_line(details)));
     }
-    let rows = flux_rows(flux);
-    if rows.is_empty() {
-        return writeln!(out, "\nNo Flux objects found.");
-    }
-    writeln!(out)?;
-    let mut table = Table::new([
-        ("KIND", Fit::Keep),
-        ("NAMESPACE", Fit::Keep),
-        ("NAME", Fit::Keep),
-        ("REVISION", Fit::End),
-        ("SUSPENDED", Fit::Keep),
-        ("READY", Fit::Keep),
-        ("MESSAGE", Fit::End),
-    ])
-    .droppable(&["REVISION", "SUSPENDED"]);
-    for row in &rows {
-        table.row([
-            row.kind.kind().to_owned(),
-            row.namespace.clone(),
-            row.name.clone(),
-            safe(&row.revision),
-            if row.suspended { "True".into() } else { "False".into() },
-            row.ready.clone(),
-            safe(&row.message),
-        ]);
-    }
-    table.write_painted(out, width, |row, column, value, padded| match (row, column) {
-        (None, _) => paint.bold(&padded),
-        (Some(_), 5) if value == "False" => paint.bad(&padded),
-        (Some(_), 4) if value == "True" => paint.severity(Severity::Warning, &padded),
-        _ => padded,
-    })
+    let rows = flux_rows(flux)
+        .iter()
+        .map(|row| {
+            vec![
+                Span::plain(row.kind.kind()),
+                Span::plain(row.namespace.clone()),
+                Span::plain(row.name.clone()),
+                Span::plain(row.revision.clone()),
+                if row.suspended { Span::toned("True", Tone::Warning) } else { Span::plain("False") },
+                if row.ready == "False" { Span::toned("False", Tone::Bad) } else { Span::plain(row.ready.clone()) },
+                Span::plain(row.message.replace('\n', " ")),
+            ]
+        })
+        .collect();
+    overview.tables.push(Table {
+        title: None,
+        header: ["KIND", "NAMESPACE", "NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE"].map(String::from).to_vec(),
+        rows,
+        right_aligned: Vec::new(),
+        empty: Some("No Flux objects found.".into()),
+        fits: vec![Fit::Keep, Fit::Keep, Fit::Keep, Fit::End, Fit::Keep, Fit::Keep, Fit::End],
+    });
+    overview
 }
 
 // ---------------------------------------------------------------------------
@@ -700,4 +682,29 @@ fn resume(args: &ResumeArgs, global: &GlobalArgs) -> ExitStatus {
         settle(progress, action, target, outcome?, args.timeout)?;
         Ok(())
     })
+}
+
+/// `99 Kustomizations, 40 HelmReleases, 12 sources: 2 not ready, 1 suspended`.
+pub fn flux_summary_line(flux: &Value) -> String {
+    let counts = flux["counts"].as_object().cloned().unwrap_or_default();
+    let get = |kind: &str, key: &str| counts.get(kind).and_then(|c| c[key].as_u64()).unwrap_or(0);
+    let sum = |key: &str| counts.values().map(|c| c[key].as_u64().unwrap_or(0)).sum::<u64>();
+    let sources: u64 = counts
+        .iter()
+        .filter(|(k, _)| *k != "Kustomization" && *k != "HelmRelease")
+        .map(|(_, c)| c["total"].as_u64().unwrap_or(0))
+        .sum();
+    let mut text = format!(
+        "{}, {}, {}",
+        crate::commands::health::count(get("Kustomization", "total"), "Kustomization"),
+        crate::commands::health::count(get("HelmRelease", "total"), "HelmRelease"),
+        crate::commands::health::count(sources, "source"),
+    );
+    let (not_ready, suspended) = (sum("notReady"), sum("suspended"));
+    if not_ready + suspended > 0 {
+        text.push_str(&format!(": {not_ready} not ready, {suspended} suspended"));
+    } else {
+        text.push_str(": all ready");
+    }
+    text
 }

@@ -1,66 +1,22 @@
 //! `anton health`: nodes, control plane, workloads, pods, storage, resource
 //! use and Flux of a live cluster, read with one list per kind.
-//!
-//! Also the parts every live command shares: the connection flags
-//! ([`KubeArgs`]), recorded snapshots, errors as reports, and the text
-//! rendering of live findings.
+//! The plumbing every live command shares is in [`super::live`].
 
-use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use anstyle::{AnsiColor, Effects, Style};
-use anton_core::{ExitStatus, Finding, Report, Severity, Status};
-use anton_health::util::{human_duration, parse_duration};
-use anton_health::{HealthConfig, Now, Snapshot, area_of, check_health, health_details};
-use anton_kube::{Cluster, ConnectOptions, FetchStats, LiveError, Plan};
+use anton_core::{ExitStatus, Report, Severity};
+use anton_health::util::parse_duration;
+use anton_health::{HealthConfig, check_health, health_details};
+use anton_kube::Plan;
+use anton_report::{Line, Overview};
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::emit;
+use crate::cli::GlobalArgs;
+use crate::commands::flux::flux_summary_line;
+use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live, now, read_snapshot};
 
 const TITLE: &str = "anton health";
-
-/// How to reach the cluster; the same on every live command.
-#[derive(Debug, Clone, Args)]
-pub struct KubeArgs {
-    /// Kubeconfig file. Default: KUBECONFIG (a list of files is merged), then
-    /// ~/.kube/config, then the in-cluster service account.
-    #[arg(long, value_name = "FILE", global = true)]
-    pub kubeconfig: Option<PathBuf>,
-    /// Kubeconfig context to use. Default: the current context.
-    #[arg(long, value_name = "NAME", global = true)]
-    pub context: Option<String>,
-    /// Upper bound for one API request.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = anton_kube::parse_request_timeout, global = true)]
-    pub request_timeout: Duration,
-}
-
-impl KubeArgs {
-    pub fn connect_options(&self) -> ConnectOptions {
-        ConnectOptions {
-            kubeconfig: self.kubeconfig.clone(),
-            context: self.context.clone(),
-            request_timeout: self.request_timeout,
-        }
-    }
-}
-
-/// Reading a recorded snapshot instead of a cluster, and recording one.
-#[derive(Debug, Clone, Args)]
-pub struct SnapshotArgs {
-    /// Check a snapshot saved with --save-snapshot instead of a live cluster.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["kubeconfig", "context", "save_snapshot"])]
-    pub from_snapshot: Option<PathBuf>,
-    /// Also save what was read from the cluster as JSON (for a bug report, or to check it again offline).
-    #[arg(long, value_name = "FILE")]
-    pub save_snapshot: Option<PathBuf>,
-    /// Check as if it were this time (RFC 3339). Default: the clock, or with
-    /// --from-snapshot the time the snapshot was recorded.
-    #[arg(long, value_name = "TIME", hide = true)]
-    pub now: Option<String>,
-}
 
 #[derive(Debug, Args)]
 pub struct HealthArgs {
@@ -156,11 +112,11 @@ pub fn run(args: &HealthArgs, global: &GlobalArgs) -> ExitStatus {
     let plan = Plan { namespace: args.namespace.clone(), cluster: true, flux: true };
     let (snapshot, api) = match read_snapshot(&args.kube, &args.snapshot, &plan) {
         Ok(read) => read,
-        Err(report) => return emit(&report, global, TITLE, None),
+        Err(report) => return emit_live(&report, &Overview::default(), global, TITLE, crate::table::terminal_width()),
     };
     let now = match now(&args.snapshot, &snapshot) {
         Ok(now) => now,
-        Err(message) => return emit(&Report::tool_error(message), global, TITLE, None),
+        Err(message) => return emit_live(&Report::tool_error(message), &Overview::default(), global, TITLE, crate::table::terminal_width()),
     };
     let mut findings = check_health(&snapshot, now, &config);
     if args.critical_only {
@@ -171,242 +127,19 @@ pub fn run(args: &HealthArgs, global: &GlobalArgs) -> ExitStatus {
         report = report.with_detail(&key, value);
     }
     report = report.with_detail("api", api);
-    if global.output_format() != OutputFormat::Text {
-        return emit(&report, global, TITLE, None);
-    }
-    let mut out = super::stdout();
-    let style = Paint::new(global.use_color());
-    let _ = write_health_summary(&mut out, &report, &style);
-    let _ = write_findings(&mut out, &report, global, &style);
-    let _ = write_api_notes(&mut out, &report, global);
-    let _ = writeln!(out, "{}", style.verdict(&report, TITLE));
-    report.exit_status()
-}
-
-/// `--now`; else, replaying a snapshot, the time it was recorded; else the clock.
-pub fn now(args: &SnapshotArgs, snapshot: &Snapshot) -> Result<Now, String> {
-    if let Some(text) = &args.now {
-        return text.parse::<Now>().map_err(|e| format!("--now {text}: not an RFC 3339 time ({e})"));
-    }
-    if args.from_snapshot.is_some()
-        && let Some(recorded) = snapshot.recorded_at.as_deref().and_then(|t| t.parse::<Now>().ok())
-    {
-        return Ok(recorded);
-    }
-    Ok(Now::now())
-}
-
-/// The snapshot from a file or from the cluster, and `details.api`. Errors
-/// come back as ready-made tool-error reports (exit 3).
-#[allow(clippy::result_large_err)] // built once per run, on the way out
-pub fn read_snapshot(kube: &KubeArgs, args: &SnapshotArgs, plan: &Plan) -> Result<(Snapshot, Value), Report> {
-    if let Some(path) = &args.from_snapshot {
-        let text = anton_repo::read_regular_text(path)
-            .map_err(|e| Report::tool_error(format!("cannot read the snapshot {}: {e}", path.display())))?;
-        let mut snapshot = Snapshot::from_json(&text)
-            .map_err(|e| Report::tool_error(format!("{} is not an anton snapshot: {e}", path.display())))?;
-        if let Some(ns) = &plan.namespace {
-            snapshot = snapshot_in_namespace(snapshot, ns);
-        }
-        return Ok((snapshot, json!({ "snapshot": path.display().to_string(), "requests": 0 })));
-    }
-    let options = kube.connect_options();
-    let result = anton_kube::block_on(async {
-        let cluster = Cluster::connect(&options).await?;
-        let (snapshot, stats, _) = anton_kube::fetch_snapshot(&cluster, plan).await?;
-        Ok::<_, LiveError>((cluster, snapshot, stats))
-    });
-    let (cluster, snapshot, stats) = match result {
-        Ok(Ok(read)) => read,
-        Ok(Err(error)) | Err(error) => return Err(live_error(&error)),
+    let overview = Overview {
+        lines: health_lines(&report),
+        notes: api_notes(&report),
+        area_order: AREA_ORDER.map(str::to_owned).to_vec(),
+        ..Overview::default()
     };
-    if let Some(path) = &args.save_snapshot {
-        let text = serde_json::to_string_pretty(&snapshot).unwrap_or_default();
-        std::fs::write(path, text)
-            .map_err(|e| Report::tool_error(format!("cannot write the snapshot {}: {e}", path.display())))?;
-    }
-    Ok((snapshot, api_details(&cluster, &stats)))
-}
-
-/// A recorded all-namespaces snapshot narrowed the way a live `-n` run reads it.
-fn snapshot_in_namespace(mut snapshot: Snapshot, namespace: &str) -> Snapshot {
-    fn keep<T: k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>>(
-        items: &mut Vec<T>,
-        namespace: &str,
-    ) {
-        items.retain(|item| item.metadata().namespace.as_deref() == Some(namespace));
-    }
-    keep(&mut snapshot.pods, namespace);
-    keep(&mut snapshot.deployments, namespace);
-    keep(&mut snapshot.stateful_sets, namespace);
-    keep(&mut snapshot.daemon_sets, namespace);
-    keep(&mut snapshot.jobs, namespace);
-    keep(&mut snapshot.cron_jobs, namespace);
-    snapshot.nodes = None;
-    snapshot.storage_classes = None;
-    snapshot.node_metrics = None;
-    snapshot.server_version = None;
-    if let Some(flux) = &mut snapshot.flux {
-        flux.objects.retain(|o| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(namespace));
-        if namespace != "flux-system" {
-            flux.controllers.clear();
-            flux.controllers_listed = false;
-        }
-    }
-    snapshot.namespace = Some(namespace.to_owned());
-    snapshot
-}
-
-/// `details.api`: where anton read from and how many requests it took.
-pub fn api_details(cluster: &Cluster, stats: &FetchStats) -> Value {
-    let counts: serde_json::Map<String, Value> = stats.counts.iter().map(|(k, n)| (k.clone(), json!(n))).collect();
-    json!({
-        "server": cluster.server(),
-        "context": cluster.context(),
-        "requests": stats.requests,
-        "durationMs": (stats.elapsed.as_secs_f64() * 1000.0).round(),
-        "objects": counts,
-        "notes": stats.notes,
-    })
-}
-
-/// A client-layer error as the report of a command that could not do its job (exit 3).
-pub fn live_error(error: &LiveError) -> Report {
-    Report::tool_error(error.to_string())
-}
-
-// ---------------------------------------------------------------------------
-// Text output shared by the live commands.
-
-pub struct Paint {
-    color: bool,
-}
-
-impl Paint {
-    pub fn new(color: bool) -> Self {
-        Self { color }
-    }
-
-    pub fn paint(&self, style: Style, text: &str) -> String {
-        if self.color { format!("{style}{text}{style:#}") } else { text.to_owned() }
-    }
-
-    pub fn bold(&self, text: &str) -> String {
-        self.paint(Style::new().effects(Effects::BOLD), text)
-    }
-
-    pub fn dim(&self, text: &str) -> String {
-        self.paint(Style::new().effects(Effects::DIMMED), text)
-    }
-
-    pub fn severity(&self, severity: Severity, text: &str) -> String {
-        let color = match severity {
-            Severity::Critical => AnsiColor::Red,
-            Severity::Warning => AnsiColor::Yellow,
-            Severity::Info => AnsiColor::Cyan,
-        };
-        self.paint(color.on_default().effects(Effects::BOLD), text)
-    }
-
-    pub fn good(&self, text: &str) -> String {
-        self.paint(AnsiColor::Green.on_default().effects(Effects::BOLD), text)
-    }
-
-    pub fn bad(&self, text: &str) -> String {
-        self.paint(AnsiColor::Red.on_default().effects(Effects::BOLD), text)
-    }
-
-    /// The last line: `✗ 2 critical findings, 1 warning across 412 objects checked (status: critical)`.
-    pub fn verdict(&self, report: &Report, title: &str) -> String {
-        let status = report.status.as_str();
-        if report.status == Status::Error {
-            return self.bad(&format!("✗ {title} did not finish (status: {status})"));
-        }
-        let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
-        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-        let mut parts = Vec::new();
-        if count(Severity::Critical) > 0 {
-            parts.push(plural(count(Severity::Critical), "critical finding", "critical findings"));
-        }
-        if count(Severity::Warning) > 0 {
-            parts.push(plural(count(Severity::Warning), "warning", "warnings"));
-        }
-        if count(Severity::Info) > 0 {
-            parts.push(format!("{} info", count(Severity::Info)));
-        }
-        let objects = plural(report.summary.total, "object", "objects");
-        let text = if parts.is_empty() {
-            format!("{objects} checked, no problems (status: {status})")
-        } else {
-            format!("{} across {objects} checked (status: {status})", parts.join(", "))
-        };
-        match report.status {
-            Status::Healthy => self.good(&format!("✓ {text}")),
-            Status::Warning => self.severity(Severity::Warning, &format!("! {text}")),
-            _ => self.bad(&format!("✗ {text}")),
-        }
-    }
-}
-
-/// Cluster text (condition messages) must not move the cursor or recolour the terminal.
-pub fn safe(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() && c != '\n' { '�' } else { c }).collect()
+    emit_live(&report, &overview, global, TITLE, crate::table::terminal_width())
 }
 
 const AREA_ORDER: [&str; 9] = ["controlplane", "node", "metrics", "storage", "workload", "job", "cronjob", "pod", "flux"];
 
-/// Findings grouped by area, worst first within each, with their hints.
-pub fn write_findings(out: &mut dyn Write, report: &Report, global: &GlobalArgs, paint: &Paint) -> std::io::Result<()> {
-    let mut findings: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| !(global.quiet && f.severity == Severity::Info))
-        .collect();
-    findings.sort_by_key(|f| {
-        let area = AREA_ORDER.iter().position(|a| *a == area_of(&f.rule)).unwrap_or(AREA_ORDER.len());
-        (area, std::cmp::Reverse(f.severity), f.object.clone(), f.rule.clone())
-    });
-    if findings.is_empty() {
-        return Ok(());
-    }
-    let rule_width = findings.iter().map(|f| f.rule.len()).max().unwrap_or(0);
-    writeln!(out)?;
-    for finding in findings {
-        let severity = format!("{:<8}", finding.severity.as_str());
-        writeln!(
-            out,
-            "{}  {}  {}",
-            paint.severity(finding.severity, &severity),
-            paint.dim(&format!("{:<rule_width$}", finding.rule)),
-            safe(&finding.message)
-        )?;
-        if !global.quiet
-            && let Some(hint) = &finding.hint
-        {
-            writeln!(out, "{:<8}  {:<rule_width$}  {} {}", "", "", paint.bold("help:"), safe(hint))?;
-        }
-    }
-    writeln!(out)
-}
-
-/// Verbose: what was skipped and how many requests it took.
-pub fn write_api_notes(out: &mut dyn Write, report: &Report, global: &GlobalArgs) -> std::io::Result<()> {
-    if !global.verbose {
-        return Ok(());
-    }
-    let Some(api) = report.details.get("api") else { return Ok(()) };
-    for note in api.get("notes").and_then(Value::as_array).into_iter().flatten() {
-        writeln!(out, "note: {}", note.as_str().unwrap_or(""))?;
-    }
-    if let Some(requests) = api.get("requests") {
-        let ms = api.get("durationMs").and_then(Value::as_f64).unwrap_or(0.0);
-        let server = api.get("server").and_then(Value::as_str).unwrap_or("");
-        writeln!(out, "read {server} with {requests} API requests in {ms:.0} ms")?;
-    }
-    Ok(())
-}
-
-fn write_health_summary(out: &mut dyn Write, report: &Report, paint: &Paint) -> std::io::Result<()> {
+/// One line per area: `Nodes      3 total, 3 Ready, 0 cordoned · …`.
+fn health_lines(report: &Report) -> Vec<Line> {
     let d = &report.details;
     let n = |v: Option<&Value>| v.and_then(Value::as_u64).unwrap_or(0);
     let mut lines: Vec<(&str, String)> = Vec::new();
@@ -460,7 +193,7 @@ fn write_health_summary(out: &mut dyn Write, report: &Report, paint: &Paint) -> 
             [one] => format!("default StorageClass {one}"),
             many => format!("several default StorageClasses: {}", many.join(", ")),
         };
-        lines.push(("Storage", text));
+        lines.push(("Storage", format!("{text} · claims, usage, Ceph, backups: `anton storage`")));
     }
     if let Some(m) = d.get("metrics") {
         let text = if m["available"].as_bool() == Some(true) {
@@ -479,43 +212,10 @@ fn write_health_summary(out: &mut dyn Write, report: &Report, paint: &Paint) -> 
         };
         lines.push(("Usage", text));
     }
-    for (label, text) in lines {
-        writeln!(out, "{} {}", paint.bold(&format!("{label:<10}")), safe(&text))?;
-    }
-    Ok(())
-}
-
-/// `99 Kustomizations, 40 HelmReleases, 12 sources: 2 not ready, 1 suspended`.
-pub fn flux_summary_line(flux: &Value) -> String {
-    let counts = flux["counts"].as_object().cloned().unwrap_or_default();
-    let get = |kind: &str, key: &str| counts.get(kind).and_then(|c| c[key].as_u64()).unwrap_or(0);
-    let sum = |key: &str| counts.values().map(|c| c[key].as_u64().unwrap_or(0)).sum::<u64>();
-    let sources: u64 = counts
-        .iter()
-        .filter(|(k, _)| *k != "Kustomization" && *k != "HelmRelease")
-        .map(|(_, c)| c["total"].as_u64().unwrap_or(0))
-        .sum();
-    let mut text = format!(
-        "{}, {}, {}",
-        count(get("Kustomization", "total"), "Kustomization"),
-        count(get("HelmRelease", "total"), "HelmRelease"),
-        count(sources, "source"),
-    );
-    let (not_ready, suspended) = (sum("notReady"), sum("suspended"));
-    if not_ready + suspended > 0 {
-        text.push_str(&format!(": {not_ready} not ready, {suspended} suspended"));
-    } else {
-        text.push_str(": all ready");
-    }
-    text
+    lines.into_iter().map(|(label, text)| Line::new(label, text)).collect()
 }
 
 /// `1 Deployment`, `3 Deployments`.
-fn count(n: u64, noun: &str) -> String {
+pub(crate) fn count(n: u64, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else if noun.ends_with('s') { format!("{n} {noun}es") } else { format!("{n} {noun}s") }
-}
-
-/// `3m20s` for progress lines.
-pub fn short(duration: Duration) -> String {
-    human_duration(duration)
 }

@@ -9,8 +9,10 @@ pub mod get;
 pub mod health;
 pub mod init_config;
 pub mod lint;
+pub mod live;
 pub mod rules;
 pub mod schemas;
+pub mod storage;
 pub mod validate;
 
 use std::io::Write;
@@ -76,8 +78,9 @@ pub fn emit(report: &Report, global: &GlobalArgs, title: &str, source_root: Opti
     }
 }
 
-/// [`emit`], with code frames from `sources`.
-pub fn emit_with(report: &Report, global: &GlobalArgs, title: &str, sources: &dyn SourceProvider) -> ExitStatus {
+/// The format and render options the command line asked for; text tables
+/// are fitted to `width` (`None`: full cells).
+pub fn render_setup(global: &GlobalArgs, title: &str, width: Option<usize>) -> (Format, RenderOptions) {
     let format = match global.output_format() {
         OutputFormat::Text => Format::Text,
         OutputFormat::Json => Format::Json,
@@ -91,7 +94,14 @@ pub fn emit_with(report: &Report, global: &GlobalArgs, title: &str, sources: &dy
         verbose: global.verbose,
         quiet: global.quiet,
         title: title.to_owned(),
+        width,
     };
+    (format, options)
+}
+
+/// [`emit`], with code frames from `sources`.
+pub fn emit_with(report: &Report, global: &GlobalArgs, title: &str, sources: &dyn SourceProvider) -> ExitStatus {
+    let (format, options) = render_setup(global, title, None);
     let mut out = stdout();
     // A closed pipe (`anton validate | head`) is not an error worth reporting.
     let _ = anton_report::render_with(report, format, &options, sources, &lint::Registry, &mut out);

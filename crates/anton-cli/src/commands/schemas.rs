@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::commands::emit;
-use crate::commands::health::{KubeArgs, Paint, live_error};
+use crate::commands::live::{KubeArgs, Paint, live_error};
 
 const TITLE: &str = "anton schemas pull";
 
