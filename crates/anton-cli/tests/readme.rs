@@ -53,6 +53,8 @@ const EXPECTED: &[(&str, Outcome)] = &[
     ("anton get ks -o wide", Outcome::Exit(0)),
     ("anton health", Outcome::Live),
     ("anton flux status", Outcome::Live),
+    ("anton storage", Outcome::Live),
+    ("anton storage --detailed", Outcome::Live),
     ("anton schemas pull", Outcome::Live),
 ];
 

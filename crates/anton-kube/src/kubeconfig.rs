@@ -49,33 +49,8 @@ pub(crate) fn default_paths() -> Vec<PathBuf> {
 /// A file's text, refusing anything but a regular file (after symlinks):
 /// reading a FIFO or a device would block or never end.
 pub(crate) fn read_regular(path: &Path, what: &str) -> Result<String, LiveError> {
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| LiveError::Config(format!("cannot read the {what} {}: {e}", path.display())))?;
-    if !metadata.is_file() {
-        return Err(LiveError::Config(format!(
-            "the {what} {} is not a regular file ({}); pass the path of a file",
-            path.display(),
-            file_kind(&metadata)
-        )));
-    }
-    std::fs::read_to_string(path).map_err(|e| LiveError::Config(format!("cannot read the {what} {}: {e}", path.display())))
-}
-
-/// What a non-regular file is, in words.
-pub(crate) fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let kind = metadata.file_type();
-    if kind.is_dir() {
-        "a folder"
-    } else if kind.is_fifo() {
-        "a named pipe (FIFO)"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if kind.is_block_device() || kind.is_char_device() {
-        "a device"
-    } else {
-        "not a regular file"
-    }
+    anton_repo::read_regular_text(path)
+        .map_err(|e| LiveError::Config(format!("cannot read the {what} {}: {e}; pass the path of a file", path.display())))
 }
 
 /// Every credential value, as written and (when the file parses) as read,
@@ -191,6 +166,6 @@ mod tests {
         let status = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
         assert!(status.success());
         let error = read_checked(&path).unwrap_err().to_string();
-        assert!(error.contains("is not a regular file (a named pipe (FIFO))"), "{error}");
+        assert!(error.contains("a named pipe (FIFO), not a regular file"), "{error}");
     }
 }
