@@ -230,12 +230,12 @@ fn overview(report: &Report, detailed: bool, now: Now) -> Overview {
     lines.push(Line::new(
         "Claims",
         format!(
-            "{} PVCs{} · {} PVs{} · {} VolumeAttachments",
-            counts["pvcs"].as_u64().unwrap_or(0),
+            "{}{} · {}{} · {}",
+            counted(&counts["pvcs"], "PVC"),
             phases("pvcsByPhase"),
-            counts["pvs"].as_u64().unwrap_or(0),
+            counted(&counts["pvs"], "PV"),
             phases("pvsByPhase"),
-            counts["volumeAttachments"].as_u64().unwrap_or(0)
+            counted(&counts["volumeAttachments"], "VolumeAttachment")
         ),
     ));
     let class_details = d.get("classes").unwrap_or(&Value::Null);
@@ -400,5 +400,13 @@ fn backed_up(pvc: &Value, now: Now) -> Span {
         },
         None if pvc["wantsBackup"].as_bool() == Some(true) => Span::toned("no", Tone::Info),
         None => Span::plain("-"),
+    }
+}
+
+/// `1 PVC`, `3 PVCs`: a count from the details with its noun.
+fn counted(count: &Value, noun: &str) -> String {
+    match count.as_u64().unwrap_or(0) {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
     }
 }
