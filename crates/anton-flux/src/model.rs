@@ -227,7 +227,9 @@ impl FluxSpec {
             _ => FluxSpec::Source(SourceSpec {
                 url: text(&["url"]).or_else(|| text(&["endpoint"])),
                 reference: spec.and_then(|s| s.get("ref")).and_then(|r| {
-                    ["commit", "digest", "tag", "semver", "name", "branch"]
+                    // Flux's precedence when several are set: GitRepository commit >
+                    // name > semver > tag > branch; OCIRepository digest > semver > tag.
+                    ["commit", "digest", "name", "semver", "tag", "branch"]
                         .iter()
                         .find_map(|key| r.str_at(&[key]).map(|v| format!("{key}={v}")))
                 }),
@@ -270,4 +272,29 @@ fn depends_on(spec: Option<&Node>) -> Vec<DependsOn> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(kind: FluxKind, yaml: &str) -> Option<String> {
+        let parsed = anton_yaml::parse_stream(yaml);
+        match FluxSpec::read(kind, &parsed.documents[0].root) {
+            FluxSpec::Source(source) => source.reference,
+            other => panic!("not a source: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_reference_shown_is_the_one_flux_follows() {
+        let oci = "spec:\n  ref:\n    tag: 1.0.0\n    semver: '>=1.0.0'\n";
+        assert_eq!(reference(FluxKind::OCIRepository, oci).as_deref(), Some("semver=>=1.0.0"));
+        let oci = "spec:\n  ref:\n    tag: 1.0.0\n    semver: '>=1.0.0'\n    digest: sha256:abc\n";
+        assert_eq!(reference(FluxKind::OCIRepository, oci).as_deref(), Some("digest=sha256:abc"));
+        let git = "spec:\n  ref:\n    branch: main\n    tag: v1\n    semver: 1.x\n    name: refs/tags/v2\n";
+        assert_eq!(reference(FluxKind::GitRepository, git).as_deref(), Some("name=refs/tags/v2"));
+        let git = "spec:\n  ref:\n    branch: main\n    tag: v1\n";
+        assert_eq!(reference(FluxKind::GitRepository, git).as_deref(), Some("tag=v1"));
+    }
 }
