@@ -201,10 +201,6 @@ impl Paint {
         self.paint(Style::new().effects(Effects::BOLD), text)
     }
 
-    pub fn dim(&self, text: &str) -> String {
-        self.paint(Style::new().effects(Effects::DIMMED), text)
-    }
-
     pub fn severity(&self, severity: Severity, text: &str) -> String {
         let color = match severity {
             Severity::Critical => AnsiColor::Red,
