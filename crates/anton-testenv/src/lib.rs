@@ -40,7 +40,7 @@
 //! - `ANTON_TESTENV_START_TIMEOUT`: seconds to wait for startup (default 180).
 //! - `ANTON_TESTENV_KEEP=1`: keep the environment's directory after drop.
 //! - `ANTON_TESTENV_CACHE`, `GO`: passed through to build.sh.
-//! - `ANTON_SHARED_DIR`: where `shared/` (upstream CRDs) is, for [`shared_crds`].
+//! - `ANTON_SHARED_DIR`: where `shared/` (corpora, upstream CRDs) is, for [`shared_crds`] and [`needs::corpora`].
 //!
 //! [`TestEnv::start_with`] installs real CRDs ([`Options::extra_crds`], e.g.
 //! Rook and VolSync from [`shared_crds`]) in place of the stand-ins, and runs
@@ -120,22 +120,11 @@ impl StandInKubelet {
 }
 
 /// A folder of `../shared/crds` (upstream CRDs kept next to the repository,
-/// absent on a user's machine): `ANTON_SHARED_DIR/crds/<name>`, else the
-/// first `shared/crds/<name>` beside the workspace or one of its parents
-/// (worktrees live one level deeper). `None` when there is none; callers skip.
+/// absent on a user's machine), found as [`needs::shared_dir`] finds
+/// `shared/`. `None` when there is none; callers skip ([`needs::skip`]).
 pub fn shared_crds(name: &str) -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("ANTON_SHARED_DIR").filter(|d| !d.is_empty()) {
-        let dir = PathBuf::from(dir).join("crds").join(name);
-        return dir.is_dir().then_some(dir);
-    }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let workspace = workspace.canonicalize().unwrap_or(workspace);
-    workspace
-        .ancestors()
-        .skip(1)
-        .take(3)
-        .map(|parent| parent.join("shared").join("crds").join(name))
-        .find(|dir| dir.is_dir())
+    let dir = needs::shared_dir().join("crds").join(name);
+    dir.is_dir().then_some(dir)
 }
 
 /// A running kube-apiserver + etcd. Dropping it stops the server and removes

@@ -16,6 +16,8 @@
 //! - `ANTON_TESTENV_SKIP=1` (or `true`): skip the tests that need the
 //!   harness (the API server, and kubectl, which the harness builds).
 //!   Refused in CI.
+//! - `ANTON_SHARED_DIR`: the `shared/` folder (corpora, upstream CRDs);
+//!   default: the first `shared/` beside the repository or a parent folder.
 //! - `ANTON_CORPORA`: the folder of shared corpora (default: `shared/corpora`
 //!   beside the repository, i.e. `../shared/corpora`). A folder named here
 //!   must exist, in CI or not.
@@ -59,11 +61,23 @@ pub fn corpora() -> Option<PathBuf> {
     corpora_in(&process_vars, &default_corpora_dir(), &report_skip)
 }
 
-/// The corpora's default place: `shared/corpora` beside the repository.
+/// The corpora's default place: `corpora` in [`shared_dir`].
 pub fn default_corpora_dir() -> PathBuf {
+    shared_dir().join("corpora")
+}
+
+/// The `shared/` folder kept beside the repository (corpora, upstream CRDs):
+/// `ANTON_SHARED_DIR`, else the first `shared/` beside the workspace or one
+/// of its parents (a git worktree lives a level deeper), else `../shared`
+/// (which may not exist; callers check).
+pub fn shared_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ANTON_SHARED_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let root = root.canonicalize().unwrap_or(root);
-    root.parent().unwrap_or(&root).join("shared/corpora")
+    let beside = root.parent().unwrap_or(&root).join("shared");
+    root.ancestors().skip(1).take(3).map(|parent| parent.join("shared")).find(|dir| dir.is_dir()).unwrap_or(beside)
 }
 
 /// The kubectl matching the test API server's version: the harness's own
