@@ -80,10 +80,11 @@ pub async fn pull(cluster: &Cluster, dir: &Path) -> Result<PullSummary, LiveErro
             paths
                 .iter()
                 .filter(|(path, _)| path.starts_with("api/") || path.starts_with("apis/"))
-                .filter_map(|(path, entry)| {
-                    let url = entry.get("serverRelativeURL")?.as_str()?;
-                    Some((path.clone(), url.to_owned()))
-                })
+                // Asked for without the index's `?hash=`: when a CRD changes
+                // between reading the index and reading its group, the server
+                // answers a stale hash with a 301 and an empty body.
+                .filter(|(_, entry)| entry.get("serverRelativeURL").is_some())
+                .map(|(path, _)| (path.clone(), format!("/openapi/v3/{path}")))
                 .collect()
         })
         .unwrap_or_default();
