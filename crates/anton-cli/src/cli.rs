@@ -75,7 +75,7 @@ pub enum Command {
     /// What a change will do to the cluster: per Flux Kustomization, what is deleted, changed and added.
     #[command(after_help = crate::commands::diff::AFTER_HELP)]
     Diff(crate::commands::diff::DiffArgs),
-    /// List the rules `anton validate` checks; `anton rules explain <id>` prints one's documentation.
+    /// List the rules `anton validate` checks and the guard rules of `anton diff`; `anton rules explain <id>` prints one's documentation.
     #[command(after_help = crate::commands::rules::AFTER_HELP)]
     Rules(crate::commands::rules::RulesArgs),
     /// Write a commented default .anton.toml at the repository root.

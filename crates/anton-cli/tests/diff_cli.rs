@@ -222,7 +222,8 @@ fn github_annotations_one_per_finding() {
     let run = diff(&repo, &["--format", "github"]);
     assert_eq!(run.code, 2);
     let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
-    assert_eq!(annotations.len(), 3, "{}", run.stdout);
+    // kustomization-deleted, data-loss, helm-uninstall, immutable-change.
+    assert_eq!(annotations.len(), 4, "{}", run.stdout);
     assert!(
         annotations.iter().any(|a| a.starts_with("::error file=kubernetes/apps/media/jellyfin/ks.yaml,line=1,col=1,title=guard/kustomization-deleted::")),
         "{}",
@@ -288,4 +289,157 @@ fn help_has_examples() {
     for wanted in ["--base <REF>", "--head <REF>", "--max-bytes <BYTES>", "anton diff --base origin/main"] {
         assert!(run.stdout.contains(wanted), "{wanted}: {}", run.stdout);
     }
+}
+
+const CRD: &str = "\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: clusters.postgresql.cnpg.io
+spec:
+  group: postgresql.cnpg.io
+  names:
+    kind: Cluster
+    plural: clusters
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+";
+
+/// The base repository where `sonarr` also applies the CNPG CRD and
+/// `jellyfin` a database of that kind; `annotations` go on the CRD.
+fn crd_repo(annotations: &str) -> GitRepo {
+    let repo = base_repo();
+    repo.write("kubernetes/apps/media/sonarr/app/crds.yaml", &CRD.replacen("  name: clusters.postgresql.cnpg.io\n", &format!("  name: clusters.postgresql.cnpg.io\n{annotations}"), 1));
+    repo.edit("kubernetes/apps/media/sonarr/app/kustomization.yaml", "resources:\n", "resources:\n  - ./crds.yaml\n");
+    repo.write(
+        "kubernetes/apps/media/jellyfin/app/database.yaml",
+        "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: jellyfin-db\nspec:\n  instances: 1\n",
+    );
+    repo.edit("kubernetes/apps/media/jellyfin/app/kustomization.yaml", "resources:\n", "resources:\n  - ./database.yaml\n");
+    repo.git(&["tag", "-d", "base"]);
+    repo.commit("base");
+    repo
+}
+
+fn rules_of(run: &Run) -> Vec<(String, String)> {
+    let json: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    json["details"]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap_or_default().to_owned(), f["severity"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_pruned_crd_is_critical_and_listed_first_in_the_markdown() {
+    let repo = crd_repo("");
+    repo.edit("kubernetes/apps/media/sonarr/app/kustomization.yaml", "  - ./crds.yaml\n", "");
+    // A warning in the same change: the cascade still comes first.
+    repo.edit("kubernetes/apps/media/sonarr/app/service.yaml", "10.43.0.10", "10.43.0.20");
+    repo.commit("head");
+    let run = diff(&repo, &["--format", "markdown"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let first = run.stdout.lines().find(|l| l.starts_with("- ")).expect("a finding");
+    assert!(first.contains("`guard/crd-deleted`"), "{}", run.stdout);
+    assert!(first.contains("Kubernetes then deletes every Cluster in the cluster"), "{first}");
+    assert!(first.contains("Cluster/media/jellyfin-db in Kustomization/flux-system/jellyfin"), "{first}");
+    assert!(first.contains("outside Git"), "{first}");
+    let (crd, changes) = (run.stdout.find("guard/crd-deleted"), run.stdout.find("#### Changes by Flux Kustomization"));
+    assert!(crd < changes && run.stdout.find("guard/immutable-change") > crd, "{}", run.stdout);
+}
+
+#[test]
+fn a_crd_with_prune_disabled_is_left_quietly() {
+    let repo = crd_repo("  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n");
+    repo.edit("kubernetes/apps/media/sonarr/app/kustomization.yaml", "  - ./crds.yaml\n", "");
+    repo.commit("head");
+    let run = diff(&repo, &["--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(rules_of(&run).is_empty(), "{}", run.stdout);
+    assert_eq!(serde_json::from_str::<Value>(&run.stdout).expect("JSON")["details"]["diff"]["totals"]["orphaned"], 1);
+}
+
+#[test]
+fn a_forced_claim_change_is_data_loss_and_without_force_a_warning() {
+    let forced = base_repo();
+    forced.edit("kubernetes/apps/media/jellyfin/ks.yaml", "  prune: true\n", "  prune: true\n  force: true\n");
+    forced.git(&["tag", "-d", "base"]);
+    forced.commit("base");
+    forced.edit("kubernetes/apps/media/jellyfin/app/pvc.yaml", "storageClassName: ceph-block", "storageClassName: ceph-filesystem");
+    forced.commit("head");
+    let run = diff(&forced, &["--json"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_eq!(rules_of(&run), [("guard/data-loss".to_owned(), "critical".to_owned())]);
+    assert!(run.stdout.contains("spec.storageClassName (ceph-block → ceph-filesystem) cannot change in place"), "{}", run.stdout);
+    assert!(run.stdout.contains("`spec.force: true` on Kustomization/flux-system/jellyfin"), "{}", run.stdout);
+
+    // The same change without force: the apply fails, nothing is deleted.
+    let plain = base_repo();
+    plain.edit("kubernetes/apps/media/jellyfin/app/pvc.yaml", "storageClassName: ceph-block", "storageClassName: ceph-filesystem");
+    plain.commit("head");
+    let run = diff(&plain, &["--json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(rules_of(&run), [("guard/immutable-change".to_owned(), "warning".to_owned())]);
+}
+
+#[test]
+fn a_removed_helmrelease_names_its_chart_and_is_critical_when_it_creates_claims() {
+    let plain = base_repo();
+    plain.edit("kubernetes/apps/media/jellyfin/app/kustomization.yaml", "  - ./helmrelease.yaml\n", "");
+    plain.commit("head");
+    let run = diff(&plain, &["--json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(rules_of(&run), [("guard/helm-uninstall".to_owned(), "warning".to_owned())]);
+    assert!(run.stdout.contains("helm-controller uninstalls its release (app-template 3.5.1)"), "{}", run.stdout);
+
+    let with_claims = base_repo();
+    with_claims.edit(
+        "kubernetes/apps/media/jellyfin/app/helmrelease.yaml",
+        "  values:\n",
+        "  values:\n    persistence:\n      config:\n        type: persistentVolumeClaim\n        accessMode: ReadWriteOnce\n        size: 10Gi\n",
+    );
+    with_claims.git(&["tag", "-d", "base"]);
+    with_claims.commit("base");
+    with_claims.edit("kubernetes/apps/media/jellyfin/app/kustomization.yaml", "  - ./helmrelease.yaml\n", "");
+    with_claims.commit("head");
+    let run = diff(&with_claims, &["--format", "markdown"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let first = run.stdout.lines().find(|l| l.starts_with("- ")).expect("a finding");
+    assert!(first.contains("`guard/helm-uninstall`") && first.contains("(persistence.config)"), "{}", run.stdout);
+}
+
+#[test]
+fn a_helmrelease_with_prune_disabled_is_left_quietly() {
+    let repo = base_repo();
+    repo.edit(
+        "kubernetes/apps/media/jellyfin/app/helmrelease.yaml",
+        "  name: jellyfin\n",
+        "  name: jellyfin\n  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n",
+    );
+    repo.git(&["tag", "-d", "base"]);
+    repo.commit("base");
+    repo.edit("kubernetes/apps/media/jellyfin/app/kustomization.yaml", "  - ./helmrelease.yaml\n", "");
+    repo.commit("head");
+    let run = diff(&repo, &["--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(rules_of(&run).is_empty(), "{}", run.stdout);
+}
+
+#[test]
+fn rules_explain_documents_the_guard_rules() {
+    for id in ["guard/crd-deleted", "guard/data-loss", "guard/helm-uninstall"] {
+        let run = anton(Path::new("."), &["rules", "explain", id]);
+        assert_eq!(run.code, 0, "{id}: {}", run.stderr);
+        for section in [format!("# {id} (critical)"), "## What it checks".into(), "## Why it matters".into(), "## Bad example".into(), "## Fixed example".into()] {
+            assert!(run.stdout.contains(&section), "{id}: {section} missing from\n{}", run.stdout);
+        }
+    }
+    let family = anton(Path::new("."), &["rules", "explain", "guard"]);
+    assert_eq!(family.stdout.matches("\n## What it checks").count(), anton_diff::rules::ALL.len(), "{}", family.stdout);
+    let listed = anton(Path::new("."), &["rules"]);
+    assert!(listed.stdout.lines().any(|l| l.starts_with("guard/helm-uninstall") && l.contains("critical")), "{}", listed.stdout);
 }

@@ -245,7 +245,14 @@ fn other_owner(snapshot: &Snapshot, key: &KsKey, id: &anton_core::ObjectId) -> O
 fn consequence(comparison: &Comparison<'_>, key: &KsKey, object: &AppliedObject) -> String {
     let id = &object.id;
     match (id.group.as_str(), id.kind.as_str()) {
+        // helm-controller skips the uninstall of a suspended HelmRelease.
+        ("helm.toolkit.fluxcd.io", "HelmRelease") if crate::rules::helm_uninstall::suspended(object) => {
+            "; it is suspended, so helm-controller deletes it without uninstalling the Helm release".to_owned()
+        }
         ("helm.toolkit.fluxcd.io", "HelmRelease") => "; deleting a HelmRelease uninstalls the Helm release".to_owned(),
+        ("apiextensions.k8s.io", "CustomResourceDefinition") => {
+            "; deleting a CustomResourceDefinition deletes every resource of its kind".to_owned()
+        }
         ("", "Namespace") => "; deleting a Namespace deletes everything in it".to_owned(),
         _ if object.is_flux_kustomization() => {
             let child = KsKey { cluster: key.cluster.clone(), id: id.clone() };

@@ -16,6 +16,9 @@ use serde_json::Value;
 
 pub(crate) const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 pub(crate) const PRUNE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/prune";
+/// Flux recreates an object carrying it (as a label or an annotation) when
+/// an immutable field changes, as `spec.force: true` does for all of them.
+pub(crate) const FORCE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/force";
 
 /// A Flux Kustomization as the cluster knows it: its identity, in one
 /// cluster of the repository (trees of several clusters may share names).
@@ -64,6 +67,12 @@ impl AppliedObject {
     pub(crate) fn is_flux_kustomization(&self) -> bool {
         self.id.group == KUSTOMIZE_GROUP && self.id.kind == "Kustomization"
     }
+
+    /// Whether it carries `kustomize.toolkit.fluxcd.io/force: enabled`, as a
+    /// label or an annotation (kustomize-controller reads both).
+    pub(crate) fn forced(&self) -> bool {
+        self.json.as_ref().is_some_and(|json| metadata_says(json, FORCE_ANNOTATION, "enabled"))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +84,9 @@ pub(crate) struct KsInfo {
     pub(crate) self_applied: bool,
     pub(crate) prune: bool,
     pub(crate) suspend: bool,
+    /// `spec.force`: an object whose immutable fields change is deleted and
+    /// created again instead of failing the apply.
+    pub(crate) force: bool,
     /// `spec.deletionPolicy`: `MirrorPrune` (the default), `Delete`, `WaitForTermination` or `Orphan`.
     pub(crate) deletion_policy: String,
     /// `Kind/namespace/name` of `spec.sourceRef`.
@@ -201,6 +213,7 @@ impl Snapshot {
                 self_applied: node.applied_by.is_none() && objects.contains_key(&key.id),
                 prune: settings.prune,
                 suspend: settings.suspend,
+                force: settings.force,
                 deletion_policy: settings.deletion_policy,
                 source,
                 path: spec_text(&["path"]).map(|p| anton_repo::normalize_relative("", &p).unwrap_or(p)),
@@ -224,6 +237,7 @@ impl Snapshot {
 struct Settings {
     prune: bool,
     suspend: bool,
+    force: bool,
     deletion_policy: String,
 }
 
@@ -234,6 +248,7 @@ impl Settings {
         Settings {
             prune: flag("prune"),
             suspend: flag("suspend"),
+            force: flag("force"),
             deletion_policy: spec.and_then(|spec| spec.str_at(&["deletionPolicy"])).unwrap_or("MirrorPrune").to_owned(),
         }
     }
@@ -289,8 +304,8 @@ fn strip_ownership_labels(json: &mut Value) {
     }
 }
 
-/// The annotations Flux's garbage collection skips objects for, on pruning
-/// and when their Kustomization is deleted.
+/// The annotations (or labels) Flux's garbage collection skips objects for,
+/// on pruning and when their Kustomization is deleted.
 const PROTECTING_ANNOTATIONS: [(&str, &str); 3] = [
     (PRUNE_ANNOTATION, "disabled"),
     ("kustomize.toolkit.fluxcd.io/reconcile", "disabled"),
@@ -298,13 +313,20 @@ const PROTECTING_ANNOTATIONS: [(&str, &str); 3] = [
 ];
 
 fn protection(json: &Value) -> Option<String> {
-    let annotations = json.pointer("/metadata/annotations")?;
-    PROTECTING_ANNOTATIONS.iter().find_map(|(key, value)| {
-        annotations
-            .get(*key)
+    PROTECTING_ANNOTATIONS
+        .iter()
+        .find(|(key, value)| metadata_says(json, key, value))
+        .map(|(key, value)| format!("{key}: {value}"))
+}
+
+/// Whether the object's annotations or labels set `key` to `value`: Flux's
+/// `prune`, `reconcile`, `ssa` and `force` settings work as either.
+fn metadata_says(json: &Value, key: &str, value: &str) -> bool {
+    ["/metadata/annotations", "/metadata/labels"].iter().any(|pointer| {
+        json.pointer(pointer)
+            .and_then(|map| map.get(key))
             .and_then(Value::as_str)
-            .filter(|v| v.eq_ignore_ascii_case(value))
-            .map(|_| format!("{key}: {value}"))
+            .is_some_and(|v| v.eq_ignore_ascii_case(value))
     })
 }
 

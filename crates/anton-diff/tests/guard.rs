@@ -73,6 +73,7 @@ fn removing_an_app_kustomization_deletes_everything_it_applied() {
         findings(&outcome),
         [
             "guard/data-loss critical PersistentVolumeClaim/media/jellyfin-config",
+            "guard/helm-uninstall warning HelmRelease/media/jellyfin",
             "guard/kustomization-deleted critical Kustomization/flux-system/jellyfin",
         ]
     );
@@ -232,6 +233,7 @@ fn source_switch_and_flips() {
         findings(&outcome),
         [
             "guard/data-loss critical PersistentVolumeClaim/media/jellyfin-config",
+            "guard/helm-uninstall warning HelmRelease/media/jellyfin",
             "guard/prune-flip info Kustomization/flux-system/media-shared",
             "guard/source-switch warning Kustomization/flux-system/jellyfin",
             "guard/suspend-flip info Kustomization/flux-system/media-shared",
@@ -342,7 +344,11 @@ fn severities_follow_the_rules() {
     for rule in anton_diff::rules::ALL {
         // Every rule is listed: a new rule must be given its severity here.
         let expected = match rule.id {
-            "guard/kustomization-deleted" | "guard/data-loss" | "guard/moved-between-kustomizations" => Severity::Critical,
+            "guard/kustomization-deleted"
+            | "guard/crd-deleted"
+            | "guard/data-loss"
+            | "guard/helm-uninstall"
+            | "guard/moved-between-kustomizations" => Severity::Critical,
             "guard/immutable-change" | "guard/source-switch" => Severity::Warning,
             "guard/suspend-flip" | "guard/prune-flip" => Severity::Info,
             other => panic!("{other} is not in this table: add it with the severity it must have"),

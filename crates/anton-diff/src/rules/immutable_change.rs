@@ -2,8 +2,8 @@ use anton_core::{Finding, ObjectId, Severity};
 use serde_json::Value;
 
 use super::{GuardRule, suspend_resume};
-use crate::compare::Comparison;
-use crate::state::{KsKey, Redaction};
+use crate::compare::{Change, Comparison};
+use crate::state::{FORCE_ANNOTATION, KsKey, Redaction};
 
 /// A change the API server refuses to apply in place.
 pub static RULE: GuardRule = GuardRule {
@@ -16,9 +16,15 @@ revisionHistoryLimit and persistentVolumeClaimRetentionPolicy (volumeClaimTempla
 a Job's template or selector; a Service's clusterIP; a PersistentVolumeClaim's storageClassName, accessModes, \
 volumeMode, volumeName or data source, or a smaller storage request; a PersistentVolume's source; a \
 RoleBinding's roleRef; a StorageClass's provisioner, parameters, reclaimPolicy or volumeBindingMode; a \
-VolumeSnapshot's source; the data of a ConfigMap or Secret marked `immutable: true`.",
+VolumeSnapshot's source; the data of a ConfigMap or Secret marked `immutable: true`. With `spec.force: true` \
+on the Kustomization, or `kustomize.toolkit.fluxcd.io/force: enabled` on the object, Flux deletes the object \
+and creates it again instead of failing: still a warning (a short outage, a new Service address, a Job run \
+again, a StatefulSet whose existing claims keep their old size and class), unless the re-creation loses data \
+(a claim, a StatefulSet that deletes its claims with it), which guard/data-loss reports instead.",
     why: "The API server rejects the apply. The Flux Kustomization stays not ready and stops applying every \
-other change under it until someone recreates the object — usually found out after the merge, from an alert.",
+other change under it until someone recreates the object — usually found out after the merge, from an alert. \
+With force, kustomize-controller deletes and re-creates the object on its own (Flux docs, Kustomization \
+`.spec.force`).",
     bad: "# a StatefulSet\n\
 spec:\n\
   volumeClaimTemplates:\n\
@@ -43,28 +49,123 @@ pub(crate) fn check(comparison: &Comparison<'_>, out: &mut Vec<(KsKey, Finding)>
             if fields.is_empty() {
                 continue;
             }
-            let hidden = change.after.redaction != Redaction::None;
-            let described: Vec<String> = fields
-                .iter()
-                .map(|(path, old, new)| match (hidden, old, new) {
-                    (false, Some(old), Some(new)) => format!("{path} ({} → {})", short(old), short(new)),
-                    _ => path.clone(),
-                })
-                .collect();
-            let message = format!(
-                "{} changes {} that cannot change in place: {}; the API server rejects the apply and {} stays not ready until the object is recreated",
+            let forced = forced_by(comparison, key, change);
+            if forced.is_some() && recreation_loss(id, before, after).is_some() {
+                // guard/data-loss says it, as the data loss it is.
+                continue;
+            }
+            let what = format!(
+                "{} changes {} that cannot change in place: {}",
                 id.short(),
                 if fields.len() == 1 { "a field" } else { "fields" },
-                described.join(", "),
-                key.name()
+                describe(change, &fields)
             );
-            let finding = RULE
-                .finding(message)
-                .at_opt(change.after.location.clone())
-                .object(id.short())
-                .hint(hint(key, id));
+            let (message, hint) = match forced {
+                Some(by) => (
+                    format!("{what}; {by} makes Flux delete it and create it again{}", recreation_note(id, &fields)),
+                    forced_hint(id),
+                ),
+                None => (
+                    format!(
+                        "{what}; the API server rejects the apply and {} stays not ready until the object is recreated",
+                        key.name()
+                    ),
+                    hint(key, id),
+                ),
+            };
+            let finding = RULE.finding(message).at_opt(change.after.location.clone()).object(id.short()).hint(hint);
             out.push((key.clone(), finding));
         }
+    }
+}
+
+/// `spec.volumeClaimTemplates (… → …), spec.serviceName`, values hidden for secrets.
+pub(crate) fn describe(change: &Change<'_>, fields: &[(String, Option<Value>, Option<Value>)]) -> String {
+    let hidden = change.after.redaction != Redaction::None;
+    let described: Vec<String> = fields
+        .iter()
+        .map(|(path, old, new)| match (hidden, old, new) {
+            (false, Some(old), Some(new)) => format!("{path} ({} → {})", short(old), short(new)),
+            _ => path.clone(),
+        })
+        .collect();
+    described.join(", ")
+}
+
+/// What makes Flux delete and re-create the object rather than fail the
+/// apply: the object's own `force: enabled` label or annotation, or
+/// `spec.force` of its Kustomization in either state (which spec applies
+/// first is a race, as for `prune`). Flux docs, Kustomization `.spec.force`.
+pub(crate) fn forced_by(comparison: &Comparison<'_>, key: &KsKey, change: &Change<'_>) -> Option<String> {
+    if change.after.forced() {
+        return Some(format!("`{FORCE_ANNOTATION}: enabled` on it"));
+    }
+    let force = |snapshot: &crate::state::Snapshot| snapshot.kustomizations.get(key).is_some_and(|ks| ks.force);
+    (force(comparison.head) || force(comparison.base)).then(|| format!("`spec.force: true` on {}", key.name()))
+}
+
+/// What deleting and re-creating the object destroys, if it holds data: a
+/// claim comes back empty; a StatefulSet takes its pods' claims with it when
+/// its `persistentVolumeClaimRetentionPolicy.whenDeleted` is `Delete` (the
+/// default `Retain` keeps them), and pods whose claim template is renamed or
+/// dropped come back without the data of the old claims.
+pub(crate) fn recreation_loss(id: &ObjectId, before: &Value, after: &Value) -> Option<String> {
+    match (id.group.as_str(), id.kind.as_str()) {
+        ("", "PersistentVolumeClaim") => Some(
+            "the claim is deleted and created again, empty: its volume is released and, with the usual reclaimPolicy: Delete, its data is gone"
+                .to_owned(),
+        ),
+        ("apps", "StatefulSet") => {
+            // The claims carry the deletion policy of the StatefulSet that exists: the old one.
+            if before.pointer("/spec/persistentVolumeClaimRetentionPolicy/whenDeleted").and_then(Value::as_str) == Some("Delete") {
+                return Some(
+                    "its persistentVolumeClaimRetentionPolicy whenDeleted: Delete deletes the claims of its pods with it".to_owned(),
+                );
+            }
+            let (old, new) = (claim_templates(before), claim_templates(after));
+            let dropped: Vec<&String> = old.iter().filter(|name| !new.contains(name)).collect();
+            if dropped.is_empty() {
+                return None;
+            }
+            let names = dropped.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+            Some(format!(
+                "its pods come back without the claims of the template{} {names}: the new StatefulSet names its claims differently, so the pods start on new, empty volumes while the old claims stay unmounted",
+                if dropped.len() == 1 { "" } else { "s" }
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn claim_templates(statefulset: &Value) -> Vec<String> {
+    statefulset
+        .pointer("/spec/volumeClaimTemplates")
+        .and_then(Value::as_array)
+        .map(|templates| {
+            templates.iter().filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned)).collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What a forced re-creation that loses no data still does.
+fn recreation_note(id: &ObjectId, fields: &[(String, Option<Value>, Option<Value>)]) -> String {
+    match (id.group.as_str(), id.kind.as_str()) {
+        ("apps", "StatefulSet") if fields.iter().any(|(path, _, _)| path == "spec.volumeClaimTemplates") => {
+            ": its pods restart at once; their claims stay (whenDeleted: Retain, the default) and are reused as they are, so the new claim templates do not reach them".to_owned()
+        }
+        ("", "Service") => ": a short outage, and the Service gets a new cluster IP unless one is set".to_owned(),
+        ("batch", "Job") => ": the Job runs again".to_owned(),
+        _ => ": a short outage while it is recreated".to_owned(),
+    }
+}
+
+fn forced_hint(id: &ObjectId) -> String {
+    match (id.group.as_str(), id.kind.as_str()) {
+        ("apps", "StatefulSet") => format!(
+            "expect {} to restart all at once; to resize existing claims, expand each PersistentVolumeClaim instead (where the StorageClass allows volume expansion)",
+            id.short()
+        ),
+        _ => format!("expect {} to be unavailable while Flux deletes and re-creates it; merge when that is acceptable", id.short()),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The guard rules: what a change will do that an operator must know before
 //! merging. One rule, one file: its documentation and its check.
 
+pub mod crd_deleted;
 pub mod data_loss;
+pub mod helm_uninstall;
 pub mod immutable_change;
 pub mod kustomization_deleted;
 pub mod moved_between_kustomizations;
@@ -38,12 +40,34 @@ impl GuardRule {
     pub(crate) fn finding(&self, message: impl Into<String>) -> Finding {
         Finding::new(self.id, self.severity, message)
     }
+
+    /// The documentation as Markdown, as `anton rules explain` prints it (the
+    /// sections of the lint rules' documentation).
+    pub fn explain(&self) -> String {
+        format!(
+            "# {} ({})\n\n{}\n\n## What it checks\n\n{}\n\n## Why it matters\n\n{}\n\n## Bad example\n\n```yaml\n{}\n```\n\n## Fixed example\n\n```yaml\n{}\n```\n\n(Checked by anton diff, on the change between two states of the repository.)\n",
+            self.id,
+            self.severity,
+            self.summary,
+            self.what.trim(),
+            self.why.trim(),
+            self.bad.trim_matches('\n'),
+            self.fixed.trim_matches('\n'),
+        )
+    }
 }
 
-/// Every guard rule, in the order reports list them.
-pub static ALL: [&GuardRule; 7] = [
+/// A guard rule by id.
+pub fn find(id: &str) -> Option<&'static GuardRule> {
+    ALL.iter().copied().find(|rule| rule.id == id)
+}
+
+/// Every guard rule, in the order reports list them: the cascades first.
+pub static ALL: [&GuardRule; 9] = [
     &kustomization_deleted::RULE,
+    &crd_deleted::RULE,
     &data_loss::RULE,
+    &helm_uninstall::RULE,
     &moved_between_kustomizations::RULE,
     &immutable_change::RULE,
     &source_switch::RULE,
@@ -55,7 +79,9 @@ pub static ALL: [&GuardRule; 7] = [
 pub(crate) fn run(comparison: &Comparison<'_>) -> Vec<(KsKey, Finding)> {
     let mut out = Vec::new();
     kustomization_deleted::check(comparison, &mut out);
+    crd_deleted::check(comparison, &mut out);
     data_loss::check(comparison, &mut out);
+    helm_uninstall::check(comparison, &mut out);
     moved_between_kustomizations::check(comparison, &mut out);
     immutable_change::check(comparison, &mut out);
     source_switch::check(comparison, &mut out);
