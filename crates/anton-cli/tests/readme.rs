@@ -48,6 +48,7 @@ const EXPECTED: &[(&str, Outcome)] = &[
     ("anton build --all --summary", Outcome::Exit(0)),
     ("anton diff --base origin/main", Outcome::Exit(0)),
     ("anton diff --base origin/main --format markdown", Outcome::Exit(0)),
+    ("anton rules explain guard", Outcome::Exit(0)),
     ("anton get ks", Outcome::Exit(0)),
     ("anton get hr --format json", Outcome::Exit(0)),
     ("anton get ks -o wide", Outcome::Exit(0)),

@@ -254,7 +254,7 @@ fn a_forced_claim_change_is_data_loss_naming_the_field() {
     let text = message(&outcome, "guard/data-loss");
     assert!(text.contains("spec.storageClassName (ceph-block → nfs) cannot change in place"), "{text}");
     assert!(text.contains("`spec.force: true` on Kustomization/flux-system/jellyfin makes Flux re-create it"), "{text}");
-    assert!(text.contains("created again, empty"), "{text}");
+    assert!(text.contains("the new claim starts empty"), "{text}");
 
     // The object's own annotation forces it just the same.
     let repo = GitRepo::new(&base_files());

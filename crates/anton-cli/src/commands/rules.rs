@@ -126,7 +126,7 @@ fn list(out: &mut dyn Write, width: Option<usize>) -> std::io::Result<()> {
     table.write(out, width)?;
     writeln!(
         out,
-        "\n{} rules ({} of them `guard/` rules of `anton diff`). `anton rules explain <id>` prints what a rule checks, why, and a fixed example.",
+        "\n{} rules, {} of them the guard rules of `anton diff`. `anton rules explain <id>` prints what a rule checks, why, and a fixed example.",
         RULES.len() + anton_diff::rules::ALL.len(),
         anton_diff::rules::ALL.len()
     )

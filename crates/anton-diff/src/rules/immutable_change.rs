@@ -111,10 +111,21 @@ pub(crate) fn forced_by(comparison: &Comparison<'_>, key: &KsKey, change: &Chang
 /// dropped come back without the data of the old claims.
 pub(crate) fn recreation_loss(id: &ObjectId, before: &Value, after: &Value) -> Option<String> {
     match (id.group.as_str(), id.kind.as_str()) {
-        ("", "PersistentVolumeClaim") => Some(
-            "the claim is deleted and created again, empty: its volume is released and, with the usual reclaimPolicy: Delete, its data is gone"
-                .to_owned(),
-        ),
+        ("", "PersistentVolumeClaim") => {
+            let mut loss =
+                "the new claim starts empty: the old one's volume is released and, with the usual reclaimPolicy: Delete, its data is gone".to_owned();
+            // A populator (a backup restore, a snapshot) fills the new claim with what it holds, no more.
+            let source = after.pointer("/spec/dataSourceRef").or_else(|| after.pointer("/spec/dataSource"));
+            if let Some(source) = source {
+                let field = |key: &str| source.get(key).and_then(Value::as_str).unwrap_or("?");
+                loss.push_str(&format!(
+                    " (its data source {}/{} fills the new claim with what it holds, and nothing written since)",
+                    field("kind"),
+                    field("name")
+                ));
+            }
+            Some(loss)
+        }
         ("apps", "StatefulSet") => {
             // The claims carry the deletion policy of the StatefulSet that exists: the old one.
             if before.pointer("/spec/persistentVolumeClaimRetentionPolicy/whenDeleted").and_then(Value::as_str) == Some("Delete") {
