@@ -22,15 +22,15 @@ CloudNativePG `Cluster`, cert-manager `Certificate`s, Rook `CephObjectStoreUser`
 `ReplicationSource`s — and the ones created in the cluster outside Git (by an operator, a Helm chart, by hand) \
 too. It happens with one line: an operator's vendored manifest refreshed without its CRDs, or the operator's \
 folder removed before its users.",
-    bad: "# kubernetes/apps/database/cloudnative-pg/app/kustomization.yaml\n\
-resources:\n\
--  - ./crds.yaml          # postgresql.cnpg.io CRDs, applied by this Kustomization\n\
+    bad: "# kubernetes/apps/database/cloudnative-pg/app/kustomization.yaml
+resources:
+-  - ./crds.yaml          # postgresql.cnpg.io CRDs, applied by this Kustomization
    - ./helmrelease.yaml",
-    fixed: "# first change: make Flux leave the CRDs\n\
-metadata:\n\
-  annotations:\n\
-    kustomize.toolkit.fluxcd.io/prune: disabled\n\
-# second change: remove them from Git (or let the chart own them: install.crds: CreateReplace);\n\
+    fixed: "# first change: make Flux leave the CRDs
+metadata:
+  annotations:
+    kustomize.toolkit.fluxcd.io/prune: disabled
+# second change: remove them from Git (or let the chart own them: install.crds: CreateReplace);
 # delete them by hand only once no resource of their kinds is needed",
 };
 

@@ -25,13 +25,13 @@ templates are renamed or dropped; the finding names the field that forces it.",
 Deleting a Namespace deletes every claim in it. Deleting a CephCluster or a pool destroys the storage under \
 every volume. With force, kustomize-controller answers an immutable-field error by deleting the object and \
 applying it again (Flux docs, Kustomization `.spec.force`): a claim comes back empty.",
-    bad: "# apps/media/kustomization.yaml\n\
-resources:\n\
+    bad: "# apps/media/kustomization.yaml
+resources:
 -  - pvc.yaml   # the jellyfin-config claim",
-    fixed: "# first change: make Flux leave it\n\
-metadata:\n\
-  annotations:\n\
-    kustomize.toolkit.fluxcd.io/prune: disabled\n\
+    fixed: "# first change: make Flux leave it
+metadata:
+  annotations:
+    kustomize.toolkit.fluxcd.io/prune: disabled
 # second change: remove it from Git, then delete it by hand once the data is safe",
 };
 

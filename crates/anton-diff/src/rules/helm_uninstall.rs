@@ -25,14 +25,14 @@ rendered goes — Deployments, Services, and the PersistentVolumeClaims of its t
 then released (with the usual `reclaimPolicy: Delete`, destroyed). Claims named through `existingClaim`, \
 claims the chart marks `helm.sh/resource-policy: keep` (app-template's `retain: true`) and the claims of a \
 StatefulSet's `volumeClaimTemplates` survive. The pull request shows one file removed.",
-    bad: "# kubernetes/apps/media/jellyfin/app/kustomization.yaml\n\
-resources:\n\
+    bad: "# kubernetes/apps/media/jellyfin/app/kustomization.yaml
+resources:
 -  - ./helmrelease.yaml   # app-template, persistence.config: {size: 10Gi}",
-    fixed: "# keep the data: claim it outside the chart, and point the chart at it\n\
-persistence:\n\
-  config:\n\
-    existingClaim: jellyfin-config   # a PersistentVolumeClaim in Git, with prune: disabled\n\
-# or, before removing the HelmRelease: retain: true on the item (helm.sh/resource-policy: keep),\n\
+    fixed: "# keep the data: claim it outside the chart, and point the chart at it
+persistence:
+  config:
+    existingClaim: jellyfin-config   # a PersistentVolumeClaim in Git, with prune: disabled
+# or, before removing the HelmRelease: retain: true on the item (helm.sh/resource-policy: keep),
 # or spec.suspend: true on the HelmRelease, merged first (no uninstall on deletion)",
 };
 

@@ -25,18 +25,18 @@ again, a StatefulSet whose existing claims keep their old size and class), unles
 other change under it until someone recreates the object — usually found out after the merge, from an alert. \
 With force, kustomize-controller deletes and re-creates the object on its own (Flux docs, Kustomization \
 `.spec.force`).",
-    bad: "# a StatefulSet\n\
-spec:\n\
-  volumeClaimTemplates:\n\
-    - metadata:\n\
-        name: data\n\
-      spec:\n\
--       resources: {requests: {storage: 10Gi}}\n\
+    bad: "# a StatefulSet
+spec:
+  volumeClaimTemplates:
+    - metadata:
+        name: data
+      spec:
+-       resources: {requests: {storage: 10Gi}}
 +       resources: {requests: {storage: 20Gi}}",
-    fixed: "# suspend, change, recreate, resume:\n\
-# anton flux suspend ks app -n flux-system\n\
-# (merge the change)\n\
-# kubectl delete statefulset app -n media --cascade=orphan   # pods and volumes stay\n\
+    fixed: "# suspend, change, recreate, resume:
+# anton flux suspend ks app -n flux-system
+# (merge the change)
+# kubectl delete statefulset app -n media --cascade=orphan   # pods and volumes stay
 # anton flux resume ks app -n flux-system                     # Flux creates it again",
 };
 

@@ -17,17 +17,17 @@ whose deletion uninstalls the Helm release.",
     why: "Deleting the `cluster-apps` Kustomization from Git made Flux prune everything under it: more than 80 \
 pods went down and recovery took three hours. Nothing in the diff of the pull request showed more than one \
 file removed.",
-    bad: "# kubernetes/flux/cluster/ks.yaml: the cluster-apps Kustomization deleted\n\
--apiVersion: kustomize.toolkit.fluxcd.io/v1\n\
--kind: Kustomization\n\
--metadata:\n\
--  name: cluster-apps\n\
--spec:\n\
+    bad: "# kubernetes/flux/cluster/ks.yaml: the cluster-apps Kustomization deleted
+-apiVersion: kustomize.toolkit.fluxcd.io/v1
+-kind: Kustomization
+-metadata:
+-  name: cluster-apps
+-spec:
 -  prune: true",
-    fixed: "# first change (merged and reconciled): keep what it applied\n\
-spec:\n\
-  prune: true\n\
-  deletionPolicy: Orphan\n\
+    fixed: "# first change (merged and reconciled): keep what it applied
+spec:
+  prune: true
+  deletionPolicy: Orphan
 # second change: remove the Kustomization; its objects stay in the cluster",
 };
 

@@ -155,4 +155,13 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn examples_keep_their_yaml_indentation() {
+        // A `\` line continuation would eat the leading spaces of the next line.
+        let explained = crd_deleted::RULE.explain();
+        assert!(explained.contains("metadata:\n  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n"), "{explained}");
+        assert!(helm_uninstall::RULE.fixed.contains("persistence:\n  config:\n    existingClaim: jellyfin-config"));
+        assert!(find("guard/data-loss").is_some_and(|rule| rule.id == data_loss::RULE.id) && find("guard/nope").is_none());
+    }
 }

@@ -19,14 +19,14 @@ applied goes with it) — a warning otherwise. Moves the old Kustomization would
     why: "The two Kustomizations reconcile independently. If the old one runs first, it prunes the object (its \
 ownership labels still name it), and the new one creates it again from scratch: a restart at best, an empty \
 volume at worst.",
-    bad: "# the same PersistentVolumeClaim, in one pull request:\n\
-# removed from apps/media/jellyfin/app (Kustomization jellyfin)\n\
+    bad: "# the same PersistentVolumeClaim, in one pull request:
+# removed from apps/media/jellyfin/app (Kustomization jellyfin)
 # added to apps/media/shared (Kustomization media-shared)",
-    fixed: "# first change: annotate the object where it is, and merge\n\
-metadata:\n\
-  annotations:\n\
-    kustomize.toolkit.fluxcd.io/prune: disabled\n\
-# second change: move it; the new Kustomization adopts it\n\
+    fixed: "# first change: annotate the object where it is, and merge
+metadata:
+  annotations:
+    kustomize.toolkit.fluxcd.io/prune: disabled
+# second change: move it; the new Kustomization adopts it
 # third change (optional): remove the annotation",
 };
 

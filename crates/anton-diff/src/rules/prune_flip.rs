@@ -13,11 +13,11 @@ pub static RULE: GuardRule = GuardRule {
 the same change are counted as deletions when either state prunes: which spec Flux reconciles first is a race.",
     why: "With prune off, objects removed from Git stay in the cluster, unmanaged. Turned back on, later \
 removals delete again — and turning it on in the same change as a removal deletes what was meant to be kept.",
-    bad: "spec:\n\
--  prune: false\n\
-+  prune: true\n\
+    bad: "spec:
+-  prune: false
++  prune: true
 # …and, in the same change, a folder removed from its path",
-    fixed: "# change prune in its own change, merge it and let it reconcile,\n\
+    fixed: "# change prune in its own change, merge it and let it reconcile,
 # then make the removals in a second change",
 };
 

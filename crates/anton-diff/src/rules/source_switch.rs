@@ -18,12 +18,12 @@ it is reported as info: nothing is pruned.",
 not in it. A new targetNamespace moves every namespaced object: each is created in the new namespace and \
 deleted from the old one, volumes included. A sourceRef pointing at another branch or repository replaces \
 the whole tree at once.",
-    bad: "spec:\n\
--  targetNamespace: media\n\
+    bad: "spec:
+-  targetNamespace: media
 +  targetNamespace: media-v2",
-    fixed: "# suspend, change, check, resume:\n\
-# anton flux suspend ks media -n flux-system\n\
-# (merge the change; compare what the new build applies)\n\
+    fixed: "# suspend, change, check, resume:
+# anton flux suspend ks media -n flux-system
+# (merge the change; compare what the new build applies)
 # anton flux resume ks media -n flux-system",
 };
 

@@ -13,12 +13,12 @@ pub static RULE: GuardRule = GuardRule {
     why: "Suspended, it applies nothing and prunes nothing — changes pile up silently. Resumed, it applies \
 everything that changed while it was suspended at once, deletions included. Suspending from Git also only \
 takes effect once its parent reconciles.",
-    bad: "spec:\n\
--  suspend: true\n\
+    bad: "spec:
+-  suspend: true
 +  suspend: false   # resumes with every change since it was suspended",
-    fixed: "# to pause for a fix, suspend in the cluster instead of in Git:\n\
-# anton flux suspend ks app -n flux-system\n\
-# (fix in Git)\n\
+    fixed: "# to pause for a fix, suspend in the cluster instead of in Git:
+# anton flux suspend ks app -n flux-system
+# (fix in Git)
 # anton flux resume ks app -n flux-system",
 };
 
