@@ -21,9 +21,12 @@ Examples:
   anton diff --base v1.4.0 --head v1.5.0 --json
   anton diff --base origin/main --format markdown > comment.md
   anton diff --base origin/main --format github
+  anton rules explain guard                    # what the guard findings mean
 
 Exit codes: 0 nothing to worry about, 1 warnings, 2 critical findings (Flux will delete
-something that matters), 3 anton could not compare the two states.";
+something that matters: an app's Kustomization, a claim, a CustomResourceDefinition with every
+resource of its kind, a Helm release whose chart made claims), 3 anton could not compare the
+two states.";
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
