@@ -74,7 +74,7 @@ fn finding(comparison: &Comparison<'_>, key: &KsKey, removal: &Removal<'_>) -> F
         removal.why
     );
     let severity = if claims.is_empty() {
-        message.push_str("; its values create no persistent volume claim (claims named by existingClaim stay)");
+        message.push_str("; its values create no persistent volume claim (helm uninstall leaves the claims named by existingClaim)");
         if spec.is_some_and(|spec| spec.get("valuesFrom").is_some()) {
             message.push_str(", though values from valuesFrom are not read");
         }
