@@ -80,7 +80,9 @@ pub async fn discover(cluster: &Cluster) -> Result<Served, LiveError> {
         }
     }
     for (group, kind) in SECRETS_KINDS {
-        if let Some((resource, _)) = discovery.get(group).and_then(|g| g.recommended_kind(kind)) {
+        // In any served version: ESO's PushSecret is only in v1alpha1, not the group's preferred v1.
+        let found = discovery.get(group).and_then(|g| g.resources_by_stability().into_iter().find(|(r, _)| r.kind == kind));
+        if let Some((resource, _)) = found {
             served.secrets.insert(kind, resource);
         }
     }

@@ -131,8 +131,8 @@ pub async fn fetch_secrets(cluster: &Cluster) -> Result<(SecretsSnapshot, FetchS
         ("SecretStore".to_owned(), secret_stores.as_ref().map_or(0, Vec::len)),
         ("ClusterSecretStore".to_owned(), cluster_secret_stores.as_ref().map_or(0, Vec::len)),
         ("OnePasswordItem".to_owned(), onepassword_items.as_ref().map_or(0, Vec::len)),
-        ("Secret".to_owned(), secrets.as_ref().map_or(0, Vec::len)),
-        ("Pod".to_owned(), pods.as_ref().map_or(0, Vec::len)),
+        ("Secrets".to_owned(), secrets.as_ref().map_or(0, Vec::len)),
+        ("Pods".to_owned(), pods.as_ref().map_or(0, Vec::len)),
         ("ConnectHealth".to_owned(), connect_health.iter().filter(|h| h.body.is_some()).count()),
     ];
     let snapshot = SecretsSnapshot {

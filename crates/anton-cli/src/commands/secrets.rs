@@ -797,7 +797,7 @@ mod tests {
     fn bad_credentials_are_named_without_their_content() {
         let truncated = file(&CREDENTIALS[..120]);
         let e = check_credentials(truncated.path()).unwrap_err();
-        assert!(e.contains(":1:121: the file ends in the middle of the JSON"), "{e}");
+        assert!(e.contains(":1:120: the file ends in the middle of the JSON"), "{e}");
         assert!(!e.contains("c2FsdA"), "{e}");
         let encoded = file(&base64::engine::general_purpose::STANDARD.encode(CREDENTIALS));
         assert!(check_credentials(encoded.path()).unwrap_err().contains("already base64-encoded"));
