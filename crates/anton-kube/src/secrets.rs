@@ -88,7 +88,19 @@ pub async fn fetch_secrets(cluster: &Cluster) -> Result<(SecretsSnapshot, FetchS
     let mut notes = Vec::new();
     let mut unread = Vec::new();
     let mut take = |kind: &str, crd: &str, list: Option<Result<Vec<Value>, String>>| match list {
-        Some(Ok(items)) => Some(items),
+        Some(Ok(mut items)) => {
+            // Who wrote which field, and kubectl's copy of the spec, say nothing the
+            // checks read and would triple a recorded snapshot.
+            for item in &mut items {
+                if let Some(meta) = item.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.remove("managedFields");
+                    if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+                        annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+                    }
+                }
+            }
+            Some(items)
+        }
         Some(Err(reason)) => {
             notes.push(format!("{reason}: not checked"));
             unread.push(reason);
@@ -106,7 +118,14 @@ pub async fn fetch_secrets(cluster: &Cluster) -> Result<(SecretsSnapshot, FetchS
     let cluster_secret_stores = take("ClusterSecretStore", "clustersecretstores.external-secrets.io", cluster_stores);
     let onepassword_items = take("OnePasswordItem", "onepassworditems.onepassword.com", items);
     let secrets = readable(secrets, "missing Secrets not checked", &mut notes, &mut unread);
-    let pods = readable(pods, "pods not checked", &mut notes, &mut unread);
+    let pods = readable(pods, "pods not checked", &mut notes, &mut unread).map(|pods| {
+        pods.into_iter()
+            .map(|mut pod: Pod| {
+                pod.metadata.managed_fields = None;
+                pod
+            })
+            .collect::<Vec<_>>()
+    });
     let connect_deployments: Vec<Deployment> =
         readable(deployments, "1Password Connect's Deployment not checked", &mut notes, &mut unread).unwrap_or_default().into_iter().filter(is_connect).collect();
 
