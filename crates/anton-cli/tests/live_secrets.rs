@@ -46,7 +46,7 @@ fn start() -> Option<TestEnv> {
     if let Err(reason) = env.stand_in_kubelet() {
         anton_testenv::needs::skip(
             "a network namespace for the stand-in Connect",
-            &reason.to_string(),
+            reason,
             "run as root (CAP_NET_ADMIN) so the harness can create a network namespace",
         );
         return None;
@@ -310,7 +310,7 @@ fn secrets_checks_and_onepassword_setup_against_the_real_api_server() {
     namespace(&env, "media");
     let (address, health) = stand_in_connect(&env);
     *health.lock().unwrap() = connect_health("INACTIVE");
-    apply(&env, &format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: onepassword-connect, namespace: external-secrets}}\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: onepassword-connect}}}}\n  template:\n    metadata: {{labels: {{app: onepassword-connect}}}}\n    spec:\n      containers:\n      - name: connect-api\n        image: 1password/connect-api:1.7.3\n        env: [{{name: OP_SESSION, valueFrom: {{secretKeyRef: {{name: onepassword-connect-credentials, key: 1password-credentials.json}}}}}}]\n      - name: connect-sync\n        image: 1password/connect-sync:1.7.3\n"));
+    apply(&env, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: onepassword-connect, namespace: external-secrets}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: onepassword-connect}}\n  template:\n    metadata: {labels: {app: onepassword-connect}}\n    spec:\n      containers:\n      - name: connect-api\n        image: 1password/connect-api:1.7.3\n        env: [{name: OP_SESSION, valueFrom: {secretKeyRef: {name: onepassword-connect-credentials, key: 1password-credentials.json}}}]\n      - name: connect-sync\n        image: 1password/connect-sync:1.7.3\n");
     status(&env, "deployment", Some("external-secrets"), "onepassword-connect", json!({"observedGeneration": 1, "replicas": 1, "availableReplicas": 0, "unavailableReplicas": 1}));
     apply(&env, "apiVersion: v1\nkind: Pod\nmetadata: {name: onepassword-connect-0, namespace: external-secrets, labels: {app: onepassword-connect}}\nspec:\n  containers:\n  - name: connect-api\n    image: 1password/connect-api:1.7.3\n    env: [{name: OP_SESSION, valueFrom: {secretKeyRef: {name: onepassword-connect-credentials, key: 1password-credentials.json}}}]\n  - name: connect-sync\n    image: 1password/connect-sync:1.7.3\n");
     status(&env, "pod", Some("external-secrets"), "onepassword-connect-0", json!({
