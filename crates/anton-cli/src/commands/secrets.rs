@@ -165,6 +165,10 @@ connect) deploys it; this command only provides its credentials. When those Secr
 committed SOPS-encrypted, Flux puts the committed values back: update the SOPS files instead
 (docs/golden-rules/secret-management.md).
 
+Finding codes: connect/unavailable, connect/health (Connect after the wait),
+connect/restart-needed (a running Connect keeps the old credentials until restarted),
+secrets/flux-managed (a Flux Kustomization also applies that Secret).
+
 Exit codes: 0 done, 1 warnings, 2 Connect did not become healthy, 3 nothing was written
 (bad input, no cluster, no permission).";
 
