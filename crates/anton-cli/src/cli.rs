@@ -87,6 +87,9 @@ pub enum Command {
     /// Live storage: PVCs and volumes, how full they are, Rook-Ceph health and capacity, VolSync backups.
     #[command(after_help = crate::commands::storage::AFTER_HELP)]
     Storage(crate::commands::storage::StorageArgs),
+    /// Live secrets: External Secrets, stores, 1Password Connect, pods missing a Secret; `onepassword setup` puts Connect's credentials in.
+    #[command(after_help = crate::commands::secrets::AFTER_HELP)]
+    Secrets(crate::commands::secrets::SecretsArgs),
     /// Flux in the live cluster: status, and reconcile/suspend/resume (the only writes).
     Flux(crate::commands::flux::FluxArgs),
     /// Schemas from the live cluster for offline validation.

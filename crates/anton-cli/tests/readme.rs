@@ -53,6 +53,8 @@ const EXPECTED: &[(&str, Outcome)] = &[
     ("anton get hr --format json", Outcome::Exit(0)),
     ("anton get ks -o wide", Outcome::Exit(0)),
     ("anton health", Outcome::Live),
+    ("anton secrets", Outcome::Live),
+    ("anton secrets onepassword setup --help", Outcome::Exit(0)),
     ("anton flux status", Outcome::Live),
     ("anton storage", Outcome::Live),
     ("anton storage --detailed", Outcome::Live),

@@ -369,6 +369,8 @@ fn value_span(line: &str, at: usize) -> Option<std::ops::Range<usize>> {
         .find([',', '}', ']', '\n', '\r', '"'])
         .map_or(rest.len(), |at| skip + at);
     let end = ["\\n", "\\r", "\\\""].iter().filter_map(|escape| rest[..end].find(escape)).min().unwrap_or(end);
+    // The backslash of an escaped quote (`\"`) that ended the search belongs to the quote.
+    let end = if rest[..end].ends_with('\\') { end - 1 } else { end };
     let end = rest[..end].find(" #").unwrap_or(end);
     let value = rest[..end].trim_end();
     Some(at..at + value.len())
@@ -460,6 +462,16 @@ mod tests {
         assert_eq!(redacted("a short word"), "a short word", "too short to register");
         register("${DB_PASSWORD}");
         assert_eq!(redacted("x ${DB_PASSWORD}"), "x ${DB_PASSWORD}");
+    }
+
+    #[test]
+    fn an_escaped_quote_inside_a_json_string_stays_whole() {
+        // An ESO condition message: `NAME-token: secrets "NAME-token" not found`.
+        let line = r#"  "message": "could not get secret connect-token: secrets \"connect-token\" not found","#;
+        let out = redacted(line);
+        assert!(out.contains(r#"\"connect-token\" not found","#), "{out}");
+        let json = format!("{{{}}}", out.trim().trim_end_matches(','));
+        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "the JSON broke: {json}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod flux;
 mod metrics;
 mod nodes;
 mod pods;
+pub mod secrets;
 mod snapshot;
 pub mod storage;
 pub mod util;
@@ -29,6 +30,7 @@ pub use flux::{FluxKind, FluxObject, FluxRow, Readiness, ReconcileState, check_f
 pub use metrics::check_metrics;
 pub use nodes::check_nodes;
 pub use pods::{check_pods, estimated_recent_restarts};
+pub use secrets::{ConnectHealth, SECRETS_AREAS, SecretsSnapshot, check_secrets, secrets_details};
 pub use snapshot::{FluxSnapshot, Snapshot};
 pub use storage::{
     CephSnapshot, NodeStats, STORAGE_AREAS, StorageChecks, StorageSnapshot, check_storage, check_volumes, volume_details,

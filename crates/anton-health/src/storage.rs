@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::config::HealthConfig;
 use crate::snapshot::Snapshot;
 
-pub use snapshot::{CephSnapshot, NodeStats, StorageSnapshot, custom_id};
+pub use snapshot::{CephSnapshot, NodeStats, StorageSnapshot, custom_id, custom_meta};
 
 use classes::default_class_names as default_classes;
 

@@ -19,6 +19,8 @@ pub struct Served {
     pub node_metrics: Option<ApiResource>,
     /// Rook-Ceph, objectbucket.io and VolSync kinds `anton storage` reads, by kind.
     pub storage: BTreeMap<&'static str, ApiResource>,
+    /// External Secrets Operator and 1Password operator kinds `anton secrets` reads, by kind.
+    pub secrets: BTreeMap<&'static str, ApiResource>,
 }
 
 /// The custom kinds of `anton storage`: (group, kind).
@@ -29,6 +31,16 @@ pub const STORAGE_KINDS: [(&str, &str); 6] = [
     ("ceph.rook.io", "CephObjectStore"),
     ("objectbucket.io", "ObjectBucketClaim"),
     ("volsync.backube", "ReplicationSource"),
+];
+
+/// The custom kinds of `anton secrets`: (group, kind).
+pub const SECRETS_KINDS: [(&str, &str); 6] = [
+    ("external-secrets.io", "ExternalSecret"),
+    ("external-secrets.io", "ClusterExternalSecret"),
+    ("external-secrets.io", "PushSecret"),
+    ("external-secrets.io", "SecretStore"),
+    ("external-secrets.io", "ClusterSecretStore"),
+    ("onepassword.com", "OnePasswordItem"),
 ];
 
 impl Served {
@@ -48,6 +60,7 @@ pub async fn discover(cluster: &Cluster) -> Result<Served, LiveError> {
             let mut groups: Vec<&str> = FluxKind::ALL.iter().map(|k| k.group()).collect();
             groups.push(METRICS_GROUP);
             groups.extend(STORAGE_KINDS.iter().map(|(group, _)| *group));
+            groups.extend(SECRETS_KINDS.iter().map(|(group, _)| *group));
             groups.sort_unstable();
             groups.dedup();
             cluster.call(&op, Discovery::new(cluster.client.clone()).filter(&groups).run()).await?
@@ -64,6 +77,13 @@ pub async fn discover(cluster: &Cluster) -> Result<Served, LiveError> {
     for (group, kind) in STORAGE_KINDS {
         if let Some((resource, _)) = discovery.get(group).and_then(|g| g.recommended_kind(kind)) {
             served.storage.insert(kind, resource);
+        }
+    }
+    for (group, kind) in SECRETS_KINDS {
+        // In any served version: ESO's PushSecret is only in v1alpha1, not the group's preferred v1.
+        let found = discovery.get(group).and_then(|g| g.resources_by_stability().into_iter().find(|(r, _)| r.kind == kind));
+        if let Some((resource, _)) = found {
+            served.secrets.insert(kind, resource);
         }
     }
     served.node_metrics = discovery

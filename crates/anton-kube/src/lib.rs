@@ -22,6 +22,7 @@ mod fetch;
 mod kubeconfig;
 pub mod flux_ops;
 pub mod schemas;
+pub mod secrets;
 mod storage;
 
 pub use client::{Cluster, ConnectOptions};
@@ -29,6 +30,7 @@ pub use discovery::{Served, discover};
 pub use error::{LiveError, Op};
 pub use kubeconfig::parse_request_timeout;
 pub use fetch::{FLUX_CONTROLLER_SELECTOR, FetchStats, PAGE_SIZE, Plan, fetch_snapshot};
+pub use secrets::{Applied, FIELD_MANAGER, fetch_secrets};
 pub use storage::{STORAGE_DEPLOYMENT_SELECTOR, StoragePlan, fetch_storage};
 
 /// The async runtime of one command: a small multi-threaded tokio runtime

@@ -12,6 +12,7 @@ pub mod lint;
 pub mod live;
 pub mod rules;
 pub mod schemas;
+pub mod secrets;
 pub mod storage;
 pub mod validate;
 
