@@ -40,10 +40,10 @@ fn the_gotk_components_header_pins_flux() {
     assert_eq!(
         lines(&report),
         [
-            "kubernetes/apps/apps.yaml:3:13 warning kustomize.toolkit.fluxcd.io/v1beta2 Kustomization is removed in Flux 2.8; \
-             kubernetes/flux/flux-system/gotk-components.yaml pins Flux v2.1.2, which still serves it",
-            "kubernetes/apps/apps.yaml:17:13 warning source.toolkit.fluxcd.io/v1beta1 HelmRepository is removed in Flux 2.7; \
-             kubernetes/flux/flux-system/gotk-components.yaml pins Flux v2.1.2, which still serves it",
+            "kubernetes/apps/apps.yaml:3:13 warning kustomize.toolkit.fluxcd.io/v1beta2 Kustomization is removed in Flux 2.8, \
+             after the Flux v2.1.2 that kubernetes/flux/flux-system/gotk-components.yaml pins",
+            "kubernetes/apps/apps.yaml:17:13 warning source.toolkit.fluxcd.io/v1beta1 HelmRepository is removed in Flux 2.7, \
+             after the Flux v2.1.2 that kubernetes/flux/flux-system/gotk-components.yaml pins",
             // Not a Flux API: the pin changes nothing.
             "kubernetes/apps/apps.yaml:27:13 critical cert-manager.io/v1alpha2 ClusterIssuer is no longer served (removed in cert-manager 1.7)",
         ],
@@ -62,8 +62,8 @@ fn a_flux_instance_pins_flux_unless_its_version_is_a_range() {
     let (code, report) = removed_findings(&repo);
     assert_eq!(
         lines(&report),
-        ["kubernetes/apps/podinfo.yaml:3:13 warning helm.toolkit.fluxcd.io/v2beta1 HelmRelease is removed in Flux 2.7; \
-          kubernetes/flux/instance.yaml pins Flux 2.3.x, which still serves it"],
+        ["kubernetes/apps/podinfo.yaml:3:13 warning helm.toolkit.fluxcd.io/v2beta1 HelmRelease is removed in Flux 2.7, \
+          after the Flux 2.3.x that kubernetes/flux/instance.yaml pins"],
         "{report:#}"
     );
     assert_eq!(code, 1);
@@ -87,5 +87,22 @@ fn a_flux_instance_pins_flux_unless_its_version_is_a_range() {
     std::fs::write(&instance, text).expect("write instance.yaml");
     let (code, report) = removed_findings(&repo);
     assert_eq!(findings(&report)[0]["severity"], "critical", "{report:#}");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn each_cluster_keeps_its_own_pin() {
+    // `old` bootstraps Flux v2.1.2 (gotk-components.yaml); `new` pins nothing.
+    let repo = fixture("flux-pinned-two-clusters");
+    let (code, report) = removed_findings(&repo);
+    assert_eq!(
+        lines(&report),
+        [
+            "kubernetes/clusters/new/apps.yaml:2:13 critical kustomize.toolkit.fluxcd.io/v1beta2 Kustomization was removed in Flux 2.8 (target: 2.8)",
+            "kubernetes/clusters/old/apps.yaml:2:13 warning kustomize.toolkit.fluxcd.io/v1beta2 Kustomization is removed in Flux 2.8, \
+             after the Flux v2.1.2 that kubernetes/clusters/old/flux-system/gotk-components.yaml pins",
+        ],
+        "{report:#}"
+    );
     assert_eq!(code, 2);
 }

@@ -4,10 +4,14 @@
 //! (`instance.distribution.version`), or the header `gotk-components.yaml`
 //! carries (`# Flux Version: v2.1.2`).
 
+use std::collections::HashMap;
+
 use anton_repo::Repository;
 use anton_yaml::Node;
 
+use crate::context::Context;
 use crate::util::Version;
+use crate::view::ObjectView;
 
 /// A pinned Flux version and where the repository says it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,9 +23,8 @@ pub(crate) struct PinnedFlux {
     pub file: String,
 }
 
-/// The pinned version; when several disagree (one per cluster), the newest,
-/// so that an API removed by any cluster's Flux stays removed.
-pub(crate) fn pinned_flux(repo: &Repository) -> Option<PinnedFlux> {
+/// Every pin the repository holds (one per cluster, usually).
+pub(crate) fn pinned_flux(repo: &Repository) -> Vec<PinnedFlux> {
     let instances = repo
         .objects
         .iter()
@@ -34,7 +37,50 @@ pub(crate) fn pinned_flux(repo: &Repository) -> Option<PinnedFlux> {
         .iter()
         .filter(|file| file.file_name() == "gotk-components.yaml")
         .filter_map(|file| from_gotk_header(&file.path, &file.text));
-    instances.chain(headers).max_by_key(|pin| pin.version)
+    instances.chain(headers).collect()
+}
+
+/// Which pin holds for the objects of each cluster of the Flux graph: the
+/// one applied in that cluster (the newest, if several are), so that one
+/// cluster's old Flux does not soften another cluster's findings. A pin no
+/// Flux Kustomization applies holds everywhere only when it is the
+/// repository's only one.
+pub(crate) struct PinsByCluster {
+    by_cluster: HashMap<usize, PinnedFlux>,
+    everywhere: Option<PinnedFlux>,
+}
+
+impl PinsByCluster {
+    pub(crate) fn new(ctx: &Context<'_>) -> Self {
+        let pins = pinned_flux(ctx.repo);
+        let mut by_cluster: HashMap<usize, PinnedFlux> = HashMap::new();
+        let mut applied = vec![false; pins.len()];
+        for view in ctx.objects {
+            let Some(cluster) = cluster_of(ctx, view) else { continue };
+            let path = ctx.repo.files[view.file].path.as_str();
+            for (index, pin) in pins.iter().enumerate().filter(|(_, pin)| pin.file == path) {
+                applied[index] = true;
+                let slot = by_cluster.entry(cluster).or_insert_with(|| pin.clone());
+                if pin.version > slot.version {
+                    *slot = pin.clone();
+                }
+            }
+        }
+        let everywhere = match (pins.len(), applied.first()) {
+            (1, Some(false)) => pins.into_iter().next(),
+            _ => None,
+        };
+        Self { by_cluster, everywhere }
+    }
+
+    /// The pin that holds for this object, if any.
+    pub(crate) fn of(&self, ctx: &Context<'_>, view: &ObjectView<'_>) -> Option<&PinnedFlux> {
+        cluster_of(ctx, view).and_then(|cluster| self.by_cluster.get(&cluster)).or(self.everywhere.as_ref())
+    }
+}
+
+fn cluster_of(ctx: &Context<'_>, view: &ObjectView<'_>) -> Option<usize> {
+    view.applied_by.or(view.flux_node).and_then(|node| ctx.graph.nodes.get(node)).map(|node| node.cluster)
 }
 
 fn from_flux_instance(file: &str, node: &Node) -> Option<PinnedFlux> {

@@ -4,7 +4,7 @@ use anton_core::{Finding, Severity};
 
 use crate::context::Context;
 use crate::rule::{Doc, Implementation, Rule};
-use crate::rules::api::pinned_flux::pinned_flux;
+use crate::rules::api::pinned_flux::PinsByCluster;
 use crate::rules::api::table::{Product, Status, status};
 
 pub const RULE: Rule = Rule {
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
         why: "The API server (or the controller's CRD) rejects the object: the whole Flux Kustomization fails to apply after the upgrade that removed the version, often discovered only when the cluster is already upgraded.",
         bad: "apiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease\n",
         fixed: "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n",
-        notes: "Versions that are deprecated but still served are api/deprecated. When the repository pins an older Flux (a FluxInstance's `spec.distribution.version` such as `2.3.x`, or the `# Flux Version: v2.1.2` header of `gotk-components.yaml`) that still serves the version, the finding is a warning naming both releases: it breaks on the upgrade, not today.",
+        notes: "Versions that are deprecated but still served are api/deprecated. When the cluster that applies the object pins an older Flux (a FluxInstance's `spec.distribution.version` such as `2.3.x`, the `flux-instance` chart's `instance.distribution.version`, or the `# Flux Version: v2.1.2` header of `gotk-components.yaml`) that still serves the version, the finding is a warning naming both releases: it breaks on the upgrade, not today. In a repository with several clusters each cluster's own pin counts.",
     },
     implementation: Implementation::Check(check),
 };
@@ -31,14 +31,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 view.api_version, view.kind, ctx.settings.kubernetes_version
             )),
             (Product::Flux, Some(removed)) => {
-                let pin = pinned.get_or_insert_with(|| pinned_flux(ctx.repo));
-                match pin.as_ref().filter(|pin| pin.version < removed) {
+                let pins = pinned.get_or_insert_with(|| PinsByCluster::new(ctx));
+                match pins.of(ctx, view).filter(|pin| pin.version < removed) {
                     // The Flux the repository runs still serves it: it breaks
                     // on the upgrade, not today.
                     Some(pin) => {
                         let mut finding = RULE.finding(format!(
-                            "{} {} is removed in Flux {removed}; {} pins Flux {}, which still serves it",
-                            view.api_version, view.kind, pin.file, pin.written
+                            "{} {} is removed in Flux {removed}, after the Flux {} that {} pins",
+                            view.api_version, view.kind, pin.written, pin.file
                         ));
                         finding.severity = Severity::Warning;
                         finding.hint(format!("{} before upgrading Flux to {removed}", entry.replacement_hint(view.kind)))
