@@ -49,13 +49,11 @@ pub(crate) fn as_kustomize_writes_it(value: &str) -> Option<String> {
             // that folding would join.
             let needs_empty_line = run_end < chars.len() && !is_blank(chars[run_end]);
             match (writer_adds_empty_line, needs_empty_line) {
-                (true, false) => {
-                    // Before a more-indented line the extra empty line is one
-                    // more break; at the end only a kept (`>+`) tail shows it.
-                    if run_end < chars.len() || run >= 2 {
-                        out.push('\n');
-                        changed = true;
-                    }
+                // Before a more-indented line the extra empty line is one
+                // more break; at the end only a kept (`>+`) tail shows it.
+                (true, false) if run_end < chars.len() || run >= 2 => {
+                    out.push('\n');
+                    changed = true;
                 }
                 (false, true) => {
                     // The missing empty line lets the reader fold this break.

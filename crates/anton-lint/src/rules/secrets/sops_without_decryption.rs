@@ -39,7 +39,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         let path = anton_repo::normalize_relative(&config.dir, &source.value).unwrap_or_default();
                         path.contains(".sops.")
                             || repo.file(&path).is_some_and(|f| f.sops_encrypted)
-                            || ctx.texts.get(&path).is_some_and(|t| is_sops_encrypted(t))
+                            || ctx.texts.get(&path).is_some_and(is_sops_encrypted)
                     });
                     if let Some(source) = sops_source {
                         encrypted.push(format!("{} (generated from {})", applied.id.short(), source.value));
