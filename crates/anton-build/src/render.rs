@@ -2,7 +2,10 @@
 //! sorted, block style, one document per object), or JSON. Secret values are
 //! replaced with `<redacted>` unless the caller asks for them.
 
+use std::sync::LazyLock;
+
 use anton_yaml::{Resolved, Scalar, ScalarStyle};
+use regex::Regex;
 use serde_json::Value;
 
 /// What replaces a Secret's values.
@@ -170,6 +173,12 @@ fn plain_safe(s: &str) -> bool {
     if Resolved::of(&scalar, None) != Resolved::Str {
         return false;
     }
+    // go-yaml v2 (kubectl's writer) quotes what it would read back as a
+    // timestamp or a base-60 float, and so does anton: `2024-04-01` written
+    // plain turns into `2024-04-01T00:00:00Z` for many readers.
+    if TIMESTAMP.is_match(s) || BASE_60_FLOAT.is_match(s) {
+        return false;
+    }
     // YAML 1.2 readers take `0o17` for an octal number.
     let unsigned = s.trim_start_matches(['-', '+']);
     if unsigned.strip_prefix("0o").is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_digit(8))) {
@@ -177,6 +186,19 @@ fn plain_safe(s: &str) -> bool {
     }
     true
 }
+
+/// YAML 1.1's timestamp (yaml.org/type/timestamp), with the one-digit month
+/// and day go-yaml also accepts (`2024-4-1`).
+static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]*)?(?:[ \t]*Z|[ \t]*[-+][0-9]{1,2}(?::?[0-9]{2})?)?)?$",
+    )
+    .expect("valid pattern")
+});
+
+/// YAML 1.1's sexagesimal float (`1:20` is 80.0), as go-yaml v2 checks it.
+static BASE_60_FLOAT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").expect("valid pattern"));
 
 fn scalar_string(s: &str, level: usize) -> String {
     if plain_safe(s) {
@@ -249,12 +271,41 @@ mod tests {
                 "colon": "a: b", "comment": "a #b", "dash": "-", "flag": "--verbose", "star": "*x",
                 "multi": "line one\nline two\n", "nochomp": "a\nb", "keep": "a\n\n", "indented": " x\ny",
                 "tab": "a\tb", "quote": "say \"hi\"", "unicode": "café ☕", "merge": "<<", "version": "1_000",
-                "trailing": "x \ny", "eq": "=", "octal12": "0o17", "quantity": "20Gi"
+                "trailing": "x \ny", "eq": "=", "octal12": "0o17", "quantity": "20Gi",
+                "date": "2024-04-01", "shortdate": "2024-4-1", "lastmodified": "2024-01-01T00:00:00Z",
+                "spaced": "2001-12-14 21:59:43.10", "base60": "1:20", "inf": ".inf", "nan": ".NaN", "hex": "0x1F",
+                "float": "1e3", "off": "Off", "y": "y"
             },
             "list": [1, 2.5, true, null, "on", [], {}],
             "nested": [{"a": 1, "b": {"c": [1, {"d": "e"}]}}, [["x"]]]
         });
         assert_eq!(round_trip(&value), value);
+    }
+
+    /// What kubectl (go-yaml v2) writes quoted, checked against `kubectl kustomize`.
+    #[test]
+    fn strings_that_read_as_another_type_are_quoted_as_kubectl_quotes_them() {
+        for (text, written) in [
+            ("2024-04-01", "\"2024-04-01\""),
+            ("2024-4-1", "\"2024-4-1\""),
+            ("2024-01-01T00:00:00Z", "\"2024-01-01T00:00:00Z\""),
+            ("2001-12-14t21:59:43.10-05:00", "\"2001-12-14t21:59:43.10-05:00\""),
+            ("2001-12-14 21:59:43.10", "\"2001-12-14 21:59:43.10\""),
+            ("1:20", "\"1:20\""),
+            ("-1_0:59:59.5", "\"-1_0:59:59.5\""),
+            ("yes", "\"yes\""),
+            ("Off", "\"Off\""),
+            ("~", "\"~\""),
+            (".inf", "\".inf\""),
+            ("0755", "\"0755\""),
+            ("1e3", "\"1e3\""),
+            ("2024-04-01-backup", "2024-04-01-backup"),
+            ("v2024.04.01", "v2024.04.01"),
+            ("12:60", "12:60"),
+            ("10.0.0.1:80", "10.0.0.1:80"),
+        ] {
+            assert_eq!(inline(&Value::String(text.to_owned()), 0), written, "{text}");
+        }
     }
 
     #[test]

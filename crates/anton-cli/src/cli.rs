@@ -32,10 +32,10 @@ pub struct GlobalArgs {
     /// When to use colour. `auto` colours a terminal unless NO_COLOR is set.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Show more: code frames for every finding, timings.
+    /// Show more: every info finding (text counts them per rule), code frames for every finding, timings.
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
-    /// Show less: only warnings and critical findings, and the summary.
+    /// Show less: one line per warning or critical finding with its hint, and the summary.
     #[arg(short, long, global = true)]
     pub quiet: bool,
 }

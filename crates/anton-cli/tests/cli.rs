@@ -114,18 +114,20 @@ fn color_never_writes_no_escape_codes_and_always_does() {
 }
 
 #[test]
-fn quiet_prints_one_line_per_finding_and_the_verdict() {
+fn quiet_prints_one_line_per_finding_with_its_hint_and_the_verdict() {
     let repo = fixture("kustomize-missing-resource");
     let run = anton(&repo, &["validate", repo.root.to_str().expect("UTF-8 path"), "--quiet"]);
     assert_eq!(run.code, 2);
     let lines: Vec<&str> = run.stdout.lines().filter(|l| !l.is_empty()).collect();
-    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert_eq!(lines.len(), 7, "{}", run.stdout);
     assert!(
         lines[0].starts_with("apps/network/cloudflared/app/kustomization.yaml:7:5  critical  resource"),
         "{}",
         lines[0]
     );
-    assert!(lines[3].starts_with("✗ 3 critical"), "{}", lines[3]);
+    assert_eq!(lines[1], "    help: fix the path, or remove the entry if the file was deleted on purpose");
+    assert!(lines[6].starts_with("✗ 3 critical"), "{}", lines[6]);
+    assert!(!run.stdout.contains("info"), "-q leaves info findings out: {}", run.stdout);
 }
 
 #[test]

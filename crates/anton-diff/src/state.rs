@@ -130,7 +130,7 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     /// Loads `scan` (inside `root`, the top of the work tree) and reduces it.
     pub(crate) fn load(scan: &Path, root: &Path) -> Result<Snapshot, LoadError> {
-        let options = LoadOptions { respect_gitignore: true, root: Some(root.to_path_buf()), other_texts: false };
+        let options = LoadOptions { respect_gitignore: true, root: Some(root.to_path_buf()), other_texts: false, explicit_dir: None };
         let repo = Repository::load(scan, &options)?;
         let engine = Engine::new(&repo);
         let graph = Graph::build(&engine, GraphOptions::default());

@@ -23,11 +23,14 @@ pub struct LoadOptions {
     /// Read the text of every file that is not YAML too (the rules look
     /// there for committed keys); on by default, off for commands that only build.
     pub other_texts: bool,
+    /// A folder named on the command line: its manifests are loaded even
+    /// when it lies inside a dot-folder (`anton build .archive/app`).
+    pub explicit_dir: Option<PathBuf>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { respect_gitignore: true, root: None, other_texts: true }
+        Self { respect_gitignore: true, root: None, other_texts: true, explicit_dir: None }
     }
 }
 
@@ -339,6 +342,7 @@ fn walk(scan_root: &Path, root: &Path, options: &LoadOptions) -> Walked {
         }
     };
     let respect_gitignore = options.respect_gitignore;
+    let explicit_dir = options.explicit_dir.as_ref().and_then(|dir| dir.canonicalize().ok());
     // A file named on the command line is read whatever its extension.
     let explicit_file = scan_root.is_file().then(|| scan_root.to_path_buf());
     let mut builder = WalkBuilder::new(scan_root);
@@ -406,8 +410,11 @@ fn walk(scan_root: &Path, root: &Path, options: &LoadOptions) -> Walked {
                 return WalkState::Continue;
             }
             let path = entry.path();
+            // Below a folder named on the command line, only dot-folders
+            // inside it count as hidden.
+            let base = explicit_dir.as_deref().filter(|dir| path.starts_with(dir)).unwrap_or(scan_root);
             let hidden = path
-                .strip_prefix(scan_root)
+                .strip_prefix(base)
                 .is_ok_and(|inside| inside.components().any(|c| c.as_os_str().as_encoded_bytes().starts_with(b".")));
             let name = entry.file_name().to_string_lossy();
             if name == "Chart.yaml"

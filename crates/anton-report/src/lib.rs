@@ -105,9 +105,11 @@ impl FromStr for Format {
 pub struct RenderOptions {
     /// Write ANSI colour codes (text format only).
     pub color: bool,
-    /// Show a code frame for every finding whose source can be read.
+    /// Show a code frame for every finding whose source can be read, and list
+    /// info findings one by one (text otherwise counts them per rule).
     pub verbose: bool,
-    /// Leave out info findings, hints, objects and code frames.
+    /// One line per warning or critical finding with its hint; leave out info
+    /// findings, objects and code frames.
     pub quiet: bool,
     /// What ran, e.g. `anton validate`; names the run in summaries and errors.
     pub title: String,

@@ -237,9 +237,7 @@ fn write_findings(
             paint.paint(severity_style(finding.severity), severity),
             paint.paint(DIMMED, format!("{:<rule_width$}", finding.rule)),
         )?;
-        if !options.quiet
-            && let Some(hint) = &finding.hint
-        {
+        if let Some(hint) = &finding.hint {
             let hint = terminal_safe(hint).replace('\n', &format!("\n{indent}"));
             writeln!(out, "{indent}{} {hint}", paint.paint(BOLD, "help:"))?;
         }

@@ -1,5 +1,6 @@
 //! What a person reads in a terminal: findings grouped by file, a code frame
-//! where it helps, and a one-line verdict.
+//! where it helps, info findings counted per rule (`-v` lists them), and a
+//! one-line verdict.
 //!
 //! ```text
 //! apps/media/app.yaml
@@ -13,7 +14,9 @@
 //!     help: remove one of the two entries
 //!     object: Deployment/media/app
 //!
-//! ✗ 1 critical in 40 objects (status: critical)
+//! info: flux/no-timeout ×131 — `-v` lists them
+//!
+//! ✗ 1 critical finding, 131 info across 40 objects checked (status: critical)
 //! ```
 
 use std::collections::BTreeMap;
@@ -53,20 +56,28 @@ pub(crate) fn render(
         text.tool_error(report, out)?;
         wrote_anything = true;
     }
-    let findings: Vec<&Finding> = report
+    // Info findings are listed one by one only with `-v`: a real repository
+    // has hundreds, and they would push its few real problems off the screen.
+    let (listed, collapsed): (Vec<&Finding>, Vec<&Finding>) = report
         .findings
         .iter()
-        .filter(|finding| !(options.quiet && finding.severity == Severity::Info))
-        .collect();
-    if !findings.is_empty() {
+        .partition(|finding| finding.severity != Severity::Info || options.verbose);
+    if !listed.is_empty() {
         if wrote_anything {
             writeln!(out)?;
         }
         if options.quiet {
-            text.compact(&findings, out)?;
+            text.compact(&listed, out)?;
         } else {
-            text.grouped(&findings, out)?;
+            text.grouped(&listed, out)?;
         }
+        wrote_anything = true;
+    }
+    if !options.quiet && !collapsed.is_empty() {
+        if wrote_anything {
+            writeln!(out)?;
+        }
+        text.info_counts(&collapsed, out)?;
         wrote_anything = true;
     }
     if wrote_anything {
@@ -115,7 +126,7 @@ impl TextRenderer<'_> {
         Ok(())
     }
 
-    /// `--quiet`: one self-contained line per finding, nothing else.
+    /// `--quiet`: one self-contained line per finding, with its hint below.
     fn compact(&self, findings: &[&Finding], out: &mut dyn io::Write) -> io::Result<()> {
         for finding in findings {
             let position = finding
@@ -128,6 +139,27 @@ impl TextRenderer<'_> {
                 "{}  {}",
                 terminal_safe(position),
                 self.headline(finding)
+            )?;
+            if let Some(hint) = &finding.hint {
+                self.hint(hint, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `info: flux/no-timeout ×131 — `-v` lists them`, one line per rule.
+    fn info_counts(&self, findings: &[&Finding], out: &mut dyn io::Write) -> io::Result<()> {
+        let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+        for finding in findings {
+            *by_rule.entry(finding.rule.as_str()).or_default() += 1;
+        }
+        for (rule, count) in by_rule {
+            let which = if count == 1 { "lists it" } else { "lists them" };
+            writeln!(
+                out,
+                "{} {} ×{count} — `-v` {which}",
+                self.paint.paint(severity_style(Severity::Info), "info:"),
+                terminal_safe(rule),
             )?;
         }
         Ok(())
@@ -239,12 +271,7 @@ impl TextRenderer<'_> {
         out: &mut dyn io::Write,
     ) -> io::Result<()> {
         if let Some(hint) = &finding.hint {
-            let hint = indent_continuation(&terminal_safe(hint));
-            writeln!(
-                out,
-                "{DETAIL_INDENT}{} {hint}",
-                self.paint.paint(BOLD, "help:")
-            )?;
+            self.hint(hint, out)?;
         }
         if let Some(object) = &finding.object {
             writeln!(
@@ -267,6 +294,15 @@ impl TextRenderer<'_> {
             )?;
         }
         Ok(())
+    }
+
+    fn hint(&self, hint: &str, out: &mut dyn io::Write) -> io::Result<()> {
+        let hint = indent_continuation(&terminal_safe(hint));
+        writeln!(
+            out,
+            "{DETAIL_INDENT}{} {hint}",
+            self.paint.paint(BOLD, "help:")
+        )
     }
 
     fn verdict(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {

@@ -156,6 +156,45 @@ fn text_quiet() {
     insta::assert_snapshot!(rendered(&findings_report(), Format::Text, &options));
 }
 
+/// A repository with one warning and 131 info findings prints the warning,
+/// one count line per info rule, and the verdict.
+#[test]
+fn text_counts_info_findings_per_rule() {
+    let mut findings: Vec<Finding> = (1..=131)
+        .map(|n| {
+            Finding::new("flux/no-timeout", Severity::Info, "no `timeout`")
+                .at(Location::new(format!("apps/app-{n}/ks.yaml"), 8, 3))
+        })
+        .collect();
+    findings.push(Finding::new("repo/no-renovate", Severity::Info, "no Renovate configuration found"));
+    findings.push(
+        Finding::new("flux/wait-without-timeout", Severity::Warning, "`wait: true` without `timeout`")
+            .at(Location::new("clusters/main/apps.yaml", 10, 3))
+            .hint("set spec.timeout, e.g. `timeout: 5m`"),
+    );
+    let report = Report::new(["Kustomization/flux-system/apps".to_owned()], findings).with_timestamp(TIMESTAMP);
+    let text = rendered(&report, Format::Text, &options());
+    assert_eq!(
+        text,
+        "clusters/main/apps.yaml\n  \
+         10:3  warning   `wait: true` without `timeout`  [flux/wait-without-timeout]\n    \
+         help: set spec.timeout, e.g. `timeout: 5m`\n\n\
+         info: flux/no-timeout ×131 — `-v` lists them\n\
+         info: repo/no-renovate ×1 — `-v` lists it\n\n\
+         ⚠ 1 warning, 132 info across 133 objects checked (status: warning)\n"
+    );
+    let verbose = rendered(&report, Format::Text, &RenderOptions { verbose: true, ..options() });
+    assert_eq!(verbose.matches("[flux/no-timeout]").count(), 131, "{verbose}");
+    assert!(!verbose.contains("×"), "{verbose}");
+    let quiet = rendered(&report, Format::Text, &RenderOptions { quiet: true, ..options() });
+    assert_eq!(
+        quiet,
+        "clusters/main/apps.yaml:10:3  warning   `wait: true` without `timeout`  [flux/wait-without-timeout]\n    \
+         help: set spec.timeout, e.g. `timeout: 5m`\n\n\
+         ⚠ 1 warning, 132 info across 133 objects checked (status: warning)\n"
+    );
+}
+
 #[test]
 fn text_healthy() {
     insta::assert_snapshot!(rendered(&healthy_report(), Format::Text, &options()));

@@ -176,10 +176,16 @@ impl Builder {
     fn event(&mut self, event: Event<'_>, span: GranitSpan) {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
+                // Flux applies every manifest through kustomize, so a folded
+                // scalar reads as kustomize passes it on.
+                let text = match style {
+                    GranitStyle::Folded => crate::folded::as_kustomize_writes_it(&text).map_or_else(|| text.as_ref().into(), Into::into),
+                    _ => text.as_ref().into(),
+                };
                 let node = Node {
                     span: convert_span(self.file, &span),
                     tag: convert_tag(tag.as_deref()),
-                    value: Value::Scalar(Scalar { text: text.as_ref().into(), style: convert_style(style) }),
+                    value: Value::Scalar(Scalar { text, style: convert_style(style) }),
                 };
                 self.remember(anchor, &node);
                 self.push(node);

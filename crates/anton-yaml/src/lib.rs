@@ -27,9 +27,12 @@
 //! separate question answered by [`Scalar::resolve`], which follows the YAML 1.1
 //! rules of go-yaml v2 behind `sigs.k8s.io/yaml` — the reading kubectl and the
 //! API server give (`yes` is a boolean, `0755` an octal integer, `=` a string).
+//! A folded scalar holds the value kustomize passes on, which differs from
+//! YAML's reading before more-indented lines (see `folded.rs`).
 
 mod build;
 mod fast;
+mod folded;
 mod node;
 mod resolve;
 

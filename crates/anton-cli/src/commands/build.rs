@@ -71,7 +71,7 @@ fn build_folder(folder: &Path, args: &BuildArgs, json: bool) -> ExitStatus {
         Some(repo) => repo.clone(),
         None => anton_repo::find_repository_root(&folder).unwrap_or_else(|| folder.clone()),
     };
-    let options = LoadOptions { respect_gitignore: true, root: None, other_texts: false };
+    let options = LoadOptions { respect_gitignore: true, root: None, other_texts: false, explicit_dir: Some(folder.clone()) };
     let repo = match Repository::load(&scan, &options) {
         Ok(repo) => repo,
         Err(error) => return fail(error),

@@ -5,6 +5,7 @@ use anton_yaml::Node;
 
 use crate::context::Context;
 use crate::rule::{Doc, Implementation, Rule};
+use crate::rules::secrets::sops_format::is_sops_encrypted;
 use crate::util::{decode_base64, is_substituted};
 
 pub const RULE: Rule = Rule {
@@ -12,7 +13,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Critical,
     summary: "A Secret with data or stringData that is not SOPS-encrypted",
     doc: Doc {
-        what: "`kind: Secret` objects with values under `data` or `stringData` in a file without SOPS metadata, and `secretGenerator` `literals` of kustomizations. Values that are not secrets in Git are not reported: empty values, values that are entirely `${VAR}` substitutions (filled from an encrypted Secret at apply time), references resolved elsewhere (1Password `op://…`, vals `ref+…`, argocd-vault-plugin `<path:…>`, templates), certificates (`tls.crt`, `ca.crt`), and the placeholder words of examples and tests (`secret`, `changeme`, `foo` …, also as a docker config's password). The finding names the keys, never the values.",
+        what: "`kind: Secret` objects with values under `data` or `stringData` in a file without SOPS metadata, and `secretGenerator` `literals` of kustomizations (a Secret generated from `files`/`envs` that SOPS encrypted — YAML, JSON, dotenv, INI or binary — is encrypted, Flux decrypts it). Values that are not secrets in Git are not reported: empty values, values that are entirely `${VAR}` substitutions (filled from an encrypted Secret at apply time), references resolved elsewhere (1Password `op://…`, vals `ref+…`, argocd-vault-plugin `<path:…>`, templates), certificates (`tls.crt`, `ca.crt`), and the placeholder words of examples and tests (`secret`, `changeme`, `foo` …, also as a docker config's password). The finding names the keys, never the values.",
         why: "Git history is forever and copied to every clone, fork and CI runner: a token committed once must be rotated, not deleted. `data` is base64, not encryption. The Anton rule: a Secret in Git is always SOPS-encrypted; everything else comes from an ExternalSecret.",
         bad: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cloudflare\n  namespace: network\nstringData:\n  api-token: 8f2c…\n",
         fixed: "# an ExternalSecret that reads the token from 1Password\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: cloudflare\n  namespace: network\nspec:\n  secretStoreRef:\n    kind: ClusterSecretStore\n    name: onepassword-connect\n  target:\n    name: cloudflare\n  dataFrom:\n    - extract:\n        key: cloudflare\n",
@@ -23,10 +24,17 @@ pub const RULE: Rule = Rule {
 
 /// Keys of a `data`/`stringData` map whose values are real clear-text values.
 fn clear_keys(map: &Node, base64: bool) -> Vec<&str> {
+    // A secretGenerator's `envs` file encrypted by SOPS in dotenv format
+    // gives its metadata as keys too; Flux decrypts the file and drops them.
+    let has_key = |name: &str| map.entries().iter().any(|entry| entry.key.scalar_text() == Some(name));
+    let from_sops_dotenv = has_key("sops_version") && has_key("sops_mac");
     map.entries()
         .iter()
         .filter(|entry| {
             let (Some(key), Some(value)) = (entry.key.scalar_text(), entry.value.scalar_text()) else { return false };
+            if from_sops_dotenv && key.starts_with("sops_") {
+                return false;
+            }
             let decoded = base64.then(|| decode_base64(value.trim()).and_then(|b| String::from_utf8(b).ok())).flatten();
             is_secret_value(key, decoded.as_deref().unwrap_or(value))
         })
@@ -46,6 +54,11 @@ const PLACEHOLDERS: &[&str] = &[
 /// 1Password `op://`, vals `ref+…`, argocd-vault-plugin `<path:…>`, a
 /// template), not a placeholder word, and not a certificate (public).
 fn is_secret_value(key: &str, value: &str) -> bool {
+    // A secretGenerator `files` input that SOPS encrypted (YAML, JSON,
+    // dotenv, INI or a binary's JSON envelope): Flux decrypts it in the cluster.
+    if is_sops_encrypted(value) {
+        return false;
+    }
     let value = value.trim().trim_matches(['"', '\'']);
     if value.is_empty() || value.starts_with("ENC[") || only_substitutions(value) {
         return false;

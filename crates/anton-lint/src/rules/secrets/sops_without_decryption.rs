@@ -5,6 +5,7 @@ use anton_kustomize::Origin;
 
 use crate::context::Context;
 use crate::rule::{Doc, Implementation, Rule};
+use crate::rules::secrets::sops_format::is_sops_encrypted;
 
 pub const RULE: Rule = Rule {
     id: "secrets/sops-without-decryption",
@@ -38,7 +39,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         let path = anton_repo::normalize_relative(&config.dir, &source.value).unwrap_or_default();
                         path.contains(".sops.")
                             || repo.file(&path).is_some_and(|f| f.sops_encrypted)
-                            || ctx.texts.get(&path).is_some_and(|t| t.contains("sops_mac="))
+                            || ctx.texts.get(&path).is_some_and(is_sops_encrypted)
                     });
                     if let Some(source) = sops_source {
                         encrypted.push(format!("{} (generated from {})", applied.id.short(), source.value));
