@@ -45,3 +45,83 @@ fn a_cluster_without_its_settings_never_takes_another_clusters() {
     let run = anton(&repo, &["build", "podinfo", "--cluster", "a", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// `anton build … --repo ROOT --json` run from `clusters/` (the repository
+/// root has an `apps/` folder, which `anton build apps` would take as a folder).
+fn build(repo: &common::Repo, args: &[&str]) -> common::Run {
+    let root = repo.root.to_str().expect("UTF-8 path");
+    let mut args = [&["build"], args, &["--repo", root]].concat();
+    args.push("--json");
+    common::anton_in(&repo.path("clusters"), &args)
+}
+
+fn items(run: &common::Run) -> Vec<serde_json::Value> {
+    run.json()["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn build_takes_the_cluster_and_renders_it_with_its_own_variables_only() {
+    let repo = fixture("substitution-three-clusters");
+    let run = build(&repo, &["podinfo"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert_eq!(
+        run.stderr.trim(),
+        "anton build: `podinfo` is applied in 3 clusters: a (clusters/a/flux-system), b (clusters/b/flux-system), \
+         c (clusters/c/flux-system); pass --cluster with one of them"
+    );
+    for cluster in ["a", "b", "c"] {
+        let run = build(&repo, &["podinfo", "--cluster", cluster]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let items = items(&run);
+        assert_eq!(items.len(), 1, "{items:#?}");
+        let values = &items[0];
+        assert_eq!(values["metadata"]["namespace"], format!("apps-{cluster}"));
+        assert_eq!(values["data"]["cluster"], cluster);
+        assert_eq!(values["data"]["host"], format!("podinfo-{cluster}.apps-{cluster}.svc"));
+    }
+    // The child Flux objects as the parent applies them in cluster b.
+    let run = build(&repo, &["apps", "--cluster", "clusters/b/flux-system"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let items = items(&run);
+    let podinfo = items.iter().find(|i| i["metadata"]["name"] == "podinfo").expect("podinfo");
+    assert_eq!(podinfo["spec"]["path"], "./apps/podinfo/b");
+    assert_eq!(podinfo["spec"]["targetNamespace"], "apps-b");
+    assert_eq!(podinfo["spec"]["dependsOn"][0]["name"], "monitoring-b");
+    assert_eq!(podinfo["spec"]["sourceRef"]["namespace"], "flux-system");
+    assert!(items.iter().any(|i| i["metadata"]["name"] == "monitoring-b"), "{items:#?}");
+
+    let run = build(&repo, &["--all", "--summary", "--cluster", "c"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let built: Vec<String> = run.json()["kustomizations"]
+        .as_array()
+        .expect("kustomizations")
+        .iter()
+        .map(|k| format!("{} {}", k["name"].as_str().unwrap_or_default(), k["path"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(built, ["flux-system clusters/c", "apps apps", "monitoring-c apps/monitoring/app", "podinfo apps/podinfo/c"]);
+
+    let run = build(&repo, &["podinfo", "--cluster", "staging"]);
+    assert_eq!(run.code, 3);
+    assert_eq!(
+        run.stderr.trim(),
+        "anton build: no cluster `staging`; the clusters are: a (clusters/a/flux-system), b (clusters/b/flux-system), \
+         c (clusters/c/flux-system)"
+    );
+}
+
+#[test]
+fn an_empty_build_is_never_a_silent_success() {
+    let repo = fixture("substitution-three-clusters");
+    repo.write("apps/podinfo/a/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n");
+    let run = build(&repo, &["podinfo", "--cluster", "a"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("anton build: Kustomization/flux-system/podinfo: built nothing: spec.path `./apps/podinfo/a` holds no objects"),
+        "{}",
+        run.stderr
+    );
+    let run = build(&repo, &["--all", "--namespace", "nowhere"]);
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.contains("no Flux Kustomization in namespace nowhere"), "{}", run.stderr);
+}
