@@ -17,6 +17,11 @@ fn each_cluster_resolves_the_shared_tree_from_its_own_settings() {
     // all resolve in every cluster.
     assert_eq!(finding_keys(&report), Vec::<String>::new(), "{report:#}");
     assert_eq!(code, 0);
+    // podinfo-extras, which only cluster a's ./apps/podinfo/a lists, is
+    // applied by podinfo there: not an entry point (a cluster) of its own.
+    let flux = &report["details"]["repository"]["flux"];
+    assert_eq!(flux["clusters"], serde_json::json!(["clusters/a/flux-system", "clusters/b/flux-system", "clusters/c/flux-system"]));
+    assert_eq!(flux["kustomizations"], 13);
 }
 
 #[test]
@@ -73,9 +78,8 @@ fn build_takes_the_cluster_and_renders_it_with_its_own_variables_only() {
     for cluster in ["a", "b", "c"] {
         let run = build(&repo, &["podinfo", "--cluster", cluster]);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        let items = items(&run);
-        assert_eq!(items.len(), 1, "{items:#?}");
-        let values = &items[0];
+        let built = items(&run);
+        let values = built.iter().find(|i| i["metadata"]["name"] == "podinfo-values").expect("podinfo-values");
         assert_eq!(values["metadata"]["namespace"], format!("apps-{cluster}"));
         assert_eq!(values["data"]["cluster"], cluster);
         assert_eq!(values["data"]["host"], format!("podinfo-{cluster}.apps-{cluster}.svc"));
@@ -83,13 +87,13 @@ fn build_takes_the_cluster_and_renders_it_with_its_own_variables_only() {
     // The child Flux objects as the parent applies them in cluster b.
     let run = build(&repo, &["apps", "--cluster", "clusters/b/flux-system"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let items = items(&run);
-    let podinfo = items.iter().find(|i| i["metadata"]["name"] == "podinfo").expect("podinfo");
+    let applied = items(&run);
+    let podinfo = applied.iter().find(|i| i["metadata"]["name"] == "podinfo").expect("podinfo");
     assert_eq!(podinfo["spec"]["path"], "./apps/podinfo/b");
     assert_eq!(podinfo["spec"]["targetNamespace"], "apps-b");
     assert_eq!(podinfo["spec"]["dependsOn"][0]["name"], "monitoring-b");
     assert_eq!(podinfo["spec"]["sourceRef"]["namespace"], "flux-system");
-    assert!(items.iter().any(|i| i["metadata"]["name"] == "monitoring-b"), "{items:#?}");
+    assert!(applied.iter().any(|i| i["metadata"]["name"] == "monitoring-b"), "{applied:#?}");
 
     let run = build(&repo, &["--all", "--summary", "--cluster", "c"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -100,6 +104,10 @@ fn build_takes_the_cluster_and_renders_it_with_its_own_variables_only() {
         .map(|k| format!("{} {}", k["name"].as_str().unwrap_or_default(), k["path"].as_str().unwrap_or_default()))
         .collect();
     assert_eq!(built, ["flux-system clusters/c", "apps apps", "monitoring-c apps/monitoring/app", "podinfo apps/podinfo/c"]);
+
+    let run = build(&repo, &["podinfo-extras", "--cluster", "a"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(items(&run)[0]["metadata"]["namespace"], "podinfo-extras");
 
     let run = build(&repo, &["podinfo", "--cluster", "staging"]);
     assert_eq!(run.code, 3);
