@@ -257,9 +257,8 @@ impl Graph {
                 for emitted in &build.objects {
                     let mut id = emitted.id.clone();
                     // Names often come from postBuild variables (`name: ${APP}`).
-                    let substitute = |text: String| variables::substitute_text(&text, &vars).unwrap_or(text);
-                    id.name = substitute(id.name);
-                    id.namespace = id.namespace.map(substitute);
+                    id.name = variables::substitute_text(&id.name, &vars).unwrap_or(id.name);
+                    id.namespace = id.namespace.map(|ns| variables::substitute_text(&ns, &vars).unwrap_or(ns));
                     if !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
                         let namespace = target_namespace
                             .clone()

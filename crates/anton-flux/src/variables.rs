@@ -56,11 +56,14 @@ pub fn is_variable_source(node: &Node) -> bool {
     node.str_at(&["apiVersion"]) == Some("v1") && (kind == "ConfigMap" || kind == "Secret")
 }
 
+/// A written object's namespace (if it names one) and its variables.
+type NamespacedPairs = (Option<String>, Pairs);
+
 /// The ConfigMaps and Secrets written in the repository, by (kind, name),
 /// each with the namespace it names (if any) and its variables.
 #[derive(Default)]
 pub(crate) struct WrittenSources {
-    by_name: HashMap<(String, String), Vec<(Option<String>, Pairs)>>,
+    by_name: HashMap<(String, String), Vec<NamespacedPairs>>,
 }
 
 impl WrittenSources {
