@@ -7,11 +7,13 @@ use std::sync::Arc;
 
 use anton_core::{Finding, Location, ObjectId, Severity};
 use anton_flux::{FluxKind, Graph, NodeId};
-use anton_kustomize::{Emitted, Engine, Origin, base64_decode, respan};
+use anton_kustomize::{Emitted, Engine, Origin, respan};
 use anton_repo::normalize_relative;
 use anton_yaml::{Node, Scalar, ScalarStyle, Span, Value};
 
-use crate::envsubst;
+use anton_flux::envsubst;
+use anton_flux::variables::{self, Pairs};
+
 use crate::spec::{FluxSpec, SubstituteFrom};
 
 /// The value given to variables read from SOPS-encrypted Secrets: anton
@@ -81,52 +83,39 @@ pub struct FluxBuilds {
     pub findings: Vec<Finding>,
 }
 
-/// ConfigMaps and Secrets applied so far, for `substituteFrom`.
+/// ConfigMaps and Secrets for `substituteFrom`, by (kind, namespace, name).
+/// Applied ones are kept per cluster: each cluster of a repository has its
+/// own `cluster-settings` under the same name, and a Kustomization reads its
+/// own cluster's.
 #[derive(Default)]
 struct VarSources {
-    /// (kind, namespace, name) → (key, value) pairs; `None` values are SOPS placeholders.
-    objects: HashMap<(String, String, String), Vec<(String, Option<String>)>>,
-}
-
-fn data_pairs(node: &Node, encrypted: bool) -> Vec<(String, Option<String>)> {
-    let kind = node.str_at(&["kind"]).unwrap_or_default();
-    let mut pairs = Vec::new();
-    let fields: &[&str] = if kind == "Secret" { &["data", "stringData"] } else { &["data"] };
-    for field in fields {
-        for entry in node.get(field).map(Node::entries).unwrap_or_default() {
-            let Some(key) = entry.key.scalar_text() else { continue };
-            if encrypted {
-                pairs.push((key.to_owned(), None));
-                continue;
-            }
-            let raw = entry.value.scalar_text().unwrap_or_default();
-            let value = if kind == "Secret" && *field == "data" {
-                match base64_decode(raw).and_then(|b| String::from_utf8(b).ok()) {
-                    Some(v) => v,
-                    None => continue,
-                }
-            } else {
-                raw.to_owned()
-            };
-            pairs.push((key.to_owned(), Some(value)));
-        }
-    }
-    pairs
-}
-
-fn is_sops(node: &Node) -> bool {
-    node.get("sops").is_some_and(Node::is_map)
+    /// `None` values are SOPS placeholders. An entry of `None`: several
+    /// objects answer and none is the one (written in several clusters'
+    /// folders, applied by none so far).
+    objects: HashMap<(String, String, String), Option<Pairs>>,
 }
 
 impl VarSources {
     fn add(&mut self, node: &Node, encrypted: bool) {
-        let kind = node.str_at(&["kind"]).unwrap_or_default();
-        if node.str_at(&["apiVersion"]) != Some("v1") || !(kind == "ConfigMap" || kind == "Secret") {
+        if !variables::is_variable_source(node) {
             return;
         }
+        let kind = node.str_at(&["kind"]).unwrap_or_default();
         let namespace = node.str_at(&["metadata", "namespace"]).unwrap_or("default").to_owned();
         let name = node.str_at(&["metadata", "name"]).unwrap_or_default().to_owned();
-        self.objects.insert((kind.to_owned(), namespace, name), data_pairs(node, encrypted || is_sops(node)));
+        self.objects.insert((kind.to_owned(), namespace, name), Some(variables::data_pairs(node, encrypted || variables::is_sops(node))));
+    }
+
+    /// Records a written object; a second one of the same key makes the key ambiguous.
+    fn add_written(&mut self, key: (String, String, String), pairs: Pairs) {
+        match self.objects.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut entry) => {
+                entry.insert(None);
+            }
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(Some(pairs));
+            }
+        }
     }
 }
 
@@ -261,28 +250,48 @@ impl FluxBuilds {
         // repository object they come from (children look their object up here).
         let mut kustomizations_of: Vec<HashMap<usize, Vec<usize>>> = Vec::new();
         let mut findings = Vec::new();
-        let mut sources = VarSources::default();
+        // What each cluster applied so far, by cluster id.
+        let mut sources: HashMap<usize, VarSources> = HashMap::new();
         // The repository's own ConfigMaps and Secrets answer substituteFrom
-        // until a build applies the object for real.
-        let mut written = VarSources::default();
-        for object in &repo.objects {
-            if object.api_version == "v1" && (object.kind == "ConfigMap" || object.kind == "Secret") {
+        // until a build applies the object for real; for each cluster, those
+        // no other cluster's tree applies (its own, and those none applies).
+        let mut applied_in: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (node, applied) in &graph.applies {
+            for object in applied {
+                if let Origin::Object(index) = object.origin {
+                    applied_in.entry(index).or_default().push(graph.nodes[*node].cluster);
+                }
+            }
+        }
+        let written_for = |cluster: usize| {
+            let mut written = VarSources::default();
+            for (index, object) in repo.objects.iter().enumerate() {
+                if object.api_version != "v1" || !(object.kind == "ConfigMap" || object.kind == "Secret") {
+                    continue;
+                }
+                if applied_in.get(&index).is_some_and(|clusters| !clusters.contains(&cluster)) {
+                    continue;
+                }
                 let node = repo.node(object);
-                let kind = object.kind.clone();
-                let pairs = data_pairs(node, object.sops_encrypted || is_sops(node));
-                written.objects.insert((kind, object.namespace.clone().unwrap_or_default(), object.name.clone()), pairs);
+                let pairs = variables::data_pairs(node, object.sops_encrypted || variables::is_sops(node));
+                written.add_written((object.kind.clone(), object.namespace.clone().unwrap_or_default(), object.name.clone()), pairs);
             }
-        }
-        // Objects outside the target (a `bootstrap/` Secret the bootstrap step
-        // applies) exist too; the target's own objects come first.
-        for (_, node) in &repo.outside_objects {
-            let kind = node.str_at(&["kind"]).unwrap_or_default();
-            if node.str_at(&["apiVersion"]) == Some("v1") && (kind == "ConfigMap" || kind == "Secret") {
-                let namespace = node.str_at(&["metadata", "namespace"]).unwrap_or_default().to_owned();
-                let name = node.str_at(&["metadata", "name"]).unwrap_or_default().to_owned();
-                written.objects.entry((kind.to_owned(), namespace, name)).or_insert_with(|| data_pairs(node, is_sops(node)));
+            // Objects outside the target (a `bootstrap/` Secret the bootstrap
+            // step applies) exist too; the target's own objects come first.
+            for (_, node) in &repo.outside_objects {
+                if variables::is_variable_source(node) {
+                    let kind = node.str_at(&["kind"]).unwrap_or_default();
+                    let namespace = node.str_at(&["metadata", "namespace"]).unwrap_or_default().to_owned();
+                    let name = node.str_at(&["metadata", "name"]).unwrap_or_default().to_owned();
+                    written
+                        .objects
+                        .entry((kind.to_owned(), namespace, name))
+                        .or_insert_with(|| Some(variables::data_pairs(node, variables::is_sops(node))));
+                }
             }
-        }
+            written
+        };
+        let mut written: HashMap<usize, VarSources> = HashMap::new();
         let made = secrets_made_in_cluster(repo, graph);
 
         for (id, flux_node) in graph.nodes.iter().enumerate() {
@@ -356,7 +365,9 @@ impl FluxBuilds {
                     build.failed |= built.failed;
                     build.objects = built.objects;
                     build.dir = Some(dir);
-                    post_build(engine, &spec, &mut build, &sources, &written, &made, &mut findings);
+                    let cluster = graph.nodes[id].cluster;
+                    let written = written.entry(cluster).or_insert_with(|| written_for(cluster));
+                    post_build(engine, &spec, &mut build, sources.entry(cluster).or_default(), written, &made, &mut findings);
                     let owner_span = object_name_span(&build.object);
                     let (name_label, namespace_label) = (format!("{GROUP}/name"), format!("{GROUP}/namespace"));
                     for object in build.objects.iter_mut() {
@@ -375,7 +386,7 @@ impl FluxBuilds {
                             Origin::Object(i) => repo.objects[i].sops_encrypted,
                             Origin::Generated { .. } => false,
                         };
-                        sources.add(&object.node, encrypted);
+                        sources.entry(graph.nodes[id].cluster).or_default().add(&object.node, encrypted);
                     }
                 }
             }
@@ -483,7 +494,11 @@ fn post_build(
             written.objects.get(&(source.kind.clone(), String::new(), source.name.clone()))
         });
         match pairs {
-            Some(pairs) => {
+            // Written in several clusters' folders and applied by none of
+            // this cluster's Kustomizations so far: never another cluster's
+            // values; its keys are unknown (flux/undefined-variable stays quiet).
+            Some(None) => build.substitution.missing_sources.push(source.clone()),
+            Some(Some(pairs)) => {
                 for (k, v) in pairs {
                     set(&mut vars, k.clone(), v.clone());
                 }

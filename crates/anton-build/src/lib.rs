@@ -21,11 +21,10 @@
 //!
 //! [`render`] prints built objects as YAML or JSON, Secret values redacted.
 
-mod envsubst;
 mod flux;
 pub mod render;
 mod spec;
 
-pub use envsubst::{Outcome as SubstitutionOutcome, substitute as envsubst};
+pub use anton_flux::envsubst::{Outcome as SubstitutionOutcome, substitute as envsubst};
 pub use flux::{FluxBuild, FluxBuilds, SOPS_PLACEHOLDER, Substitution, UndefinedVariable, location};
 pub use spec::{FluxSpec, PostBuild, SubstituteFrom};

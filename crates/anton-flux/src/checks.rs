@@ -43,6 +43,9 @@ pub fn path_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
     for (id, node) in graph.of_kind(FluxKind::Kustomization) {
         let FluxSpec::Kustomization(ks) = &node.spec else { continue };
         let written = ks.path.as_ref().map_or("./", |p| p.value.as_str());
+        if node.unknown_variables && written.contains("${") {
+            continue;
+        }
         let span = ks.path.as_ref().map_or(repo.node(&repo.objects[node.object]).span, |p| p.span);
         let source = graph.source_of(id);
         let location = at(repo, graph, id, span);
@@ -216,6 +219,9 @@ pub fn source_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
     for (id, node) in graph.nodes.iter().enumerate() {
         for (source, field) in node.spec.source_refs() {
             let Some(kind) = FluxKind::parse_source_kind(&source.kind) else { continue };
+            if node.unknown_variables && (source.name.contains("${") || source.namespace.as_ref().is_some_and(|ns| ns.contains("${"))) {
+                continue;
+            }
             let namespace = source.namespace.as_deref().unwrap_or(&node.namespace);
             let generated = kind == FluxKind::ExternalArtifact
                 && graph.artifacts.iter().any(|a| a.name == source.name && a.namespace == namespace);
@@ -267,6 +273,11 @@ pub fn depends_on_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (id, node) in graph.nodes.iter().enumerate() {
         for dependency in depends_on_of(node) {
+            if node.unknown_variables
+                && (dependency.name.contains("${") || dependency.namespace.as_ref().is_some_and(|ns| ns.contains("${")))
+            {
+                continue;
+            }
             let namespace = dependency.namespace.as_deref().unwrap_or(&node.namespace);
             if graph.lookup(id, &[node.kind], namespace, &dependency.name).is_some() {
                 continue;

@@ -11,6 +11,7 @@ use anton_repo::{Repository, normalize_relative};
 
 use crate::model::{FluxKind, FluxSpec, SourceRef};
 use crate::sources::{self, Resolution, SourceRoot, SyncEntry};
+use crate::variables::{self, AppliedSources, WrittenSources};
 
 pub type NodeId = usize;
 
@@ -49,6 +50,11 @@ pub struct FluxNode {
     pub cluster: usize,
     pub spec: FluxSpec,
     pub location: Location,
+    /// The parent substitutes variables whose values anton cannot know (a
+    /// `substituteFrom` object not in the repository, or SOPS-encrypted):
+    /// what still reads `${…}` is checked by no graph check (the missing
+    /// object has its own finding).
+    pub unknown_variables: bool,
 }
 
 impl FluxNode {
@@ -103,6 +109,19 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 
 impl Graph {
     pub fn build(engine: &Engine<'_>, options: GraphOptions) -> Graph {
+        let (graph, false_roots) = Self::build_with(engine, options.clone(), &HashSet::new());
+        if false_roots.is_empty() {
+            return graph;
+        }
+        // A Kustomization taken for a root because only a substituted
+        // spec.path (`./apps/${CLUSTER}`) reaches it: build again with its
+        // real parents applying it.
+        Self::build_with(engine, options, &false_roots).0
+    }
+
+    /// The graph, with `not_roots` never taken as roots; also the roots that
+    /// turned out to be applied by another Kustomization.
+    fn build_with(engine: &Engine<'_>, options: GraphOptions, not_roots: &HashSet<usize>) -> (Graph, HashSet<usize>) {
         let repo = engine.repository();
         let flux_objects: Vec<(usize, FluxKind)> = repo
             .objects
@@ -188,10 +207,17 @@ impl Graph {
 
         let mut roots: Vec<usize> = flux_objects
             .iter()
-            .filter(|(i, k)| *k == FluxKind::Kustomization && !emitted_by.contains_key(i) && !orphans.contains(i))
+            .filter(|(i, k)| {
+                *k == FluxKind::Kustomization && !emitted_by.contains_key(i) && !orphans.contains(i) && !not_roots.contains(i)
+            })
             .map(|(i, _)| *i)
             .collect();
         roots.sort();
+        let first_roots: HashSet<usize> = roots.iter().copied().collect();
+        // Kustomizations some parent's build emits, seen while walking.
+        let mut emitted_kustomizations: HashSet<usize> = HashSet::new();
+        let written_sources = WrittenSources::read(repo);
+        let mut applied_sources = AppliedSources::default();
         let mut reached: HashSet<usize> = HashSet::new();
         loop {
             for &root in &roots {
@@ -219,14 +245,20 @@ impl Graph {
                     continue;
                 }
                 let target_namespace = ks.target_namespace.clone();
-                let substitute = ks.substitute.clone();
-                let Some((_, build)) = builds.get(&parent_object) else { continue };
+                // The parent's whole postBuild, with its own cluster's
+                // ConfigMaps and Secrets: what it substitutes into every
+                // object it applies, the Flux objects among them.
+                let (vars, unknown_variables) = variables::variables_of(ks, &graph.nodes[parent].namespace, cluster, &applied_sources, &written_sources);
+                // The folder its spec.path names once substituted (the same
+                // object may build another folder in another cluster).
+                let Some(dir) = local_path(ks, &graph.sources, &graph.artifacts).filter(|dir| repo.is_dir(dir)) else { continue };
+                let build = engine.build_flux_path(&dir);
                 let mut applied = Vec::with_capacity(build.objects.len());
                 for emitted in &build.objects {
                     let mut id = emitted.id.clone();
                     // Names often come from postBuild variables (`name: ${APP}`).
-                    id.name = substitute_inline(&id.name, &substitute);
-                    id.namespace = id.namespace.map(|ns| substitute_inline(&ns, &substitute));
+                    id.name = variables::substitute_text(&id.name, &vars).unwrap_or(id.name);
+                    id.namespace = id.namespace.map(|ns| variables::substitute_text(&ns, &vars).unwrap_or(ns));
                     if !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
                         let namespace = target_namespace
                             .clone()
@@ -234,15 +266,30 @@ impl Graph {
                             .unwrap_or_else(|| DEFAULT_NAMESPACE.into());
                         id.namespace = Some(namespace);
                     }
+                    if variables::is_variable_source(&emitted.node) {
+                        let encrypted = match emitted.origin {
+                            Origin::Object(index) => repo.objects[index].sops_encrypted,
+                            Origin::Generated { .. } => false,
+                        };
+                        let node = variables::substituted(&emitted.node, &vars);
+                        applied_sources.add(cluster, id.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE), &node, encrypted);
+                    }
                     if let Origin::Object(index) = emitted.origin {
                         if let Some(&kind) = kind_of.get(&index) {
+                            if kind == FluxKind::Kustomization && index != parent_object {
+                                emitted_kustomizations.insert(index);
+                            }
                             let namespace = id.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
                             if visited.insert((index, namespace.clone(), cluster)) {
                                 reached.insert(index);
                                 let node = graph.push_node(repo, index, kind, namespace, Some(parent), cluster, &mut specs);
                                 // As the parent applies it: a kustomize patch or replacement
                                 // in the parent's folder may set targetNamespace, dependsOn, …
-                                graph.nodes[node].spec = FluxSpec::read(kind, &emitted.node);
+                                // and its postBuild variables fill spec.path, sourceRef, …
+                                let object = variables::substituted(&emitted.node, &vars);
+                                graph.nodes[node].spec = FluxSpec::read(kind, &object);
+                                graph.nodes[node].name = id.name.clone();
+                                graph.nodes[node].unknown_variables = unknown_variables;
                                 if kind == FluxKind::Kustomization {
                                     queue.push_back(node);
                                 }
@@ -322,7 +369,8 @@ impl Graph {
         for (id, node) in graph.nodes.iter().enumerate() {
             graph.index.entry((node.kind, node.namespace.clone(), node.name.clone())).or_default().push(id);
         }
-        graph
+        let false_roots = first_roots.intersection(&emitted_kustomizations).copied().collect();
+        (graph, false_roots)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -347,6 +395,7 @@ impl Graph {
             // An object met again (another namespace or cluster) reads its spec again.
             spec: specs.remove(&object).unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
             location: repo.object_location(repo_object),
+            unknown_variables: false,
         });
         self.nodes.len() - 1
     }
@@ -426,36 +475,6 @@ fn source_resolves(
     source_objects
         .get(&(source.kind.as_str(), source.name.as_str()))
         .is_some_and(|namespaces| namespaces.iter().any(|ns| ns.is_none_or(|ns| ns == namespace)))
-}
-
-/// Replaces `${VAR}` and `${VAR:=default}` with inline `postBuild.substitute`
-/// values (or the default). Variables from ConfigMaps and Secrets are left as
-/// they are: the full substitution belongs to the build engine.
-pub(crate) fn substitute_inline(text: &str, values: &[(String, String)]) -> String {
-    if !text.contains("${") {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('}') else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let inner = &rest[start + 2..start + end];
-        let (name, default) = match inner.split_once(":=").or_else(|| inner.split_once(":-")) {
-            Some((name, default)) => (name, Some(default)),
-            None => (inner, None),
-        };
-        match values.iter().find(|(key, _)| key == name).map(|(_, v)| v.as_str()).or(default) {
-            Some(value) => out.push_str(value),
-            None => out.push_str(&rest[start..start + end + 1]),
-        }
-        rest = &rest[start + end + 1..];
-    }
-    out.push_str(rest);
-    out
 }
 
 fn source_key(source: &SourceRef) -> (String, String) {
@@ -539,20 +558,4 @@ fn split_artifact_path(text: &str) -> Option<(&str, String)> {
         .filter(|part| !part.is_empty() && *part != ".")
         .collect();
     Some((alias, folder.join("/")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::substitute_inline;
-
-    #[test]
-    fn substitutes_inline_values_and_defaults() {
-        let values = vec![("APP".to_owned(), "sonarr".to_owned())];
-        assert_eq!(substitute_inline("${APP}", &values), "sonarr");
-        assert_eq!(substitute_inline("${APP}-config", &values), "sonarr-config");
-        assert_eq!(substitute_inline("${NS:=media}", &values), "media");
-        assert_eq!(substitute_inline("${UNKNOWN}", &values), "${UNKNOWN}");
-        assert_eq!(substitute_inline("plain", &values), "plain");
-        assert_eq!(substitute_inline("${broken", &values), "${broken");
-    }
 }

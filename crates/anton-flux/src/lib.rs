@@ -11,9 +11,11 @@
 //! fight over.
 
 pub mod checks;
+pub mod envsubst;
 mod graph;
 pub mod model;
 pub mod sources;
+pub mod variables;
 
 pub use graph::{Applied, DEFAULT_NAMESPACE, FluxNode, Graph, GraphOptions, NodeId};
 pub use model::{FluxKind, FluxSpec};

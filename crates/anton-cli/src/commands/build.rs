@@ -18,7 +18,7 @@ use crate::cli::{GlobalArgs, OutputFormat};
 use crate::commands::resolve_target;
 use crate::table::{Fit, Table};
 
-pub const AFTER_HELP: &str = "Examples:\n  anton build cluster-apps                 # a Flux Kustomization, by name\n  anton build cloudflared -n flux-system --json\n  anton build ./kubernetes/apps/network/cloudflared/app   # a kustomization folder, like kubectl kustomize\n  anton build --all --summary              # objects by kind, per Flux Kustomization\n\nSecret values print as <redacted> unless --show-secrets is given.";
+pub const AFTER_HELP: &str = "Examples:\n  anton build cluster-apps                 # a Flux Kustomization, by name\n  anton build cloudflared -n flux-system --json\n  anton build ./kubernetes/apps/network/cloudflared/app   # a kustomization folder, like kubectl kustomize\n  anton build --all --summary              # objects by kind, per Flux Kustomization\n  anton build podinfo --cluster staging    # in a repository with several clusters\n\nSecret values print as <redacted> unless --show-secrets is given.";
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -34,6 +34,11 @@ pub struct BuildArgs {
     /// Build every Flux Kustomization.
     #[arg(long, conflicts_with = "target")]
     pub all: bool,
+    /// Only this cluster's Flux Kustomizations, built with its own variables
+    /// (a repository with several clusters): the cluster's name, e.g.
+    /// `staging`, or the folder of its entry point, e.g. `clusters/staging/flux-system`.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
     /// Print the count of objects by kind instead of the objects.
     #[arg(long)]
     pub summary: bool,
@@ -111,15 +116,54 @@ fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
     let mut engine_findings = engine.take_findings();
     let builds = FluxBuilds::build(&engine, &graph);
     engine_findings.extend(engine.take_findings());
+    let clusters = Clusters::of(&graph, &builds);
+    let cluster = match &args.cluster {
+        None => None,
+        Some(wanted) => match clusters.find(wanted) {
+            Ok(cluster) => Some(cluster),
+            Err(message) => return fail(message),
+        },
+    };
+    let in_cluster = |b: &&FluxBuild| cluster.is_none_or(|c| graph.nodes[b.node].cluster == c);
     let selected: Vec<&FluxBuild> = match &args.target {
-        None => builds.builds.iter().filter(|b| args.namespace.as_ref().is_none_or(|ns| *ns == b.namespace)).collect(),
+        None => {
+            let selected: Vec<&FluxBuild> = builds
+                .builds
+                .iter()
+                .filter(|b| args.namespace.as_ref().is_none_or(|ns| *ns == b.namespace))
+                .filter(in_cluster)
+                .collect();
+            if selected.is_empty() {
+                return fail(format!(
+                    "no Flux Kustomization{}{} in {}: nothing to build",
+                    args.namespace.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default(),
+                    cluster.map(|c| format!(" of cluster {}", clusters.describe(c))).unwrap_or_default(),
+                    repo.scan_root.display()
+                ));
+            }
+            selected
+        }
         Some(name) => {
-            let found = builds.find(name, args.namespace.as_deref());
+            let found: Vec<&FluxBuild> = builds.find(name, args.namespace.as_deref()).into_iter().filter(in_cluster).collect();
+            // The same Kustomization in the trees of several clusters is
+            // built with each cluster's variables: which one is for --cluster to say.
+            let mut found_in: Vec<usize> = found.iter().map(|b| graph.nodes[b.node].cluster).collect();
+            found_in.sort();
+            found_in.dedup();
+            if found_in.len() > 1 {
+                let names: Vec<String> = found_in.iter().map(|&c| clusters.describe(c)).collect();
+                return fail(format!(
+                    "`{name}` is applied in {} clusters: {}; pass --cluster with one of them",
+                    found_in.len(),
+                    names.join(", ")
+                ));
+            }
             match found.len() {
                 0 => {
                     return fail(format!(
-                        "no Flux Kustomization named `{name}`{} in {}; {}",
+                        "no Flux Kustomization named `{name}`{}{} in {}; {}",
                         args.namespace.as_ref().map(|ns| format!(" in namespace {ns}")).unwrap_or_default(),
+                        cluster.map(|c| format!(" in cluster {}", clusters.describe(c))).unwrap_or_default(),
                         repo.scan_root.display(),
                         suggestions(&builds, name)
                     ));
@@ -130,7 +174,7 @@ fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
                     names.sort();
                     names.dedup();
                     // The same name and namespace in the trees of several clusters.
-                    let how = if names.len() == 1 { "--repo with one cluster's folder" } else { "--namespace (or --repo with one cluster's folder)" };
+                    let how = if names.len() == 1 { "--repo with one cluster's folder" } else { "--namespace" };
                     return fail(format!(
                         "`{name}` names {} Flux Kustomizations ({}); pass {how}",
                         found.len(),
@@ -178,6 +222,18 @@ fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
         if build.failed && (status as u8) < (ExitStatus::Critical as u8) {
             status = ExitStatus::Critical;
         }
+        // Empty output is never a silent success.
+        if build.skipped.is_none() && build.objects.is_empty() {
+            let _ = writeln!(
+                super::stderr(),
+                "anton build: {}: built nothing: spec.path `./{}` holds no objects",
+                build.id(),
+                build.dir.as_deref().unwrap_or_default()
+            );
+            if (status as u8) < (ExitStatus::Warnings as u8) {
+                status = ExitStatus::Warnings;
+            }
+        }
     }
     let outputs: Vec<Output<'_>> = selected
         .iter()
@@ -191,6 +247,62 @@ fn build_flux(args: &BuildArgs, json: bool) -> ExitStatus {
         .collect();
     write(&outputs, args, json);
     status
+}
+
+/// The clusters of a repository: each group of entry points (its
+/// `flux-system` Kustomization, say) with the Kustomizations they apply.
+struct Clusters {
+    /// (graph cluster id, folder of its entry points, short name).
+    known: Vec<(usize, String, String)>,
+}
+
+impl Clusters {
+    /// The clusters that have a Flux Kustomization to build.
+    fn of(graph: &Graph, builds: &FluxBuilds) -> Clusters {
+        let mut ids: Vec<usize> = builds.builds.iter().map(|b| graph.nodes[b.node].cluster).collect();
+        ids.sort();
+        ids.dedup();
+        let known = ids
+            .into_iter()
+            .filter_map(|id| {
+                let folder = graph.clusters.get(id)?.clone();
+                // `clusters/staging/flux-system` is the cluster `staging`.
+                let short = folder.rsplit('/').find(|part| *part != "flux-system" && *part != ".").unwrap_or(&folder).to_owned();
+                Some((id, folder, short))
+            })
+            .collect();
+        Clusters { known }
+    }
+
+    fn describe(&self, id: usize) -> String {
+        match self.known.iter().find(|(known, _, _)| *known == id) {
+            Some((_, folder, short)) if folder != short => format!("{short} ({folder})"),
+            Some((_, folder, _)) => folder.clone(),
+            None => id.to_string(),
+        }
+    }
+
+    /// The cluster `wanted` names: its folder, its short name, or a folder
+    /// part of it when only one cluster has that part.
+    fn find(&self, wanted: &str) -> Result<usize, String> {
+        let wanted = wanted.trim_end_matches('/').trim_start_matches("./");
+        let exact: Vec<usize> =
+            self.known.iter().filter(|(_, folder, short)| folder == wanted || short == wanted).map(|(id, _, _)| *id).collect();
+        let matching = if exact.is_empty() {
+            self.known.iter().filter(|(_, folder, _)| folder.split('/').any(|part| part == wanted)).map(|(id, _, _)| *id).collect()
+        } else {
+            exact
+        };
+        let all: Vec<String> = self.known.iter().map(|(id, _, _)| self.describe(*id)).collect();
+        match matching.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(format!("no cluster `{wanted}`; the clusters are: {}", all.join(", "))),
+            several => {
+                let names: Vec<String> = several.iter().map(|&id| self.describe(id)).collect();
+                Err(format!("`{wanted}` names {} clusters ({}); pass one of: {}", several.len(), names.join(", "), all.join(", ")))
+            }
+        }
+    }
 }
 
 /// A few names like `name` (or the first few), not the whole list: a large
