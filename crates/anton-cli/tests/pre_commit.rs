@@ -95,7 +95,7 @@ fn build_cache() -> PathBuf {
 }
 
 /// pre-commit, or git running its hook, in the homelab repository.
-fn with_pre_commit_env(command: &mut Command, pre_commit_home: &Path) -> &mut Command {
+fn with_pre_commit_env<'c>(command: &'c mut Command, pre_commit_home: &Path) -> &'c mut Command {
     command
         .env("PRE_COMMIT_HOME", pre_commit_home)
         .env("CARGO_TARGET_DIR", build_cache())
