@@ -102,7 +102,9 @@ if ((validate_status >= 2 || diff_status >= 2)); then
   ((validate_status >= 3)) && why+=("anton validate could not check the repository (exit $validate_status)")
   ((diff_status == 2)) && why+=("anton diff found destructive changes")
   ((diff_status >= 3)) && why+=("anton diff could not compare the two states (exit $diff_status)")
-  echo "::error title=anton::$(IFS=';'; echo "${why[*]}" | sed 's/;/; /g')"
+  message="${why[0]}"
+  for reason in "${why[@]:1}"; do message+="; $reason"; done
+  echo "::error title=anton::$message"
   exit 1
 fi
 exit 0
