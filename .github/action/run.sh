@@ -53,7 +53,7 @@ output validate-exit-code "$validate_status"
 # 2. On a pull request, what it does to the cluster, against the base commit.
 diff_status=0
 case "${GITHUB_EVENT_NAME:-}" in
-  pull_request | pull_request_target)
+  pull_request)
     base="$(jq -r '.pull_request.base.sha // empty' "${GITHUB_EVENT_PATH:?GitHub sets GITHUB_EVENT_PATH}")"
     number="$(jq -r '.pull_request.number // empty' "$GITHUB_EVENT_PATH")"
     if [[ -z "${base:-}" || -z "${number:-}" ]]; then
