@@ -32,7 +32,7 @@ pub fn run(args: &ManArgs) -> ExitStatus {
                 _ => Ok(()),
             }
         }
-        Some(dir) => write_pages(dir).and_then(|written| {
+        Some(dir) => write_pages(dir).map(|written| {
             let mut out = super::stdout();
             let _ = writeln!(
                 out,
@@ -42,7 +42,6 @@ pub fn run(args: &ManArgs) -> ExitStatus {
                 written.join(", "),
                 dir.join("anton-validate.1").display()
             );
-            Ok(())
         }),
     };
     match result {
