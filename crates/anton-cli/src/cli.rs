@@ -4,10 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `anton --version`: the release and the git commit it was built from
+/// (`unknown` outside a git checkout; see build.rs).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("ANTON_GIT_COMMIT"), ")");
+
 #[derive(Debug, Parser)]
 #[command(
     name = "anton",
-    version,
+    version = VERSION,
     about = "One fast binary for Flux GitOps homelabs: validate the repository, read the Flux graph.",
     long_about = "anton checks a Flux GitOps repository offline: it parses every manifest, resolves every \
 kustomization and the Flux graph (sources, dependsOn, paths), and reports every problem in one run with \
@@ -97,6 +101,12 @@ pub enum Command {
     /// What a Flux Kustomization (by name) or a kustomization folder (by path) applies, built offline.
     #[command(after_help = crate::commands::build::AFTER_HELP)]
     Build(crate::commands::build::BuildArgs),
+    /// Shell completions (bash, zsh, fish, powershell, elvish), generated from this command line.
+    #[command(after_help = crate::commands::completions::AFTER_HELP)]
+    Completions(crate::commands::completions::CompletionsArgs),
+    /// Manual pages, generated from this command line: the top page, or one page per subcommand with --dir.
+    #[command(after_help = crate::commands::man::AFTER_HELP)]
+    Man(crate::commands::man::ManArgs),
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,8 @@ fn main() -> ExitCode {
         Command::Flux(args) => commands::flux::run(args, &cli.global),
         Command::Schemas(args) => commands::schemas::run(args, &cli.global),
         Command::Build(args) => commands::build::run(args, &cli.global),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
     };
     ExitCode::from(status as u8)
 }

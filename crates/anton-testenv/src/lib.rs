@@ -56,6 +56,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 
 pub mod needs;
+mod pre_commit;
 
 /// Which of the two built-in users a kubectl call authenticates as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,6 +22,8 @@
 //!   beside the repository, i.e. `../shared/corpora`). A folder named here
 //!   must exist, in CI or not.
 //! - `ANTON_TESTENV_KUBECTL`: the kubectl to use instead of the harness's.
+//! - `ANTON_PRE_COMMIT`: the pre-commit to use instead of the one installed
+//!   from PyPI into `~/.cache/anton/pre-commit-<version>/`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -87,6 +89,54 @@ pub fn shared_dir() -> PathBuf {
 /// built: by default these tests must really run.
 pub fn kubectl() -> Option<PathBuf> {
     kubectl_in(&process_vars, &|| crate::harness_binary().map_err(|e| format!("{e:#}")), &report_skip)
+}
+
+/// A program on `PATH` (a shell the completion tests load their script
+/// into), or `None` after reporting the skip outside CI; `fix` says how to
+/// install it. In CI a missing program fails the test (`.ci/run` installs
+/// the shells).
+pub fn program(name: &str, fix: &str) -> Option<PathBuf> {
+    program_in(&process_vars, name, fix, &report_skip)
+}
+
+/// The pre-commit version the hook test runs, installed from PyPI.
+pub const PRE_COMMIT_VERSION: &str = "4.7.0";
+
+/// pre-commit (from PyPI): `ANTON_PRE_COMMIT`, or the one in a virtual
+/// environment under `~/.cache/anton/pre-commit-<version>/`, created with
+/// `python3 -m venv` and pip the first time and reused after. `None` after
+/// reporting the skip when that fails outside CI (no python3, no PyPI); in CI
+/// it fails the test.
+pub fn pre_commit() -> Option<PathBuf> {
+    if let Some(pre_commit) = std::env::var_os("ANTON_PRE_COMMIT").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(pre_commit));
+    }
+    match crate::pre_commit::installed(PRE_COMMIT_VERSION) {
+        Ok(pre_commit) => Some(pre_commit),
+        Err(error) => {
+            skip(
+                &format!("pre-commit {PRE_COMMIT_VERSION} (from PyPI)"),
+                &format!("it could not be installed: {error:#}"),
+                "Install python3 with its venv module and let pip reach PyPI, or set ANTON_PRE_COMMIT to a pre-commit executable.",
+            );
+            None
+        }
+    }
+}
+
+fn program_in(vars: Vars<'_>, name: &str, fix: &str, report: &dyn Fn(&str)) -> Option<PathBuf> {
+    let found = vars("PATH").and_then(|path| {
+        std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))
+    });
+    if found.is_none() {
+        report(&skip_line(ci_in(vars), name, &format!("`{name}` is not on PATH"), fix));
+    }
+    found
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 fn ci_in(vars: Vars<'_>) -> bool {
@@ -271,6 +321,31 @@ mod tests {
             corpora_in(&vars(&[("ANTON_CORPORA", missing.to_str().unwrap())]), present.path(), &|_| {});
         });
         assert!(message.contains("ANTON_CORPORA=") && message.contains("nowhere"), "{message}");
+    }
+
+    #[test]
+    fn a_program_is_found_on_path_and_its_absence_is_a_skip_outside_ci_only() {
+        let bin = tempfile::tempdir().unwrap();
+        let shell = bin.path().join("zsh");
+        std::fs::write(&shell, "#!/bin/sh\n").unwrap();
+        let not_executable = bin.path().join("fish");
+        std::fs::write(&not_executable, "").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&shell, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("/nowhere:{}", bin.path().display());
+        let never = |_: &str| panic!("not a skip");
+        assert_eq!(program_in(&vars(&[("PATH", &path)]), "zsh", "apt-get install zsh", &never), Some(shell));
+
+        let lines = RefCell::new(Vec::<String>::new());
+        let report = |line: &str| lines.borrow_mut().push(line.to_owned());
+        assert_eq!(program_in(&vars(&[("PATH", &path)]), "fish", "apt-get install fish", &report), None);
+        let reported = lines.borrow().clone();
+        assert!(reported.len() == 1 && reported[0].starts_with("SKIPPED ") && reported[0].contains("apt-get install fish"), "{reported:?}");
+
+        let message = panic_message(|| {
+            program_in(&vars(&[("PATH", &path), ("CI", "true")]), "fish", "apt-get install fish", &|_| {});
+        });
+        assert!(message.contains("needs fish") && message.contains("CI=true"), "{message}");
     }
 
     #[test]

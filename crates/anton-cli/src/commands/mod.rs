@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod build;
 pub mod chart;
+pub mod completions;
 pub mod diff;
 pub mod flux;
 pub mod get;
@@ -10,6 +11,7 @@ pub mod health;
 pub mod init_config;
 pub mod lint;
 pub mod live;
+pub mod man;
 pub mod rules;
 pub mod schemas;
 pub mod secrets;
