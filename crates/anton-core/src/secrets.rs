@@ -201,7 +201,7 @@ fn redact_line<'a>(line: &'a str, state: &mut PemState) -> Option<Cow<'a, str>> 
     if let Some(matcher) = matcher()
         && matcher.is_match(text.as_ref())
     {
-        text = Cow::Owned(matcher.replace_all(text.as_ref(), &vec![REDACTED; matcher.patterns_len()]));
+        text = replace_registered(&matcher, line);
     }
     if !PATTERNS.is_match(text.as_ref()) {
         return Some(text);
@@ -211,6 +211,53 @@ fn redact_line<'a>(line: &'a str, state: &mut PemState) -> Option<Cow<'a, str>> 
     redact_age(&mut owned);
     redact_credential_values(&mut owned);
     Some(Cow::Owned(owned))
+}
+
+/// Registered values shorter than this are replaced only where they stand as
+/// a token of their own: a Secret holding `secret` or `example.com` must not
+/// blank out `cluster-secrets.yaml`, `${SECRET_DOMAIN}` or
+/// `backup.example.com/since`. Longer values are replaced wherever they occur.
+const EMBEDDED_MATCH_MAX_LEN: usize = 16;
+
+fn replace_registered<'a>(matcher: &AhoCorasick, line: &'a str) -> Cow<'a, str> {
+    let mut out = String::with_capacity(line.len());
+    let mut copied = 0;
+    for found in matcher.find_iter(line) {
+        let (start, end) = (found.start(), found.end());
+        if end - start < EMBEDDED_MATCH_MAX_LEN && is_embedded(line, start, end) {
+            continue;
+        }
+        out.push_str(&line[copied..start]);
+        out.push_str(REDACTED);
+        copied = end;
+    }
+    if copied == 0 && out.is_empty() {
+        return Cow::Borrowed(line);
+    }
+    out.push_str(&line[copied..]);
+    Cow::Owned(out)
+}
+
+/// Whether `line[start..end]` is part of a longer word, name or path segment
+/// (a letter, digit, `_` or `-` touches it, or a `.` joining it to one).
+fn is_embedded(line: &str, start: usize, end: usize) -> bool {
+    let joins = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    let value = &line[start..end];
+    let mut before = line[..start].chars().rev();
+    let mut after = line[end..].chars();
+    let touches_before = value.starts_with(joins)
+        && match before.next() {
+            Some(c) if joins(c) => true,
+            Some('.') => before.next().is_some_and(joins),
+            _ => false,
+        };
+    let touches_after = value.ends_with(joins)
+        && match after.next() {
+            Some(c) if joins(c) => true,
+            Some('.') => after.next().is_some_and(joins),
+            _ => false,
+        };
+    touches_before || touches_after
 }
 
 /// A line of a PEM body (base64), possibly behind a code frame's `12 |` gutter.
@@ -462,6 +509,25 @@ mod tests {
         assert_eq!(redacted("a short word"), "a short word", "too short to register");
         register("${DB_PASSWORD}");
         assert_eq!(redacted("x ${DB_PASSWORD}"), "x ${DB_PASSWORD}");
+    }
+
+    #[test]
+    fn a_short_value_inside_a_longer_name_is_left_alone() {
+        // Registrations last for the process: values no other test prints.
+        let _lock = TEST_LOCK.lock();
+        register("qsecretq");
+        register("corp.zzinternal");
+        register("a-long-random-token-0123456789");
+        assert_eq!(redacted("tests/cluster-qsecretqs.yaml"), "tests/cluster-qsecretqs.yaml");
+        assert_eq!(redacted("${qsecretq_domain} qsecretq_sauce"), "${qsecretq_domain} qsecretq_sauce");
+        assert_eq!(redacted("backup.corp.zzinternal/since"), "backup.corp.zzinternal/since");
+        // Standing on its own, or behind punctuation, it is replaced.
+        assert_eq!(redacted("PWD=qsecretq"), "PWD=<redacted>");
+        assert_eq!(redacted("not the string \"qsecretq\"."), "not the string \"<redacted>\".");
+        assert_eq!(redacted("https://user:qsecretq@corp.zzinternal/x"), "https://user:<redacted>@<redacted>/x");
+        assert_eq!(redacted("the value is qsecretq."), "the value is <redacted>.");
+        // A long value goes wherever it is.
+        assert_eq!(redacted("xa-long-random-token-0123456789x"), "x<redacted>x");
     }
 
     #[test]

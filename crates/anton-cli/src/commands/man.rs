@@ -24,7 +24,7 @@ pub fn run(args: &ManArgs) -> ExitStatus {
     let result = match &args.dir {
         None => {
             let page = pages().into_iter().next().map(|(_, page)| page).unwrap_or_default();
-            let mut out = super::stdout();
+            let mut out = super::definition_stdout();
             match out.write_all(&page).and_then(|()| out.flush()) {
                 Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(format!("cannot write the manual page: {error}"))

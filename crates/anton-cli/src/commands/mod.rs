@@ -46,6 +46,14 @@ pub fn stdout() -> RedactingWriter<std::io::BufWriter<std::io::StdoutLock<'stati
     RedactingWriter::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()))
 }
 
+/// Standard output for text made only from anton's own command-line
+/// definition (completion scripts, man pages): it holds no user data, and the
+/// redaction would break it — `rotate-token:Replace only…` reads as a
+/// credential key with its value.
+pub fn definition_stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock())
+}
+
 /// Standard error (colour handled by anstream), redacted like [`stdout`].
 pub fn stderr() -> RedactingWriter<anstream::Stderr> {
     RedactingWriter::new(anstream::stderr())
