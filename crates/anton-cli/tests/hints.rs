@@ -101,3 +101,23 @@ fn health_check_exprs_without_wait_are_said_to_be_ignored() {
         ]
     );
 }
+
+#[test]
+fn a_missing_prune_is_one_finding() {
+    let repo = fixture_with_all_rules("hints-prune-required");
+    assert_eq!(
+        lines(&validate(&repo, "flux,schema")),
+        [
+            "kubernetes/flux/cluster.yaml:8:3 critical schema/required: `spec.prune` is required: `spec` has no `prune` — \
+             set `prune: true` (Flux garbage-collects removed objects) or `prune: false`",
+        ]
+    );
+    // Without schema validation, flux/prune-unset still says it.
+    assert_eq!(
+        lines(&validate(&repo, "flux")),
+        [
+            "kubernetes/flux/cluster.yaml:2:1 info flux/prune-unset: spec.prune is not set: say whether Flux deletes what is \
+             removed from Git — set `prune: true` (Flux garbage-collects removed objects) or `prune: false`",
+        ]
+    );
+}
