@@ -10,6 +10,7 @@ use anton_repo::Repository;
 use crate::graph::{Graph, NodeId};
 use crate::model::{FluxKind, FluxSpec};
 use crate::sources::{Resolution, RootEvidence, SourceRoot};
+use crate::suggest::{Suggestion, suggest};
 
 /// Runs every graph check.
 pub fn run_all(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
@@ -78,7 +79,10 @@ pub fn path_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
                 ),
             },
         };
-        if let Some(finding) = finding {
+        if let Some(mut finding) = finding {
+            if let Some(hint) = unresolved_variable_hint(graph, id, written) {
+                finding.hint = Some(hint);
+            }
             findings.push(finding.object(node.id()));
         }
     }
@@ -99,6 +103,36 @@ pub fn path_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
         findings.push(unresolved_source(graph, repo, source));
     }
     findings
+}
+
+/// For a path still holding `${VAR}` after its parent's substitution: which
+/// variables, and where they should be defined (the parent's postBuild).
+fn unresolved_variable_hint(graph: &Graph, node: NodeId, written: &str) -> Option<String> {
+    let mut names: Vec<&str> = written
+        .split("${")
+        .skip(1)
+        .filter_map(|rest| rest.split('}').next())
+        .map(|inner| inner.split(":=").next().unwrap_or(inner))
+        .filter(|name| !name.is_empty())
+        .collect();
+    names.dedup();
+    let variables = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    if variables.is_empty() {
+        return None;
+    }
+    let parent = graph.nodes[node].applied_by.map(|p| &graph.nodes[p]);
+    let Some((parent, FluxSpec::Kustomization(ks))) = parent.map(|p| (p, &p.spec)) else {
+        return Some(format!(
+            "spec.path still holds {variables}: nothing substitutes variables here, so write the folder's path"
+        ));
+    };
+    let mut sources = vec!["spec.postBuild.substitute".to_owned()];
+    sources.extend(ks.substitute_from.iter().map(|(kind, name, _)| format!("{kind} {name}")));
+    Some(format!(
+        "spec.path still holds {variables} after substitution: define it in the postBuild of {} that applies this object ({})",
+        parent.id(),
+        sources.join(", ")
+    ))
 }
 
 fn what_is(repo: &Repository, dir: &str) -> &'static str {
@@ -237,23 +271,25 @@ pub fn source_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
             )
             .at(at(repo, graph, id, source.span))
             .object(node.id());
-            let elsewhere: Vec<_> = graph
-                .nodes
-                .iter()
-                .filter(|n| n.kind == kind && n.name == source.name)
-                .collect();
-            if let (None, Some(other)) = (&source.namespace, elsewhere.first()) {
-                finding = finding
-                    .related(other.location.clone(), format!("{} exists in namespace {}", other.kind.as_str(), other.namespace))
-                    .hint(format!(
-                        "sourceRef.namespace defaults to this object's namespace ({}); add `namespace: {}`",
-                        node.namespace, other.namespace
-                    ));
-            } else {
-                finding = finding.hint(
-                    "add the source to the repository, fix the name, or declare it as a known external source in .anton.toml",
-                );
+            let bootstrap = graph.options.bootstrap_sources.iter().filter(|(k, _, _)| *k == source.kind);
+            let existing = candidates(graph, id, kind)
+                .chain(bootstrap.map(|(_, ns, n)| (ns.as_str(), n.as_str())))
+                .chain(graph.artifacts.iter().filter(|_| kind == FluxKind::ExternalArtifact).map(|a| (a.namespace.as_str(), a.name.as_str())));
+            let suggestion = suggest(namespace, &source.name, existing);
+            if let Some(found) = suggested_node(graph, id, kind, namespace, &source.name, suggestion.as_ref()) {
+                let other = &graph.nodes[found];
+                finding = finding.related(other.location.clone(), format!("{} exists in namespace {}", other.kind.as_str(), other.namespace));
             }
+            finding = match suggestion {
+                Some(Suggestion::Namespace(ns)) if source.namespace.is_none() => finding.hint(format!(
+                    "sourceRef.namespace defaults to this object's namespace ({}); add `namespace: {ns}`",
+                    node.namespace
+                )),
+                Some(suggestion) => finding.hint(reference_hint(&suggestion, &source.kind, &source.name, namespace, field)),
+                None => finding.hint(
+                    "no source of that kind has a similar name: add the source to the repository, fix the name, or declare it as a known external source in .anton.toml",
+                ),
+            };
             findings.push(finding);
         }
     }
@@ -295,26 +331,66 @@ pub fn depends_on_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
             )
             .at(at(repo, graph, id, dependency.span))
             .object(node.id());
-            let mut elsewhere: Vec<_> = graph
-                .nodes
-                .iter()
-                .filter(|n| n.kind == node.kind && n.name == dependency.name && n.namespace != namespace)
-                .collect();
-            elsewhere.sort_by_key(|n| n.cluster != node.cluster);
-            match elsewhere.first() {
-                Some(other) => {
-                    finding = finding
-                        .related(other.location.clone(), format!("{} exists in namespace {}", other.id(), other.namespace))
-                        .hint(format!("add `namespace: {}` to this dependsOn entry", other.namespace));
-                }
-                None => {
-                    finding = finding.hint("fix the name, or remove the entry if that object was deleted");
-                }
+            let suggestion = suggest(namespace, &dependency.name, candidates(graph, id, node.kind));
+            if let Some(found) = suggested_node(graph, id, node.kind, namespace, &dependency.name, suggestion.as_ref()) {
+                let other = &graph.nodes[found];
+                finding = finding.related(other.location.clone(), format!("{} exists in namespace {}", other.id(), other.namespace));
             }
+            finding = match suggestion {
+                Some(Suggestion::Namespace(ns)) if dependency.namespace.is_none() => {
+                    finding.hint(format!("add `namespace: {ns}` to this dependsOn entry"))
+                }
+                Some(suggestion) => {
+                    finding.hint(reference_hint(&suggestion, node.kind.as_str(), &dependency.name, namespace, "this dependsOn entry"))
+                }
+                None => finding.hint(format!(
+                    "no {} has a similar name: fix the name, or remove the entry if that object was deleted",
+                    node.kind.as_str()
+                )),
+            };
             findings.push(finding);
         }
     }
     findings
+}
+
+/// (namespace, name) of the nodes of `kind`, those of `from`'s cluster first.
+fn candidates(graph: &Graph, from: NodeId, kind: FluxKind) -> impl Iterator<Item = (&str, &str)> {
+    let cluster = graph.nodes[from].cluster;
+    let mut nodes: Vec<&crate::FluxNode> = graph.nodes.iter().filter(|n| n.kind == kind).collect();
+    nodes.sort_by_key(|n| n.cluster != cluster);
+    nodes.into_iter().map(|n| (n.namespace.as_str(), n.name.as_str()))
+}
+
+/// The node a suggestion points at, to show where it is defined.
+fn suggested_node(
+    graph: &Graph,
+    from: NodeId,
+    kind: FluxKind,
+    namespace: &str,
+    name: &str,
+    suggestion: Option<&Suggestion>,
+) -> Option<NodeId> {
+    let (namespace, name) = match suggestion? {
+        Suggestion::Namespace(ns) => (ns.as_str(), name),
+        Suggestion::Name(n) => (namespace, n.as_str()),
+        Suggestion::NameIn { namespace, name } => (namespace.as_str(), name.as_str()),
+    };
+    graph.lookup(from, &[kind], namespace, name)
+}
+
+/// The hint for a reference `entry` to `namespace/name` of `kind` that names
+/// nothing, given what it most likely meant.
+fn reference_hint(suggestion: &Suggestion, kind: &str, name: &str, namespace: &str, entry: &str) -> String {
+    match suggestion {
+        Suggestion::Namespace(ns) => format!("set `namespace: {ns}` in {entry}: {kind} {name} is in namespace {ns}, not {namespace}"),
+        Suggestion::Name(nearest) => {
+            format!("did you mean `{nearest}`? it is the {kind} in namespace {namespace} with the nearest name")
+        }
+        Suggestion::NameIn { namespace: ns, name: nearest } => {
+            format!("did you mean `{nearest}` in namespace {ns}? set `name: {nearest}` and `namespace: {ns}` in {entry}")
+        }
+    }
 }
 
 /// `flux/dependson-cycle`: objects that wait for each other never become ready.

@@ -15,6 +15,7 @@ pub mod envsubst;
 mod graph;
 pub mod model;
 pub mod sources;
+pub mod suggest;
 pub mod variables;
 
 pub use graph::{Applied, DEFAULT_NAMESPACE, FluxNode, Graph, GraphOptions, NodeId};

@@ -26,7 +26,7 @@ pub mod texts;
 pub mod util;
 pub mod view;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anton_core::{Finding, Location};
 use anton_flux::Graph;
@@ -111,6 +111,26 @@ pub fn finish(findings: Vec<Finding>, ctx: &Context<'_>) -> Vec<Finding> {
         .filter_map(|f| f.location.clone())
         .collect();
     kept.retain(|f| !(f.rule == "flux/source-missing" && f.location.as_ref().is_some_and(|l| specific.contains(l))));
+    // A `prune` the v1 API requires is missing: one finding, the schema's,
+    // with the hint that says what each value means.
+    let prune_required: HashSet<String> = kept
+        .iter()
+        .filter(|f| f.rule == "schema/required" && f.message.starts_with("`spec.prune` is required"))
+        .filter_map(|f| f.object.clone())
+        .collect();
+    let mut prune_hints: HashMap<String, String> = HashMap::new();
+    kept.retain(|f| {
+        let superseded = f.rule == "flux/prune-unset" && f.object.as_ref().is_some_and(|o| prune_required.contains(o));
+        if let (true, Some(object), Some(hint)) = (superseded, &f.object, &f.hint) {
+            prune_hints.insert(object.clone(), hint.clone());
+        }
+        !superseded
+    });
+    for finding in kept.iter_mut().filter(|f| f.rule == "schema/required" && f.message.starts_with("`spec.prune` is required")) {
+        if let Some(hint) = finding.object.as_ref().and_then(|o| prune_hints.get(o)) {
+            finding.hint = Some(hint.clone());
+        }
+    }
     // Sources declared in `.anton.toml` exist, though not in Git.
     let known = references_to_known_sources(ctx);
     kept.retain(|f| !(f.rule == "flux/source-missing" && f.location.as_ref().is_some_and(|l| known.contains(l))));

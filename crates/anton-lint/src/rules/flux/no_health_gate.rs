@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A Flux Kustomization with neither wait: true nor healthChecks",
     doc: Doc {
-        what: "Flux Kustomizations that set neither `spec.wait: true` nor `spec.healthChecks` — one of the two is enough. Values set by a parent Kustomization's `spec.patches` count. It is a warning when another Kustomization `dependsOn` this one (the dependents start too early), and information otherwise (a failed rollout still shows as Ready). When both are set, a note says that `wait: true` makes `healthChecks` ignored. An explicit `wait: false` is a decision, not an omission, and is not reported.",
+        what: "Flux Kustomizations that set neither `spec.wait: true` nor `spec.healthChecks` — one of the two is enough. Values set by a parent Kustomization's `spec.patches` count. It is a warning when another Kustomization `dependsOn` this one (the dependents start too early), and information otherwise (a failed rollout still shows as Ready). When both are set, a note says that `wait: true` makes `healthChecks` ignored. An explicit `wait: false` is a decision, not an omission, and is not reported. `healthCheckExprs` alone is no gate: kustomize-controller evaluates the expressions only while it runs a health check, which it does with `wait: true` or `healthChecks`; the finding says they are ignored.",
         why: "Without a health gate a Kustomization turns Ready as soon as its objects are applied, not when they work. Everything that `dependsOn` it starts against a database that is still crash-looping, and a broken rollout shows up as a green Kustomization.",
         bad: "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: plex\n  namespace: flux-system\nspec:\n  path: ./kubernetes/apps/media/plex/app\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
         fixed: "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: plex\n  namespace: flux-system\nspec:\n  path: ./kubernetes/apps/media/plex/app\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  wait: true\n",
@@ -62,11 +62,27 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 } else {
                     (Severity::Info, "it turns Ready as soon as its objects are applied, even when they never become healthy")
                 };
+                // kustomize-controller runs no health check without `wait: true`
+                // or `healthChecks`; the expressions only say how to read a kind.
+                let exprs = ctx
+                    .effective(view, &["spec", "healthCheckExprs"])
+                    .is_some_and(|f| !f.value.items().is_empty());
+                let (message, hint) = if exprs {
+                    (
+                        format!("`healthCheckExprs` is set but neither `wait: true` nor `healthChecks` is, so the expressions are ignored: {consequence}"),
+                        "add `wait: true` (or list the objects under healthChecks): healthCheckExprs only say how to read the health of a kind, they run no check",
+                    )
+                } else {
+                    (
+                        format!("neither `wait: true` nor `healthChecks` is set: {consequence}"),
+                        "add `wait: true`, or list the objects to wait for under healthChecks (or write `wait: false` if that is deliberate)",
+                    )
+                };
                 out.push(
-                    Finding::new(RULE.id, severity, format!("neither `wait: true` nor `healthChecks` is set: {consequence}"))
+                    Finding::new(RULE.id, severity, message)
                         .at(view.location.clone())
                         .object(view.subject())
-                        .hint("add `wait: true`, or list the objects to wait for under healthChecks (or write `wait: false` if that is deliberate)"),
+                        .hint(hint),
                 )
             }
         }

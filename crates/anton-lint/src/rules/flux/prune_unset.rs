@@ -15,7 +15,7 @@ pub const RULE: Rule = Rule {
         why: "Whether Flux deletes what was removed from Git is the most consequential setting of a Kustomization. Left implicit, objects deleted from Git keep running unnoticed (prune false) — or a reviewer assumes they do when they will in fact be garbage-collected. Say which one you mean.",
         bad: "spec:\n  interval: 30m\n  path: ./kubernetes/apps/media/plex/app\n",
         fixed: "spec:\n  interval: 30m\n  path: ./kubernetes/apps/media/plex/app\n  prune: true\n",
-        notes: "",
+        notes: "When schema validation runs and reports the missing field as schema/required (the v1 API), that is the one finding, with this rule's hint; this rule reports the older APIs and runs without schemas.",
     },
     implementation: Implementation::Check(check),
 };
