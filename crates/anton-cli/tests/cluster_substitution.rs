@@ -133,3 +133,23 @@ fn an_empty_build_is_never_a_silent_success() {
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("no Flux Kustomization in namespace nowhere"), "{}", run.stderr);
 }
+
+#[test]
+fn an_object_that_opts_out_of_substitution_keeps_its_variables() {
+    let repo = fixture("substitution-three-clusters");
+    // `kustomize.toolkit.fluxcd.io/substitute: disabled`: the parent leaves
+    // podinfo as written, so Flux would look for the folder literally named
+    // `${CLUSTER_NAME}` — in every cluster.
+    let ks = repo.read("apps/podinfo/ks.yaml").replace(
+        "  namespace: flux-system\nspec:",
+        "  namespace: flux-system\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\nspec:",
+    );
+    repo.write("apps/podinfo/ks.yaml", &ks);
+    let (code, report) = validate_json(&repo);
+    let keys = finding_keys(&report);
+    assert!(keys.iter().any(|key| key.ends_with("critical flux/path-missing") && key.starts_with("apps/podinfo/ks.yaml:")), "{report:#}");
+    let finding = common::the_finding(&report, "flux/path-missing");
+    let message = finding["message"].as_str().unwrap_or_default();
+    assert!(message.contains("${CLUSTER_NAME}"), "{message}");
+    assert_eq!(code, 2);
+}

@@ -49,6 +49,9 @@ fn a_dependson_hint_points_at_an_object_that_exists() {
             "kubernetes/apps/plex.yaml:23:7 critical flux/dependson-missing: dependsOn `volsync`: no Kustomization named volsync in \
              namespace flux-system (the namespace defaults to this object's own) — no Kustomization has a similar name: fix the name, \
              or remove the entry if that object was deleted",
+            "kubernetes/apps/plex.yaml:25:7 critical flux/dependson-missing: dependsOn `plexx`: no Kustomization named plexx in \
+             namespace flux-system (the namespace defaults to this object's own) — no Kustomization has a similar name: fix the name, \
+             or remove the entry if that object was deleted",
         ]
     );
 }

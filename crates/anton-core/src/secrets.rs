@@ -213,51 +213,64 @@ fn redact_line<'a>(line: &'a str, state: &mut PemState) -> Option<Cow<'a, str>> 
     Some(Cow::Owned(owned))
 }
 
-/// Registered values shorter than this are replaced only where they stand as
-/// a token of their own: a Secret holding `secret` or `example.com` must not
-/// blank out `cluster-secrets.yaml`, `${SECRET_DOMAIN}` or
-/// `backup.example.com/since`. Longer values are replaced wherever they occur.
+/// Registered values shorter than this may be left where they are only a
+/// part of a substitution variable's name (`${SECRET_DOMAIN}` when a Secret
+/// holds `SECRET`) or of a file name (`cluster-secrets.yaml` when it holds
+/// `secret`): neither is ever the value itself. Anywhere else, and always
+/// for longer values, a registered value is replaced.
 const EMBEDDED_MATCH_MAX_LEN: usize = 16;
 
 fn replace_registered<'a>(matcher: &AhoCorasick, line: &'a str) -> Cow<'a, str> {
-    let mut out = String::with_capacity(line.len());
+    let mut out = String::new();
     let mut copied = 0;
-    for found in matcher.find_iter(line) {
+    let mut from = 0;
+    while from < line.len() {
+        let Some(found) = matcher.find(aho_corasick::Input::new(line).span(from..line.len())) else { break };
         let (start, end) = (found.start(), found.end());
-        if end - start < EMBEDDED_MATCH_MAX_LEN && is_embedded(line, start, end) {
+        if end - start < EMBEDDED_MATCH_MAX_LEN && is_part_of_a_name(line, start, end) {
+            // Look again from the next character: a longer value may begin
+            // inside the one left alone.
+            from = start + line[start..].chars().next().map_or(1, char::len_utf8);
             continue;
         }
         out.push_str(&line[copied..start]);
         out.push_str(REDACTED);
         copied = end;
+        from = end;
     }
-    if copied == 0 && out.is_empty() {
+    if copied == 0 {
         return Cow::Borrowed(line);
     }
     out.push_str(&line[copied..]);
     Cow::Owned(out)
 }
 
-/// Whether `line[start..end]` is part of a longer word, name or path segment
-/// (a letter, digit, `_` or `-` touches it, or a `.` joining it to one).
-fn is_embedded(line: &str, start: usize, end: usize) -> bool {
-    let joins = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+/// Whether `line[start..end]` is a strict part of a `${NAME}` variable
+/// reference or of a file name ending in `.yaml`, `.yml` or `.json`.
+fn is_part_of_a_name(line: &str, start: usize, end: usize) -> bool {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let value = &line[start..end];
-    let mut before = line[..start].chars().rev();
-    let mut after = line[end..].chars();
-    let touches_before = value.starts_with(joins)
-        && match before.next() {
-            Some(c) if joins(c) => true,
-            Some('.') => before.next().is_some_and(joins),
-            _ => false,
-        };
-    let touches_after = value.ends_with(joins)
-        && match after.next() {
-            Some(c) if joins(c) => true,
-            Some('.') => after.next().is_some_and(joins),
-            _ => false,
-        };
-    touches_before || touches_after
+    // Inside `${…}`: the variable's name holds the value and nothing else.
+    if value.chars().all(is_name_char)
+        && let Some(open) = line[..start].rfind("${")
+        && line[open + 2..start].chars().all(is_name_char)
+        && let Some(close) = line[end..].find('}')
+        && line[end..end + close].chars().all(is_name_char)
+        && (open + 2 < start || close > 0)
+    {
+        return true;
+    }
+    // A file name: the token around the match, up to whitespace, quotes or
+    // brackets, ends in a manifest extension and is longer than the value.
+    let is_token_char = |c: char| !c.is_whitespace() && !"\"'`()[]{}<>,;=".contains(c);
+    let token_start = line[..start].rfind(|c: char| !is_token_char(c)).map_or(0, |at| at + 1);
+    let token_end = line[end..].find(|c: char| !is_token_char(c)).map_or(line.len(), |at| end + at);
+    let token = &line[token_start..token_end];
+    let touches = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    token.len() > value.len()
+        && [".yaml", ".yml", ".json"].iter().any(|ext| token.ends_with(ext))
+        && !token.contains("://")
+        && (touches(line[..start].chars().next_back()) || touches(line[end..].chars().next()))
 }
 
 /// A line of a PEM body (base64), possibly behind a code frame's `12 |` gutter.
@@ -516,18 +529,25 @@ mod tests {
         // Registrations last for the process: values no other test prints.
         let _lock = TEST_LOCK.lock();
         register("qsecretq");
+        register("QSECRETQ");
         register("corp.zzinternal");
-        register("a-long-random-token-0123456789");
+        register("prod-zzdb");
+        register("zzdb-password-9f8e7d6c5b4a");
+        // Part of a variable's name or of a file name: left alone.
         assert_eq!(redacted("tests/cluster-qsecretqs.yaml"), "tests/cluster-qsecretqs.yaml");
-        assert_eq!(redacted("${qsecretq_domain} qsecretq_sauce"), "${qsecretq_domain} qsecretq_sauce");
-        assert_eq!(redacted("backup.corp.zzinternal/since"), "backup.corp.zzinternal/since");
-        // Standing on its own, or behind punctuation, it is replaced.
+        assert_eq!(redacted("note: ${QSECRETQ_DOMAIN} has no value"), "note: ${QSECRETQ_DOMAIN} has no value");
+        // Anywhere else it is replaced, glued to other text or not.
         assert_eq!(redacted("PWD=qsecretq"), "PWD=<redacted>");
         assert_eq!(redacted("not the string \"qsecretq\"."), "not the string \"<redacted>\".");
         assert_eq!(redacted("https://user:qsecretq@corp.zzinternal/x"), "https://user:<redacted>@<redacted>/x");
-        assert_eq!(redacted("the value is qsecretq."), "the value is <redacted>.");
-        // A long value goes wherever it is.
-        assert_eq!(redacted("xa-long-random-token-0123456789x"), "x<redacted>x");
+        assert_eq!(redacted("host: grafana.corp.zzinternal"), "host: grafana.<redacted>");
+        assert_eq!(redacted(r#""a\nqsecretq\n""#), r#""a\n<redacted>\n""#);
+        assert_eq!(redacted("x%21qsecretq"), "x%21<redacted>");
+        assert_eq!(redacted("prefixqsecretq"), "prefix<redacted>");
+        assert_eq!(redacted("${QSECRETQ}"), "${<redacted>}");
+        assert_eq!(redacted("qsecretq.yaml"), "<redacted>.yaml");
+        // A long value that begins inside a short one left alone is still found.
+        assert_eq!(redacted("xprod-zzdb-password-9f8e7d6c5b4a.yaml"), "xprod-<redacted>.yaml");
     }
 
     #[test]

@@ -274,6 +274,24 @@ fn a_forced_claim_change_is_data_loss_naming_the_field() {
 }
 
 #[test]
+fn a_forced_claim_that_only_writes_out_what_the_cluster_filled_in_is_not_data_loss() {
+    // volumeMode: Filesystem is the default: nothing changes at all.
+    let repo = forced_repo(|_| {});
+    repo.edit("kubernetes/apps/media/jellyfin/app/pvc.yaml", "storageClassName: ceph-block", "storageClassName: ceph-block\n  volumeMode: Filesystem");
+    repo.commit("head");
+    let outcome = diff_tags(&repo);
+    assert!(findings(&outcome).is_empty(), "{:?}", findings(&outcome));
+
+    // A class written out where none was: the cluster's default may be that
+    // very class. Unknown offline: a warning, not data loss.
+    let repo = forced_repo(|repo| repo.edit("kubernetes/apps/media/jellyfin/app/pvc.yaml", "  storageClassName: ceph-block\n", ""));
+    repo.edit("kubernetes/apps/media/jellyfin/app/pvc.yaml", "  accessModes:", "  storageClassName: ceph-block\n  accessModes:");
+    repo.commit("head");
+    let outcome = diff_tags(&repo);
+    assert_eq!(findings(&outcome), ["guard/immutable-change warning PersistentVolumeClaim/media/jellyfin-config"]);
+}
+
+#[test]
 fn a_forced_statefulset_loses_data_only_when_its_claims_go_with_it() {
     // whenDeleted: Retain (the default): the claims stay and are reused.
     let repo = forced_repo(|_| {});

@@ -112,9 +112,11 @@ fn unresolved_variable_hint(graph: &Graph, node: NodeId, written: &str) -> Optio
         .split("${")
         .skip(1)
         .filter_map(|rest| rest.split('}').next())
-        .map(|inner| inner.split(":=").next().unwrap_or(inner))
+        // The name alone, without a default (`:=`, `:-`, `=`, `-`) or operator.
+        .map(|inner| inner.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or(inner))
         .filter(|name| !name.is_empty())
         .collect();
+    names.sort_unstable();
     names.dedup();
     let variables = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
     if variables.is_empty() {
@@ -356,8 +358,11 @@ pub fn depends_on_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
 
 /// (namespace, name) of the nodes of `kind`, those of `from`'s cluster first.
 fn candidates(graph: &Graph, from: NodeId, kind: FluxKind) -> impl Iterator<Item = (&str, &str)> {
-    let cluster = graph.nodes[from].cluster;
-    let mut nodes: Vec<&crate::FluxNode> = graph.nodes.iter().filter(|n| n.kind == kind).collect();
+    let this = &graph.nodes[from];
+    let cluster = this.cluster;
+    // Never the object itself: a dependsOn on itself is no fix.
+    let is_itself = |n: &crate::FluxNode| n.kind == this.kind && n.namespace == this.namespace && n.name == this.name;
+    let mut nodes: Vec<&crate::FluxNode> = graph.nodes.iter().filter(|n| n.kind == kind && !is_itself(n)).collect();
     nodes.sort_by_key(|n| n.cluster != cluster);
     nodes.into_iter().map(|n| (n.namespace.as_str(), n.name.as_str()))
 }

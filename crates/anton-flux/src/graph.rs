@@ -254,11 +254,17 @@ impl Graph {
                 let Some(dir) = local_path(ks, &graph.sources, &graph.artifacts).filter(|dir| repo.is_dir(dir)) else { continue };
                 let build = engine.build_flux_path(&dir);
                 let mut applied = Vec::with_capacity(build.objects.len());
+                let no_vars = variables::Pairs::new();
                 for emitted in &build.objects {
+                    // `kustomize.toolkit.fluxcd.io/substitute: disabled` keeps the
+                    // object as written (its `${…}` are for its own postBuild).
+                    let opted_out = variables::substitution_disabled(&emitted.node);
+                    let vars = if opted_out { &no_vars } else { &vars };
+                    let unknown_variables = unknown_variables && !opted_out;
                     let mut id = emitted.id.clone();
                     // Names often come from postBuild variables (`name: ${APP}`).
-                    id.name = variables::substitute_text(&id.name, &vars).unwrap_or(id.name);
-                    id.namespace = id.namespace.map(|ns| variables::substitute_text(&ns, &vars).unwrap_or(ns));
+                    id.name = variables::substitute_text(&id.name, vars).unwrap_or(id.name);
+                    id.namespace = id.namespace.map(|ns| variables::substitute_text(&ns, vars).unwrap_or(ns));
                     if !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
                         let namespace = target_namespace
                             .clone()
@@ -271,7 +277,7 @@ impl Graph {
                             Origin::Object(index) => repo.objects[index].sops_encrypted,
                             Origin::Generated { .. } => false,
                         };
-                        let node = variables::substituted(&emitted.node, &vars);
+                        let node = variables::substituted(&emitted.node, vars);
                         applied_sources.add(cluster, id.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE), &node, encrypted);
                     }
                     if let Origin::Object(index) = emitted.origin {
@@ -286,7 +292,7 @@ impl Graph {
                                 // As the parent applies it: a kustomize patch or replacement
                                 // in the parent's folder may set targetNamespace, dependsOn, …
                                 // and its postBuild variables fill spec.path, sourceRef, …
-                                let object = variables::substituted(&emitted.node, &vars);
+                                let object = variables::substituted(&emitted.node, vars);
                                 graph.nodes[node].spec = FluxSpec::read(kind, &object);
                                 graph.nodes[node].name = id.name.clone();
                                 graph.nodes[node].unknown_variables = unknown_variables;

@@ -51,6 +51,14 @@ pub fn is_sops(node: &Node) -> bool {
 }
 
 /// Whether `node` is a v1 ConfigMap or Secret (what `substituteFrom` reads).
+/// Whether the object opts out of its parent's postBuild substitution
+/// (`kustomize.toolkit.fluxcd.io/substitute: disabled`, label or annotation).
+pub fn substitution_disabled(node: &Node) -> bool {
+    ["labels", "annotations"].iter().any(|field| {
+        node.str_at(&["metadata", field, "kustomize.toolkit.fluxcd.io/substitute"]) == Some("disabled")
+    })
+}
+
 pub fn is_variable_source(node: &Node) -> bool {
     let kind = node.str_at(&["kind"]).unwrap_or_default();
     node.str_at(&["apiVersion"]) == Some("v1") && (kind == "ConfigMap" || kind == "Secret")

@@ -112,6 +112,16 @@ pub(crate) fn forced_by(comparison: &Comparison<'_>, key: &KsKey, change: &Chang
 pub(crate) fn recreation_loss(id: &ObjectId, before: &Value, after: &Value) -> Option<String> {
     match (id.group.as_str(), id.kind.as_str()) {
         ("", "PersistentVolumeClaim") => {
+            // A class or volume written out where none was: the cluster filled
+            // it in when the claim was made, maybe with this very value.
+            // Unknown offline, so not called data loss (the warning stays).
+            let filled_in_by_the_cluster = |(field, old, _): &(String, Option<Value>, Option<Value>)| {
+                old.is_none() && (field == "spec.storageClassName" || field == "spec.volumeName")
+            };
+            let changes = immutable_changes(id, before, after);
+            if changes.is_empty() || changes.iter().all(filled_in_by_the_cluster) {
+                return None;
+            }
             let mut loss =
                 "the new claim starts empty: the old one's volume is released and, with the usual reclaimPolicy: Delete, its data is gone".to_owned();
             // A populator (a backup restore, a snapshot) fills the new claim with what it holds, no more.
@@ -244,8 +254,13 @@ pub(crate) fn immutable_changes(id: &ObjectId, before: &Value, after: &Value) ->
             }
         }
         ("", "PersistentVolumeClaim") => {
-            for field in ["storageClassName", "accessModes", "volumeMode", "volumeName", "dataSource", "dataSourceRef", "selector"] {
+            for field in ["storageClassName", "accessModes", "volumeName", "dataSource", "dataSourceRef", "selector"] {
                 check(&format!("/spec/{field}"));
+            }
+            // Filesystem is the default: writing it out (or dropping it) changes nothing.
+            let volume_mode = |v: &Value| v.pointer("/spec/volumeMode").and_then(Value::as_str).unwrap_or("Filesystem").to_owned();
+            if volume_mode(before) != volume_mode(after) {
+                check("/spec/volumeMode");
             }
             let storage = |v: &Value| v.pointer("/spec/resources/requests/storage").and_then(quantity);
             if let (Some(old), Some(new)) = (storage(before), storage(after)) {
