@@ -266,6 +266,8 @@ fn is_part_of_a_name(line: &str, start: usize, end: usize) -> bool {
     let token_start = line[..start].rfind(|c: char| !is_token_char(c)).map_or(0, |at| at + 1);
     let token_end = line[end..].find(|c: char| !is_token_char(c)).map_or(line.len(), |at| end + at);
     let token = &line[token_start..token_end];
+    // `path:line:col:` as diagnostics write it.
+    let token = token.trim_end_matches(|c: char| c.is_ascii_digit() || c == ':');
     let touches = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-');
     token.len() > value.len()
         && [".yaml", ".yml", ".json"].iter().any(|ext| token.ends_with(ext))
@@ -535,6 +537,7 @@ mod tests {
         register("zzdb-password-9f8e7d6c5b4a");
         // Part of a variable's name or of a file name: left alone.
         assert_eq!(redacted("tests/cluster-qsecretqs.yaml"), "tests/cluster-qsecretqs.yaml");
+        assert_eq!(redacted("tests/cluster-qsecretqs.yaml:8:8: critical"), "tests/cluster-qsecretqs.yaml:8:8: critical");
         assert_eq!(redacted("note: ${QSECRETQ_DOMAIN} has no value"), "note: ${QSECRETQ_DOMAIN} has no value");
         // Anywhere else it is replaced, glued to other text or not.
         assert_eq!(redacted("PWD=qsecretq"), "PWD=<redacted>");
