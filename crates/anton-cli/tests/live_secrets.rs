@@ -449,4 +449,15 @@ fn secrets_checks_and_onepassword_setup_against_the_real_api_server() {
     let (_, after) = secrets(&env, at, &[]);
     assert!(!has_rule(&after, "connect/token-missing") && !has_rule(&after, "connect/credentials-missing"), "{after:#}");
     assert!(!has_rule(&after, "connect/health") && !has_rule(&after, "connect/unavailable"), "{after:#}");
+
+    // --- A write refused after another succeeded: what was written is reported -------
+    // The viewer may now write the credentials Secret of connect-new, not its token Secret.
+    apply(&env, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: credentials-writer}\nrules:\n- apiGroups: ['']\n  resources: [namespaces]\n  verbs: [get, create, patch]\n- apiGroups: ['']\n  resources: [secrets]\n  resourceNames: [onepassword-connect-credentials]\n  verbs: [get, create, patch]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: viewer-credentials-writer}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: credentials-writer}\nsubjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: viewer}]\n");
+    let out = anton_viewer(&env, &["secrets", "onepassword", "setup", "--credentials", creds, "--token-file", tok, "--namespace", "connect-new", "--repo", project, "--json"]);
+    let partial = report(&out);
+    assert_eq!(code(&out), 2, "{partial:#}");
+    assert!(!stdout(&out).contains("nothing was written"), "{partial:#}");
+    assert_eq!(results(&partial), ["Namespace connect-new unchanged", "Secret onepassword-connect-credentials unchanged"], "{partial:#}");
+    assert!(has_rule(&partial, "secrets/write-failed"), "{partial:#}");
+    assert!(partial["issues"].as_array().unwrap().iter().any(|i| i.as_str().unwrap().contains("onepassword-connect-credentials")), "{partial:#}");
 }
