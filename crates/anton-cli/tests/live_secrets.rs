@@ -359,6 +359,8 @@ fn secrets_checks_and_onepassword_setup_against_the_real_api_server() {
     status(&env, "pushsecrets.external-secrets.io", Some("media"), "push-back", json!({"conditions": [ready("False", "Errored", "set secret failed: 1Password Connect returned 403", &before(at, 600))]}));
     apply(&env, "apiVersion: onepassword.com/v1\nkind: OnePasswordItem\nmetadata: {name: legacy, namespace: media}\nspec: {itemPath: vaults/anton/items/legacy}\n");
     status(&env, "onepassworditems.onepassword.com", Some("media"), "legacy", json!({"conditions": [{"type": "Ready", "status": "False", "message": "Failed to retrieve item: status 404: item not found", "lastTransitionTime": before(at, 600)}]}));
+    // A pod with a literal credential in its env and an annotation: neither may be recorded.
+    apply(&env, "apiVersion: v1\nkind: Pod\nmetadata: {name: literal-env, namespace: media, annotations: {note: annotation-kept-out}}\nspec:\n  containers:\n  - name: app\n    image: app:1\n    env:\n    - {name: DB_PASSWORD, value: literal-hunter2}\n    - {name: FROM_SECRET, valueFrom: {secretKeyRef: {name: healthy, key: k}}}\n");
 
     let snapshot_path = files.path().join("secrets.json");
     let (exit, chain) = secrets(&env, at, &["--save-snapshot", snapshot_path.to_str().unwrap()]);
@@ -407,6 +409,14 @@ fn secrets_checks_and_onepassword_setup_against_the_real_api_server() {
     assert_eq!(sorted_findings(&report(&out)), expected);
     let recorded = std::fs::read_to_string(&snapshot_path).unwrap();
     assert!(!recorded.contains("dg=="), "a Secret value was recorded");
+    assert!(!recorded.contains("literal-hunter2"), "a pod's literal env value was recorded");
+    assert!(!recorded.contains("annotation-kept-out") && !recorded.contains("last-applied-configuration"), "an annotation was recorded");
+    assert!(recorded.contains("DB_PASSWORD") && recorded.contains("FROM_SECRET"), "the env names are what the checks read");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&snapshot_path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     if let Some(keep) = std::env::var_os("ANTON_SECRETS_FIXTURE") {
         std::fs::write(keep, &recorded).unwrap();
     }
