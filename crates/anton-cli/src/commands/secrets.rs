@@ -952,6 +952,7 @@ mod tests {
         assert!(finding.message.contains("written before it: Namespace/connect, Secret/connect/onepassword-connect-credentials"), "{}", finding.message);
         assert!(!finding.message.contains("nothing was written"), "{}", finding.message);
         assert!(finding.hint.as_deref().unwrap_or("").contains("needs get, create and patch"));
+        assert!(anton_health::codes::lookup("secrets/write-failed").is_some(), "`anton rules explain` knows it");
     }
 
     #[test]
