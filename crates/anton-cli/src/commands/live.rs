@@ -108,6 +108,7 @@ pub fn read_snapshot(kube: &KubeArgs, args: &SnapshotArgs, plan: &Plan) -> Resul
 /// Writes a `--save-snapshot` file readable by its owner only (0600 on
 /// Unix): a snapshot names the cluster's objects and is meant to be handed
 /// on deliberately.
+#[allow(clippy::result_large_err)] // built once per run, on the way out
 pub fn write_snapshot_file(path: &std::path::Path, text: &str) -> Result<(), Report> {
     let fail = |e: std::io::Error| Report::tool_error(format!("cannot write the snapshot {}: {e}", path.display()));
     let mut options = std::fs::OpenOptions::new();
