@@ -9,6 +9,11 @@ set -euo pipefail
 root="${RUNNER_TEMP:-/tmp}/anton"
 mkdir -p "$root/bin"
 if [[ -n "${ANTON_VERSION:-}" ]]; then
+  # The release binaries are static Linux (musl) builds only.
+  if [[ "$(uname -s)" != Linux ]]; then
+    echo "::error title=anton action::no anton release binary for $(uname -s) runners (release binaries are for Linux only); leave anton-version empty to build from source with cargo, or run the job on a Linux runner"
+    exit 1
+  fi
   case "$(uname -m)" in
     x86_64) target=x86_64-unknown-linux-musl ;;
     aarch64 | arm64) target=aarch64-unknown-linux-musl ;;

@@ -39,7 +39,8 @@ export NO_COLOR=1
 
 # 1. Annotations on stdout, where GitHub reads workflow commands; the same
 #    report as text for the step summary.
-validate=(validate "${path_args[@]}" "${validate_args[@]}")
+# ${a[@]+"${a[@]}"}: bash 3.2 (macOS runners) calls an empty array unbound under set -u.
+validate=(validate ${path_args[@]+"${path_args[@]}"} ${validate_args[@]+"${validate_args[@]}"})
 echo "::group::anton ${validate[*]}"
 "$anton" "${validate[@]}" --format github --output-file "text=$work/validate.txt"
 validate_status=$?
@@ -64,7 +65,7 @@ case "${GITHUB_EVENT_NAME:-}" in
     if ! git cat-file -e "$base^{commit}" 2>/dev/null; then
       git fetch --quiet --no-tags --depth=1 origin "$base" || echo "::warning title=anton action::cannot fetch the base commit $base; set fetch-depth: 0 on actions/checkout"
     fi
-    diff=(diff --base "$base" "${path_args[@]}")
+    diff=(diff --base "$base" ${path_args[@]+"${path_args[@]}"})
     echo "::group::anton ${diff[*]}"
     "$anton" "${diff[@]}" --format markdown >"$work/diff.md"
     diff_status=$?

@@ -275,6 +275,33 @@ fn the_action_runs_the_scripts_with_its_inputs() {
 }
 
 #[test]
+fn installing_a_release_on_a_non_linux_runner_fails_with_a_clear_message() {
+    // A `uname` that says macOS, first on PATH; nothing is downloaded.
+    let dir = tempfile::tempdir().unwrap();
+    let uname = dir.path().join("uname");
+    std::fs::write(&uname, "#!/bin/sh\ncase \"$1\" in -m) echo arm64 ;; *) echo Darwin ;; esac\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&uname, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new("bash")
+        .arg(workspace_root().join(".github/action/install.sh"))
+        .env("PATH", path)
+        .env("ANTON_VERSION", "v0.1.0")
+        .env("ANTON_REPOSITORY", "example/anton")
+        .env("RUNNER_TEMP", dir.path())
+        .env_remove("GITHUB_PATH")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("::error title=anton action::no anton release binary for Darwin runners"), "{said}");
+    assert!(said.contains("leave anton-version empty to build from source"), "{said}");
+}
+
+#[test]
 fn the_workflows_validate_this_repository_and_release_static_binaries() {
     // Third-party actions are pinned by commit.
     let pinned = |steps: &serde_json::Value| {

@@ -359,6 +359,8 @@ fn secrets_checks_and_onepassword_setup_against_the_real_api_server() {
     status(&env, "pushsecrets.external-secrets.io", Some("media"), "push-back", json!({"conditions": [ready("False", "Errored", "set secret failed: 1Password Connect returned 403", &before(at, 600))]}));
     apply(&env, "apiVersion: onepassword.com/v1\nkind: OnePasswordItem\nmetadata: {name: legacy, namespace: media}\nspec: {itemPath: vaults/anton/items/legacy}\n");
     status(&env, "onepassworditems.onepassword.com", Some("media"), "legacy", json!({"conditions": [{"type": "Ready", "status": "False", "message": "Failed to retrieve item: status 404: item not found", "lastTransitionTime": before(at, 600)}]}));
+    // A pod with a literal credential in its env and an annotation: neither may be recorded.
+    apply(&env, "apiVersion: v1\nkind: Pod\nmetadata: {name: literal-env, namespace: media, annotations: {note: annotation-kept-out}}\nspec:\n  containers:\n  - name: app\n    image: app:1\n    env:\n    - {name: DB_PASSWORD, value: literal-hunter2}\n    - {name: FROM_SECRET, valueFrom: {secretKeyRef: {name: healthy, key: k}}}\n");
 
     let snapshot_path = files.path().join("secrets.json");
     let (exit, chain) = secrets(&env, at, &["--save-snapshot", snapshot_path.to_str().unwrap()]);
@@ -407,6 +409,14 @@ fn secrets_checks_and_onepassword_setup_against_the_real_api_server() {
     assert_eq!(sorted_findings(&report(&out)), expected);
     let recorded = std::fs::read_to_string(&snapshot_path).unwrap();
     assert!(!recorded.contains("dg=="), "a Secret value was recorded");
+    assert!(!recorded.contains("literal-hunter2"), "a pod's literal env value was recorded");
+    assert!(!recorded.contains("annotation-kept-out") && !recorded.contains("last-applied-configuration"), "an annotation was recorded");
+    assert!(recorded.contains("DB_PASSWORD") && recorded.contains("FROM_SECRET"), "the env names are what the checks read");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&snapshot_path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     if let Some(keep) = std::env::var_os("ANTON_SECRETS_FIXTURE") {
         std::fs::write(keep, &recorded).unwrap();
     }
@@ -449,4 +459,15 @@ fn secrets_checks_and_onepassword_setup_against_the_real_api_server() {
     let (_, after) = secrets(&env, at, &[]);
     assert!(!has_rule(&after, "connect/token-missing") && !has_rule(&after, "connect/credentials-missing"), "{after:#}");
     assert!(!has_rule(&after, "connect/health") && !has_rule(&after, "connect/unavailable"), "{after:#}");
+
+    // --- A write refused after another succeeded: what was written is reported -------
+    // The viewer may now write the credentials Secret of connect-new, not its token Secret.
+    apply(&env, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: credentials-writer}\nrules:\n- apiGroups: ['']\n  resources: [namespaces]\n  verbs: [get, create, patch]\n- apiGroups: ['']\n  resources: [secrets]\n  resourceNames: [onepassword-connect-credentials]\n  verbs: [get, create, patch]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: viewer-credentials-writer}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: credentials-writer}\nsubjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: viewer}]\n");
+    let out = anton_viewer(&env, &["secrets", "onepassword", "setup", "--credentials", creds, "--token-file", tok, "--namespace", "connect-new", "--repo", project, "--json"]);
+    let partial = report(&out);
+    assert_eq!(code(&out), 2, "{partial:#}");
+    assert!(!stdout(&out).contains("nothing was written"), "{partial:#}");
+    assert_eq!(results(&partial), ["Namespace connect-new unchanged", "Secret onepassword-connect-credentials unchanged"], "{partial:#}");
+    assert!(has_rule(&partial, "secrets/write-failed"), "{partial:#}");
+    assert!(partial["issues"].as_array().unwrap().iter().any(|i| i.as_str().unwrap().contains("onepassword-connect-credentials")), "{partial:#}");
 }

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::storage::{custom_id, custom_meta};
 use crate::util::{age, human_duration, object_id, parse_duration, parse_timestamp};
 
-pub use snapshot::{ConnectHealth, SecretsSnapshot, is_connect, secret_meta};
+pub use snapshot::{ConnectHealth, SecretsSnapshot, deployment_for_checks, is_connect, pod_for_checks, secret_meta};
 
 /// The areas of `anton secrets`' finding codes, in the order to show them.
 pub const SECRETS_AREAS: [&str; 8] =

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use anton_health::secrets::{connect_service, is_connect, secret_meta};
+use anton_health::secrets::{connect_service, deployment_for_checks, is_connect, pod_for_checks, secret_meta};
 use anton_health::{ConnectHealth, SecretsSnapshot};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Secret};
@@ -118,16 +118,14 @@ pub async fn fetch_secrets(cluster: &Cluster) -> Result<(SecretsSnapshot, FetchS
     let cluster_secret_stores = take("ClusterSecretStore", "clustersecretstores.external-secrets.io", cluster_stores);
     let onepassword_items = take("OnePasswordItem", "onepassworditems.onepassword.com", items);
     let secrets = readable(secrets, "missing Secrets not checked", &mut notes, &mut unread);
-    let pods = readable(pods, "pods not checked", &mut notes, &mut unread).map(|pods| {
-        pods.into_iter()
-            .map(|mut pod: Pod| {
-                pod.metadata.managed_fields = None;
-                pod
-            })
-            .collect::<Vec<_>>()
-    });
+    let pods = readable(pods, "pods not checked", &mut notes, &mut unread).map(|pods| pods.into_iter().map(pod_for_checks).collect::<Vec<_>>());
     let connect_deployments: Vec<Deployment> =
-        readable(deployments, "1Password Connect's Deployment not checked", &mut notes, &mut unread).unwrap_or_default().into_iter().filter(is_connect).collect();
+        readable(deployments, "1Password Connect's Deployment not checked", &mut notes, &mut unread)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(is_connect)
+            .map(deployment_for_checks)
+            .collect();
 
     // Connect's /health, once per Service the onepassword stores name.
     let mut services = BTreeSet::new();

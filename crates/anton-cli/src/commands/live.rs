@@ -100,11 +100,26 @@ pub fn read_snapshot(kube: &KubeArgs, args: &SnapshotArgs, plan: &Plan) -> Resul
         Ok(Err(error)) | Err(error) => return Err(live_error(&error)),
     };
     if let Some(path) = &args.save_snapshot {
-        let text = serde_json::to_string_pretty(&snapshot).unwrap_or_default();
-        std::fs::write(path, text)
-            .map_err(|e| Report::tool_error(format!("cannot write the snapshot {}: {e}", path.display())))?;
+        write_snapshot_file(path, &serde_json::to_string_pretty(&snapshot).unwrap_or_default())?;
     }
     Ok((snapshot, api_details(&cluster, &stats)))
+}
+
+/// Writes a `--save-snapshot` file readable by its owner only (0600 on
+/// Unix): a snapshot names the cluster's objects and is meant to be handed
+/// on deliberately.
+#[allow(clippy::result_large_err)] // built once per run, on the way out
+pub fn write_snapshot_file(path: &std::path::Path, text: &str) -> Result<(), Report> {
+    let fail = |e: std::io::Error| Report::tool_error(format!("cannot write the snapshot {}: {e}", path.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(fail)?;
+    // An existing file keeps its mode on open: narrow it too.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600)).map_err(fail)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(fail)
 }
 
 /// A recorded all-namespaces snapshot narrowed the way a live `-n` run reads it.

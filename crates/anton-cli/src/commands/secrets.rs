@@ -165,12 +165,13 @@ connect) deploys it; this command only provides its credentials. When those Secr
 committed SOPS-encrypted, Flux puts the committed values back: update the SOPS files instead
 (docs/golden-rules/secret-management.md).
 
-Finding codes: connect/unavailable, connect/health (Connect after the wait),
-connect/restart-needed (a running Connect keeps the old credentials until restarted),
-secrets/flux-managed (a Flux Kustomization also applies that Secret).
+Finding codes: connect/unavailable, connect/health (Connect after the wait, or the wait
+failed), connect/restart-needed (a running Connect keeps the old credentials until restarted),
+secrets/flux-managed (a Flux Kustomization also applies that Secret), secrets/write-failed
+(a write failed after others succeeded: the report lists what was written).
 
-Exit codes: 0 done, 1 warnings, 2 Connect did not become healthy, 3 nothing was written
-(bad input, no cluster, no permission).";
+Exit codes: 0 done, 1 warnings, 2 a write failed after others succeeded or Connect did not
+become healthy, 3 nothing was written (bad input, no cluster, no permission).";
 
 const ROTATE_HELP: &str = "\
 Examples:
@@ -242,9 +243,7 @@ fn read(args: &SecretsArgs) -> Result<(SecretsSnapshot, Value), Report> {
         Ok(Err(error)) | Err(error) => return Err(live_error(&error)),
     };
     if let Some(path) = &args.snapshot.save_snapshot {
-        let text = serde_json::to_string_pretty(&snapshot).unwrap_or_default();
-        std::fs::write(path, text)
-            .map_err(|e| Report::tool_error(format!("cannot write the snapshot {}: {e}", path.display())))?;
+        super::live::write_snapshot_file(path, &serde_json::to_string_pretty(&snapshot).unwrap_or_default())?;
     }
     Ok((snapshot, api_details(&cluster, &stats)))
 }
@@ -489,9 +488,12 @@ fn write(kube: &KubeArgs, credentials: Option<&Path>, args: &WriteArgs, global: 
         Ok(t) => t,
         Err(message) => return fail(message),
     };
-    for (flag, value) in [("--namespace", &args.namespace), ("--credentials-secret", &args.credentials_secret), ("--token-secret", &args.token_secret)] {
-        if !is_dns_label(value) {
-            return fail(format!("{flag} {value}: not a valid Kubernetes name (lower-case letters, digits and '-', at most 63)"));
+    if !is_dns_label(&args.namespace) {
+        return fail(format!("--namespace {}: not a valid namespace name (lower-case letters, digits and '-', at most 63)", args.namespace));
+    }
+    for (flag, value) in [("--credentials-secret", &args.credentials_secret), ("--token-secret", &args.token_secret)] {
+        if !is_dns_subdomain(value) {
+            return fail(format!("{flag} {value}: not a valid Secret name (lower-case letters, digits, '-' and '.', at most 253)"));
         }
     }
     let inputs = Inputs { credentials, token };
@@ -557,23 +559,29 @@ fn is_dns_label(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
-/// Applies what `inputs` holds, then waits for Connect. The report's
-/// details say what was written; findings, what is wrong after it.
-async fn apply_and_wait(kube: &KubeArgs, inputs: &Inputs, args: &WriteArgs, progress: bool) -> Result<(Report, Vec<Line>), LiveError> {
-    let cluster = Cluster::connect(&kube.connect_options()).await?;
-    let ns = args.namespace.as_str();
-    let mut applied: Vec<Value> = Vec::new();
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut lines = Vec::new();
-    let mut record = |kind: &str, name: &str, key: Option<&str>, what: Applied, flux: Option<String>| {
+/// What a write run has applied so far, and what it found: kept apart from
+/// the steps so that an error after the first write still reports the writes.
+struct Written<'a> {
+    namespace: &'a str,
+    applied: Vec<Value>,
+    findings: Vec<Finding>,
+    lines: Vec<Line>,
+    /// Every Secret is applied; what fails now is the wait for Connect.
+    writes_done: bool,
+    connect: Value,
+}
+
+impl Written<'_> {
+    fn record(&mut self, kind: &str, name: &str, key: Option<&str>, what: Applied, flux: Option<String>) {
+        let ns = self.namespace;
         let id = if kind == "Namespace" { format!("Namespace/{name}") } else { format!("{kind}/{ns}/{name}") };
         let mut text = what.as_str().to_owned();
         if let Some(key) = key {
             text.push_str(&format!(" (key {key})"));
         }
-        lines.push(Line::new(kind, format!("{} {text}", id.split_once('/').map_or(id.as_str(), |x| x.1))));
+        self.lines.push(Line::new(kind, format!("{} {text}", id.split_once('/').map_or(id.as_str(), |x| x.1))));
         if let Some(ks) = &flux {
-            findings.push(
+            self.findings.push(
                 Finding::new(
                     "secrets/flux-managed",
                     Severity::Warning,
@@ -583,12 +591,105 @@ async fn apply_and_wait(kube: &KubeArgs, inputs: &Inputs, args: &WriteArgs, prog
                 .hint("update the committed SOPS file instead (`sops FILE`), or remove the Secret from Git"),
             );
         }
-        applied.push(json!({ "kind": kind, "namespace": (kind != "Namespace").then_some(ns), "name": name, "key": key, "result": what.as_str(), "fluxKustomization": flux }));
+        self.applied.push(json!({ "kind": kind, "namespace": (kind != "Namespace").then_some(ns), "name": name, "key": key, "result": what.as_str(), "fluxKustomization": flux }));
+    }
+
+    fn subjects(&self) -> Vec<String> {
+        let mut subjects: Vec<String> = self
+            .applied
+            .iter()
+            .map(|a| match a["namespace"].as_str() {
+                Some(ns) => format!("{}/{ns}/{}", a["kind"].as_str().unwrap_or(""), a["name"].as_str().unwrap_or("")),
+                None => format!("{}/{}", a["kind"].as_str().unwrap_or(""), a["name"].as_str().unwrap_or("")),
+            })
+            .collect();
+        subjects.dedup();
+        subjects
+    }
+
+    /// An error after something was written: a finding that says what
+    /// stands, instead of "nothing was written".
+    fn interrupted(&mut self, error: &LiveError) {
+        let ns = self.namespace;
+        if self.writes_done {
+            self.findings.push(
+                Finding::new("connect/unavailable", Severity::Warning, format!("the Secrets are written, but waiting for 1Password Connect in {ns} failed: {error}"))
+                    .hint("`anton secrets` shows Connect once it can be read"),
+            );
+            self.lines.push(Line { label: "Connect".into(), spans: vec![Span::toned(format!("could not be waited for: {error}"), Tone::Warning)] });
+            return;
+        }
+        let written: Vec<String> = self.subjects();
+        let mut hint = String::from("fix the cause and run the command again: what is already applied stays unchanged");
+        if matches!(error, LiveError::Forbidden { .. }) {
+            hint = format!("this command needs get, create and patch on namespaces, and on secrets in {ns}; then run it again (what is already applied stays unchanged)");
+        }
+        self.findings.push(
+            Finding::new(
+                "secrets/write-failed",
+                Severity::Critical,
+                format!("{error}; written before it: {}; the rest was not written", written.join(", ")),
+            )
+            .hint(hint),
+        );
+        self.lines.push(Line { label: "Stopped".into(), spans: vec![Span::toned(format!("{error}; the rest was not written"), Tone::Bad)] });
+    }
+}
+
+/// Whether an error in the write run still means nothing was written
+/// (before the first write, or in a dry run, which never writes).
+fn nothing_written(written: &Written, dry_run: bool) -> bool {
+    written.applied.is_empty() || dry_run
+}
+
+/// The dry run's closing line: the server checked the Secrets only when
+/// their namespace already exists.
+fn dry_run_line(secrets_checkable: bool) -> &'static str {
+    if secrets_checkable {
+        "the API server accepted everything; nothing was written"
+    } else {
+        "the API server accepted the namespace; the Secrets could not be checked before it exists; nothing was written"
+    }
+}
+
+/// A Secret name: a DNS subdomain, labels joined by dots, at most 253 characters.
+fn is_dns_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
+/// Applies what `inputs` holds, then waits for Connect. The report's
+/// details say what was written; findings, what is wrong after it. An
+/// error is returned only while nothing has been written.
+async fn apply_and_wait(kube: &KubeArgs, inputs: &Inputs, args: &WriteArgs, progress: bool) -> Result<(Report, Vec<Line>), LiveError> {
+    let cluster = Cluster::connect(&kube.connect_options()).await?;
+    let mut written = Written {
+        namespace: args.namespace.as_str(),
+        applied: Vec::new(),
+        findings: Vec::new(),
+        lines: Vec::new(),
+        writes_done: false,
+        connect: json!({ "deployments": [], "waited": false }),
     };
-    let namespace_exists = ops::namespace_exists(&cluster, ns).await?;
+    if let Err(error) = apply_steps(&cluster, inputs, args, progress, &mut written).await {
+        if nothing_written(&written, args.dry_run) {
+            return Err(error);
+        }
+        written.interrupted(&error);
+    }
+    let report = Report::new(written.subjects(), written.findings)
+        .with_detail("applied", Value::Array(written.applied))
+        .with_detail("dryRun", json!(args.dry_run))
+        .with_detail("fieldManager", json!(anton_kube::FIELD_MANAGER))
+        .with_detail("connect", written.connect);
+    Ok((report, written.lines))
+}
+
+async fn apply_steps(cluster: &Cluster, inputs: &Inputs, args: &WriteArgs, progress: bool, written: &mut Written<'_>) -> Result<(), LiveError> {
+    let ns = args.namespace.as_str();
+    let namespace_exists = ops::namespace_exists(cluster, ns).await?;
     if inputs.credentials.is_some() {
-        let what = ops::apply_namespace(&cluster, ns, args.dry_run).await?;
-        record("Namespace", ns, None, what, None);
+        let what = ops::apply_namespace(cluster, ns, args.dry_run).await?;
+        written.record("Namespace", ns, None, what, None);
     } else if !namespace_exists {
         return Err(LiveError::NotFound {
             what: format!("namespace {ns}"),
@@ -598,7 +699,7 @@ async fn apply_and_wait(kube: &KubeArgs, inputs: &Inputs, args: &WriteArgs, prog
     // In a dry run of a namespace that does not exist yet, the server cannot
     // check Secrets in it: it has answered for the namespace, say so.
     let secrets_checkable = namespace_exists || !args.dry_run;
-    let connect_before = ops::connect_deployments(&cluster, ns).await.unwrap_or_default();
+    let connect_before = ops::connect_deployments(cluster, ns).await.unwrap_or_default();
     let was_available = connect_before.iter().any(|d| d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0) > 0);
     let mut writes: Vec<(&str, &str, &[u8])> = Vec::new();
     if let Some(credentials) = &inputs.credentials {
@@ -608,18 +709,18 @@ async fn apply_and_wait(kube: &KubeArgs, inputs: &Inputs, args: &WriteArgs, prog
     let mut changed = false;
     for (name, key, value) in writes {
         if !secrets_checkable {
-            record("Secret", name, Some(key), Applied::WouldCreate, None);
+            written.record("Secret", name, Some(key), Applied::WouldCreate, None);
             continue;
         }
-        let (what, flux) = ops::apply_secret(&cluster, ns, name, key, value, args.dry_run).await?;
+        let (what, flux) = ops::apply_secret(cluster, ns, name, key, value, args.dry_run).await?;
         changed |= matches!(what, Applied::Configured);
-        record("Secret", name, Some(key), what, flux);
+        written.record("Secret", name, Some(key), what, flux);
     }
-    let mut connect = json!({ "deployments": [], "waited": false });
+    written.writes_done = true;
     if args.dry_run {
-        lines.push(Line { label: "Dry run".into(), spans: vec![Span::toned("the API server accepted everything; nothing was written", Tone::Info)] });
+        written.lines.push(Line { label: "Dry run".into(), spans: vec![Span::toned(dry_run_line(secrets_checkable), Tone::Info)] });
     } else if connect_before.is_empty() {
-        lines.push(Line {
+        written.lines.push(Line {
             label: "Connect".into(),
             spans: vec![Span::toned(
                 format!("not deployed in {ns} yet: Flux deploys it from Git (its HelmRelease), and it will read these Secrets"),
@@ -629,7 +730,7 @@ async fn apply_and_wait(kube: &KubeArgs, inputs: &Inputs, args: &WriteArgs, prog
     } else {
         if changed && was_available && inputs.credentials.is_some() {
             let name = connect_before[0].metadata.name.clone().unwrap_or_default();
-            findings.push(
+            written.findings.push(
                 Finding::new(
                     "connect/restart-needed",
                     Severity::Warning,
@@ -640,26 +741,13 @@ async fn apply_and_wait(kube: &KubeArgs, inputs: &Inputs, args: &WriteArgs, prog
             );
         }
         if !args.no_wait {
-            let (waited, wait_findings, wait_lines) = wait_for_connect(&cluster, ns, args.timeout, progress).await?;
-            connect = waited;
-            findings.extend(wait_findings);
-            lines.extend(wait_lines);
+            let (waited, wait_findings, wait_lines) = wait_for_connect(cluster, ns, args.timeout, progress).await?;
+            written.connect = waited;
+            written.findings.extend(wait_findings);
+            written.lines.extend(wait_lines);
         }
     }
-    let mut subjects: Vec<String> = applied
-        .iter()
-        .map(|a| match a["namespace"].as_str() {
-            Some(ns) => format!("{}/{ns}/{}", a["kind"].as_str().unwrap_or(""), a["name"].as_str().unwrap_or("")),
-            None => format!("{}/{}", a["kind"].as_str().unwrap_or(""), a["name"].as_str().unwrap_or("")),
-        })
-        .collect();
-    subjects.dedup();
-    let report = Report::new(subjects, findings)
-        .with_detail("applied", Value::Array(applied))
-        .with_detail("dryRun", json!(args.dry_run))
-        .with_detail("fieldManager", json!(anton_kube::FIELD_MANAGER))
-        .with_detail("connect", connect);
-    Ok((report, lines))
+    Ok(())
 }
 
 /// Polls the Connect Deployments in `ns` until all are available or
@@ -829,5 +917,59 @@ mod tests {
         assert!(yaml.contains("connectHost: http://onepassword-connect.external-secrets.svc.cluster.local:8080"));
         assert!(yaml.contains("name: onepassword-connect-token\n"));
         assert!(yaml.contains("          key: token\n"));
+    }
+
+    #[test]
+    fn secret_names_may_hold_dots_namespaces_may_not() {
+        assert!(is_dns_subdomain("onepassword-connect-token"));
+        assert!(is_dns_subdomain("onepassword.connect.token"));
+        assert!(!is_dns_subdomain("a..b") && !is_dns_subdomain(".a") && !is_dns_subdomain("A.b") && !is_dns_subdomain(""));
+        assert!(!is_dns_subdomain(&"a.".repeat(127)));
+        assert!(is_dns_subdomain(&format!("{}a", "a.".repeat(126))));
+        assert!(!is_dns_label("onepassword.connect"));
+    }
+
+    fn written(ns: &str) -> Written<'_> {
+        Written { namespace: ns, applied: Vec::new(), findings: Vec::new(), lines: Vec::new(), writes_done: false, connect: Value::Null }
+    }
+
+    fn forbidden() -> LiveError {
+        LiveError::Forbidden { who: "user partial".into(), op: "get secrets".into(), detail: "no".into(), advice: String::new() }
+    }
+
+    #[test]
+    fn an_error_after_a_write_reports_the_write_not_nothing_written() {
+        let mut run = written("connect");
+        assert!(nothing_written(&run, false), "before any write, an error means nothing was written");
+        run.record("Namespace", "connect", None, Applied::Unchanged, None);
+        run.record("Secret", "onepassword-connect-credentials", Some(CREDENTIALS_KEY), Applied::Configured, None);
+        assert!(!nothing_written(&run, false));
+        assert!(nothing_written(&run, true), "a dry run writes nothing");
+        run.interrupted(&forbidden());
+        let finding = &run.findings[0];
+        assert_eq!(finding.rule, "secrets/write-failed");
+        assert_eq!(finding.severity, Severity::Critical);
+        assert!(finding.message.contains("written before it: Namespace/connect, Secret/connect/onepassword-connect-credentials"), "{}", finding.message);
+        assert!(!finding.message.contains("nothing was written"), "{}", finding.message);
+        assert!(finding.hint.as_deref().unwrap_or("").contains("needs get, create and patch"));
+        assert!(anton_health::codes::lookup("secrets/write-failed").is_some(), "`anton rules explain` knows it");
+    }
+
+    #[test]
+    fn an_error_while_waiting_is_a_warning_about_connect() {
+        let mut run = written("connect");
+        run.record("Secret", "onepassword-connect-token", Some(TOKEN_KEY), Applied::Configured, None);
+        run.writes_done = true;
+        run.interrupted(&forbidden());
+        assert_eq!(run.findings[0].rule, "connect/unavailable");
+        assert_eq!(run.findings[0].severity, Severity::Warning);
+        assert!(run.findings[0].message.contains("the Secrets are written"), "{}", run.findings[0].message);
+    }
+
+    #[test]
+    fn the_dry_run_line_says_when_the_secrets_were_not_checked() {
+        assert!(dry_run_line(true).contains("accepted everything"));
+        assert!(!dry_run_line(false).contains("everything"));
+        assert!(dry_run_line(false).contains("could not be checked"));
     }
 }

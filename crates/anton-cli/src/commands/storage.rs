@@ -207,9 +207,7 @@ fn read(args: &StorageArgs, plan: StoragePlan) -> Result<(StorageSnapshot, Value
         Ok(Err(error)) | Err(error) => return Err(live_error(&error)),
     };
     if let Some(path) = &args.snapshot.save_snapshot {
-        let text = serde_json::to_string_pretty(&snapshot).unwrap_or_default();
-        std::fs::write(path, text)
-            .map_err(|e| Report::tool_error(format!("cannot write the snapshot {}: {e}", path.display())))?;
+        super::live::write_snapshot_file(path, &serde_json::to_string_pretty(&snapshot).unwrap_or_default())?;
     }
     Ok((snapshot, api_details(&cluster, &stats)))
 }
