@@ -5,8 +5,8 @@
 
 mod common;
 
-use anton_diff::{Action, DiffOutcome, DiffRequest, diff};
-use common::{GitRepo, base_files};
+use anton_diff::Action;
+use common::{GitRepo, base_files, diff_tags, findings, message};
 
 const CRD: &str = "\
 apiVersion: apiextensions.k8s.io/v1
@@ -35,29 +35,6 @@ spec:
 ";
 
 const PRUNE_DISABLED: &str = "  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n";
-
-fn diff_tags(repo: &GitRepo) -> DiffOutcome {
-    diff(&DiffRequest { path: repo.path("kubernetes"), base: Some("base".into()), head: Some("head".into()) }).expect("diff runs")
-}
-
-fn findings(outcome: &DiffOutcome) -> Vec<String> {
-    let mut keys: Vec<String> = outcome
-        .findings
-        .iter()
-        .map(|f| format!("{} {} {}", f.rule, f.severity, f.object.clone().unwrap_or_default()))
-        .collect();
-    keys.sort();
-    keys
-}
-
-fn message<'a>(outcome: &'a DiffOutcome, rule: &str) -> &'a str {
-    outcome
-        .findings
-        .iter()
-        .find(|f| f.rule == rule)
-        .map(|f| f.message.as_str())
-        .unwrap_or_else(|| panic!("no {rule} finding in {:?}", findings(outcome)))
-}
 
 /// The base repository with `media-shared` applying the CNPG CRD and
 /// `jellyfin` a database of that kind; `tweak` edits it before the commit.

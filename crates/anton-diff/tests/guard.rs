@@ -4,38 +4,8 @@
 mod common;
 
 use anton_core::Severity;
-use anton_diff::{Action, DiffOutcome, DiffRequest, KsStatus, diff};
-use common::{GitRepo, base_repo};
-
-/// Compares the commits tagged `base` and `head`.
-fn diff_tags(repo: &GitRepo) -> DiffOutcome {
-    diff(&DiffRequest {
-        path: repo.path("kubernetes"),
-        base: Some("base".into()),
-        head: Some("head".into()),
-    })
-    .expect("diff runs")
-}
-
-/// `rule severity object` of every finding, sorted.
-fn findings(outcome: &DiffOutcome) -> Vec<String> {
-    let mut keys: Vec<String> = outcome
-        .findings
-        .iter()
-        .map(|f| format!("{} {} {}", f.rule, f.severity, f.object.clone().unwrap_or_default()))
-        .collect();
-    keys.sort();
-    keys
-}
-
-fn message<'a>(outcome: &'a DiffOutcome, rule: &str) -> &'a str {
-    outcome
-        .findings
-        .iter()
-        .find(|f| f.rule == rule)
-        .map(|f| f.message.as_str())
-        .unwrap_or_else(|| panic!("no {rule} finding in {:?}", findings(outcome)))
-}
+use anton_diff::{Action, DiffRequest, KsStatus, diff};
+use common::{base_repo, diff_tags, findings, message};
 
 #[test]
 fn no_op_changes_report_nothing() {

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use anton_diff::{DiffOutcome, DiffRequest, diff};
 use tempfile::TempDir;
 
 pub struct GitRepo {
@@ -248,4 +249,30 @@ pub fn base_repo() -> GitRepo {
     let repo = GitRepo::new(&base_files());
     repo.commit("base");
     repo
+}
+
+/// Compares the commits tagged `base` and `head`.
+pub fn diff_tags(repo: &GitRepo) -> DiffOutcome {
+    diff(&DiffRequest { path: repo.path("kubernetes"), base: Some("base".into()), head: Some("head".into()) }).expect("diff runs")
+}
+
+/// `rule severity object` of every finding, sorted.
+pub fn findings(outcome: &DiffOutcome) -> Vec<String> {
+    let mut keys: Vec<String> = outcome
+        .findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.rule, f.severity, f.object.clone().unwrap_or_default()))
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// The message of the first finding of `rule`.
+pub fn message<'a>(outcome: &'a DiffOutcome, rule: &str) -> &'a str {
+    outcome
+        .findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .map(|f| f.message.as_str())
+        .unwrap_or_else(|| panic!("no {rule} finding in {:?}", findings(outcome)))
 }
