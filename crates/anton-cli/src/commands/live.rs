@@ -79,20 +79,45 @@ pub fn now_for(args: &SnapshotArgs, recorded_at: Option<&str>) -> Result<Now, St
 /// come back as ready-made tool-error reports (exit 3).
 #[allow(clippy::result_large_err)] // built once per run, on the way out
 pub fn read_snapshot(kube: &KubeArgs, args: &SnapshotArgs, plan: &Plan) -> Result<(Snapshot, Value), Report> {
+    let (snapshot, api) = snapshot_or_fetch(kube, args, "an anton", Snapshot::from_json, async |cluster| {
+        let (snapshot, stats, _) = anton_kube::fetch_snapshot(cluster, plan).await?;
+        Ok((snapshot, stats))
+    })?;
+    // A saved snapshot may hold every namespace; the cluster was asked for one.
+    let snapshot = match (&args.from_snapshot, &plan.namespace) {
+        (Some(_), Some(ns)) => snapshot_in_namespace(snapshot, ns),
+        _ => snapshot,
+    };
+    Ok((snapshot, api))
+}
+
+/// What every live command does before its checks: read the `--from-snapshot`
+/// file with `parse` (`what` names the command in the error: "an `anton
+/// storage`"), or connect, `fetch`, and save the result when
+/// `--save-snapshot` asks. Returns the snapshot and `details.api`.
+#[allow(clippy::result_large_err)] // built once per run, on the way out
+pub fn snapshot_or_fetch<S, E>(
+    kube: &KubeArgs,
+    args: &SnapshotArgs,
+    what: &str,
+    parse: impl FnOnce(&str) -> Result<S, E>,
+    fetch: impl AsyncFnOnce(&Cluster) -> Result<(S, FetchStats), LiveError>,
+) -> Result<(S, Value), Report>
+where
+    S: serde::Serialize,
+    E: std::fmt::Display,
+{
     if let Some(path) = &args.from_snapshot {
         let text = anton_repo::read_regular_text(path)
             .map_err(|e| Report::tool_error(format!("cannot read the snapshot {}: {e}", path.display())))?;
-        let mut snapshot = Snapshot::from_json(&text)
-            .map_err(|e| Report::tool_error(format!("{} is not an anton snapshot: {e}", path.display())))?;
-        if let Some(ns) = &plan.namespace {
-            snapshot = snapshot_in_namespace(snapshot, ns);
-        }
+        let snapshot =
+            parse(&text).map_err(|e| Report::tool_error(format!("{} is not {what} snapshot: {e}", path.display())))?;
         return Ok((snapshot, json!({ "snapshot": path.display().to_string(), "requests": 0 })));
     }
     let options = kube.connect_options();
     let result = anton_kube::block_on(async {
         let cluster = Cluster::connect(&options).await?;
-        let (snapshot, stats, _) = anton_kube::fetch_snapshot(&cluster, plan).await?;
+        let (snapshot, stats) = fetch(&cluster).await?;
         Ok::<_, LiveError>((cluster, snapshot, stats))
     });
     let (cluster, snapshot, stats) = match result {

@@ -23,7 +23,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::live::{KubeArgs, SnapshotArgs, api_details, api_notes, emit_live, live_error, now_for, safe};
+use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live, live_error, now_for, safe, snapshot_or_fetch};
 
 const TITLE: &str = "anton secrets";
 
@@ -225,27 +225,9 @@ fn check(args: &SecretsArgs, global: &GlobalArgs) -> ExitStatus {
 /// The snapshot from a file or the cluster, and `details.api`.
 #[allow(clippy::result_large_err)] // built once per run, on the way out
 fn read(args: &SecretsArgs) -> Result<(SecretsSnapshot, Value), Report> {
-    if let Some(path) = &args.snapshot.from_snapshot {
-        let text = anton_repo::read_regular_text(path)
-            .map_err(|e| Report::tool_error(format!("cannot read the snapshot {}: {e}", path.display())))?;
-        let snapshot = SecretsSnapshot::from_json(&text)
-            .map_err(|e| Report::tool_error(format!("{} is not an `anton secrets` snapshot: {e}", path.display())))?;
-        return Ok((snapshot, json!({ "snapshot": path.display().to_string(), "requests": 0 })));
-    }
-    let options = args.kube.connect_options();
-    let result = anton_kube::block_on(async {
-        let cluster = Cluster::connect(&options).await?;
-        let (snapshot, stats) = anton_kube::fetch_secrets(&cluster).await?;
-        Ok::<_, LiveError>((cluster, snapshot, stats))
-    });
-    let (cluster, snapshot, stats) = match result {
-        Ok(Ok(read)) => read,
-        Ok(Err(error)) | Err(error) => return Err(live_error(&error)),
-    };
-    if let Some(path) = &args.snapshot.save_snapshot {
-        super::live::write_snapshot_file(path, &serde_json::to_string_pretty(&snapshot).unwrap_or_default())?;
-    }
-    Ok((snapshot, api_details(&cluster, &stats)))
+    snapshot_or_fetch(&args.kube, &args.snapshot, "an `anton secrets`", SecretsSnapshot::from_json, async |cluster| {
+        anton_kube::fetch_secrets(cluster).await
+    })
 }
 
 /// One line per part of the chain, and the ExternalSecrets.

@@ -13,13 +13,13 @@ use anton_health::{
     PVC_CRITICAL_PERCENT, PVC_WARNING_PERCENT, STORAGE_AREAS, StorageChecks, StorageConfig, StorageSnapshot, check_volumes,
     volume_details,
 };
-use anton_kube::{Cluster, LiveError, StoragePlan};
+use anton_kube::StoragePlan;
 use anton_report::{Line, Overview, Span, Table, Tone};
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::cli::GlobalArgs;
-use crate::commands::live::{KubeArgs, SnapshotArgs, api_details, api_notes, emit_live, live_error, now_for};
+use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live, now_for, snapshot_or_fetch};
 
 const TITLE: &str = "anton storage";
 
@@ -189,27 +189,9 @@ pub fn run(args: &StorageArgs, global: &GlobalArgs) -> ExitStatus {
 /// The snapshot from a file or the cluster, and `details.api`.
 #[allow(clippy::result_large_err)] // built once per run, on the way out
 fn read(args: &StorageArgs, plan: StoragePlan) -> Result<(StorageSnapshot, Value), Report> {
-    if let Some(path) = &args.snapshot.from_snapshot {
-        let text = anton_repo::read_regular_text(path)
-            .map_err(|e| Report::tool_error(format!("cannot read the snapshot {}: {e}", path.display())))?;
-        let snapshot = StorageSnapshot::from_json(&text)
-            .map_err(|e| Report::tool_error(format!("{} is not an `anton storage` snapshot: {e}", path.display())))?;
-        return Ok((snapshot, json!({ "snapshot": path.display().to_string(), "requests": 0 })));
-    }
-    let options = args.kube.connect_options();
-    let result = anton_kube::block_on(async {
-        let cluster = Cluster::connect(&options).await?;
-        let (snapshot, stats) = anton_kube::fetch_storage(&cluster, plan).await?;
-        Ok::<_, LiveError>((cluster, snapshot, stats))
-    });
-    let (cluster, snapshot, stats) = match result {
-        Ok(Ok(read)) => read,
-        Ok(Err(error)) | Err(error) => return Err(live_error(&error)),
-    };
-    if let Some(path) = &args.snapshot.save_snapshot {
-        super::live::write_snapshot_file(path, &serde_json::to_string_pretty(&snapshot).unwrap_or_default())?;
-    }
-    Ok((snapshot, api_details(&cluster, &stats)))
+    snapshot_or_fetch(&args.kube, &args.snapshot, "an `anton storage`", StorageSnapshot::from_json, async |cluster| {
+        anton_kube::fetch_storage(cluster, plan).await
+    })
 }
 
 /// Lines per area (claims, classes, usage, Ceph, backups), the Ceph pools,
