@@ -249,6 +249,19 @@ fn unresolved_source(graph: &Graph, repo: &Repository, source: &SourceRoot) -> F
     finding
 }
 
+/// Whether a source of that kind and name is written outside the checked
+/// folder (a `clusters/` or `bootstrap/` folder beside `kubernetes/`): it
+/// exists, though the target does not apply it. Written without a namespace,
+/// it lands wherever what applies it puts it.
+pub(crate) fn written_outside(repo: &Repository, kind: &str, namespace: &str, name: &str) -> bool {
+    repo.outside_objects.iter().any(|(_, node)| {
+        node.str_at(&["kind"]) == Some(kind)
+            && node.str_at(&["apiVersion"]).and_then(|v| v.split_once('/')).is_some_and(|(group, _)| group == crate::model::SOURCE_GROUP)
+            && node.str_at(&["metadata", "name"]) == Some(name)
+            && node.str_at(&["metadata", "namespace"]).is_none_or(|ns| ns == namespace)
+    })
+}
+
 /// `flux/source-missing`: a sourceRef, chart sourceRef or chartRef names no source.
 pub fn source_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -263,6 +276,7 @@ pub fn source_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
                 && graph.artifacts.iter().any(|a| a.name == source.name && a.namespace == namespace);
             if generated || graph.lookup(id, &[kind], namespace, &source.name).is_some()
                 || graph.is_bootstrap_source(&source.kind, namespace, &source.name)
+                || written_outside(repo, &source.kind, namespace, &source.name)
             {
                 continue;
             }

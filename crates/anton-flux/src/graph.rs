@@ -55,6 +55,10 @@ pub struct FluxNode {
     /// what still reads `${…}` is checked by no graph check (the missing
     /// object has its own finding).
     pub unknown_variables: bool,
+    /// The object as its parent applies it: built by the parent's kustomize
+    /// (patches, replacements) with the parent's postBuild substituted.
+    /// `None` for roots, which are applied as written.
+    pub applied: Option<std::sync::Arc<anton_yaml::Node>>,
 }
 
 impl FluxNode {
@@ -109,19 +113,59 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 
 impl Graph {
     pub fn build(engine: &Engine<'_>, options: GraphOptions) -> Graph {
-        let (graph, false_roots) = Self::build_with(engine, options.clone(), &HashSet::new());
-        if false_roots.is_empty() {
+        let (mut graph, false_roots) = Self::build_with(engine, options.clone(), &HashSet::new(), None);
+        if !false_roots.is_empty() {
+            // A Kustomization taken for a root because only a substituted
+            // spec.path (`./apps/${CLUSTER}`) reaches it: build again with its
+            // real parents applying it.
+            graph = Self::build_with(engine, options.clone(), &false_roots, None).0;
+        }
+        // Each source's root, found again from the paths as the parents apply
+        // them (patched, substituted): the first walk could only read them as written.
+        let sources = graph.sources_from_applied_paths(engine);
+        let same_roots = sources.len() == graph.sources.len()
+            && sources.iter().zip(&graph.sources).all(|((key, found), (old_key, old))| key == old_key && found.root == old.root);
+        if same_roots {
+            graph.sources = sources;
             return graph;
         }
-        // A Kustomization taken for a root because only a substituted
-        // spec.path (`./apps/${CLUSTER}`) reaches it: build again with its
-        // real parents applying it.
-        Self::build_with(engine, options, &false_roots).0
+        Self::build_with(engine, options, &false_roots, Some(sources)).0
     }
 
-    /// The graph, with `not_roots` never taken as roots; also the roots that
-    /// turned out to be applied by another Kustomization.
-    fn build_with(engine: &Engine<'_>, options: GraphOptions, not_roots: &HashSet<usize>) -> (Graph, HashSet<usize>) {
+    /// [`sources::resolve`] over every Kustomization's path as its parent
+    /// applies it (once per object and path); those no walk reached, as written.
+    fn sources_from_applied_paths(&self, engine: &Engine<'_>) -> BTreeMap<(String, String), SourceRoot> {
+        let repo = engine.repository();
+        let mut seen: HashSet<(usize, Option<&str>)> = HashSet::new();
+        let mut specs: Vec<&FluxSpec> = Vec::new();
+        for node in self.nodes.iter().filter(|n| n.kind == FluxKind::Kustomization) {
+            let FluxSpec::Kustomization(ks) = &node.spec else { continue };
+            if seen.insert((node.object, ks.path.as_ref().map(|p| p.value.as_str()))) {
+                specs.push(&node.spec);
+            }
+        }
+        let reached: HashSet<usize> = self.nodes.iter().map(|n| n.object).collect();
+        let written: Vec<FluxSpec> = repo
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| !reached.contains(i) && FluxKind::of(o) == Some(FluxKind::Kustomization))
+            .filter(|(_, o)| !engine.is_patch_file(&repo.files[o.file].path))
+            .map(|(_, o)| FluxSpec::read(FluxKind::Kustomization, repo.node(o)))
+            .collect();
+        specs.extend(&written);
+        sources::resolve(repo, &specs, &self.options.bootstrap_sources, &self.options.source_roots, &self.syncs)
+    }
+
+    /// The graph, with `not_roots` never taken as roots (and `sources`, when
+    /// given, as the sources' roots); also the roots that turned out to be
+    /// applied by another Kustomization.
+    fn build_with(
+        engine: &Engine<'_>,
+        options: GraphOptions,
+        not_roots: &HashSet<usize>,
+        sources: Option<BTreeMap<(String, String), SourceRoot>>,
+    ) -> (Graph, HashSet<usize>) {
         let repo = engine.repository();
         let flux_objects: Vec<(usize, FluxKind)> = repo
             .objects
@@ -141,7 +185,10 @@ impl Graph {
 
         let artifacts = generated_artifacts(repo);
         let syncs = sources::sync_entries(repo);
-        let sources = sources::resolve(repo, &specs, &options.bootstrap_sources, &options.source_roots, &syncs);
+        let sources = sources.unwrap_or_else(|| {
+            let written: Vec<&FluxSpec> = specs.values().collect();
+            sources::resolve(repo, &written, &options.bootstrap_sources, &options.source_roots, &syncs)
+        });
 
         // What each Kustomization object's path builds, independent of namespaces.
         let mut builds = HashMap::new();
@@ -187,6 +234,16 @@ impl Graph {
                 .entry((object.kind.as_str(), object.name.as_str()))
                 .or_default()
                 .push(object.namespace.as_deref());
+        }
+        // Sources written outside the checked folder exist too (a `clusters/`
+        // folder beside `kubernetes/`): what uses them is applied.
+        for (_, node) in &repo.outside_objects {
+            let group = node.str_at(&["apiVersion"]).and_then(|v| v.split_once('/')).map(|(group, _)| group);
+            if let (Some(crate::model::SOURCE_GROUP), Some(kind), Some(name)) =
+                (group, node.str_at(&["kind"]), node.str_at(&["metadata", "name"]))
+            {
+                source_objects.entry((kind, name)).or_default().push(node.str_at(&["metadata", "namespace"]));
+            }
         }
         let mut graph = Graph {
             nodes: Vec::new(),
@@ -296,6 +353,7 @@ impl Graph {
                                 graph.nodes[node].spec = FluxSpec::read(kind, &object);
                                 graph.nodes[node].name = id.name.clone();
                                 graph.nodes[node].unknown_variables = unknown_variables;
+                                graph.nodes[node].applied = Some(object);
                                 if kind == FluxKind::Kustomization {
                                     queue.push_back(node);
                                 }
@@ -402,6 +460,7 @@ impl Graph {
             spec: specs.remove(&object).unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
             location: repo.object_location(repo_object),
             unknown_variables: false,
+            applied: None,
         });
         self.nodes.len() - 1
     }

@@ -146,14 +146,14 @@ struct Push {
 /// Reads every source the Kustomizations (and FluxInstances) use and finds its root.
 pub(crate) fn resolve(
     repo: &Repository,
-    specs: &HashMap<usize, FluxSpec>,
+    specs: &[&FluxSpec],
     bootstrap: &[(String, String, String)],
     configured: &[((String, String, String), String)],
     syncs: &[SyncEntry],
 ) -> BTreeMap<(String, String), SourceRoot> {
     // Paths by source, as written (normalised), and the namespace the source is named in.
     let mut paths: BTreeMap<(String, String), (String, Vec<String>)> = BTreeMap::new();
-    for spec in specs.values() {
+    for spec in specs {
         let FluxSpec::Kustomization(ks) = spec else { continue };
         let Some(source) = &ks.source_ref else { continue };
         if !matches!(source.kind.as_str(), "GitRepository" | "OCIRepository" | "Bucket") {
