@@ -321,31 +321,29 @@ mod tests {
             render_live_text(&report, &Overview::default(), &options, &mut out).unwrap();
             String::from_utf8(out).unwrap()
         };
-        insta::assert_snapshot!(render_with(false, false), @r"
-        warning  pod/restarts  media/plex restarted 4 times
-                               help: read its logs
-
-        info: node/pressure ×1 — `-v` lists it
-        info: pvc/no-backup ×2 — `-v` lists them
-
-        ⚠ 1 warning, 3 info across 1 object checked (status: warning)
-        ");
-        insta::assert_snapshot!(render_with(true, false), @r"
-        warning  pod/restarts   media/plex restarted 4 times
-                                help: read its logs
-        info     node/pressure  node-1 was under memory pressure
-                                help: look at it
-        info     pvc/no-backup  media/a has no backup
-        info     pvc/no-backup  media/b has no backup
-
-        ⚠ 1 warning, 3 info across 1 object checked (status: warning)
-        ");
-        insta::assert_snapshot!(render_with(false, true), @r"
-        warning  pod/restarts  media/plex restarted 4 times
-                               help: read its logs
-
-        ⚠ 1 warning, 3 info across 1 object checked (status: warning)
-        ");
+        let verdict = "⚠ 1 warning, 3 info across 1 object checked (status: warning)\n";
+        let help = |width: usize, text: &str| format!("{}help: {text}\n", " ".repeat(width));
+        assert_eq!(
+            render_with(false, false),
+            format!(
+                "\nwarning   pod/restarts  media/plex restarted 4 times\n{}\ninfo: node/pressure ×1 — `-v` lists it\ninfo: pvc/no-backup ×2 — `-v` lists them\n\n{verdict}",
+                help(24, "read its logs")
+            )
+        );
+        // `-v` lists them, by area (in the order of the report's findings).
+        assert_eq!(
+            render_with(true, false),
+            format!(
+                "\ninfo      node/pressure  node-1 was under memory pressure\n{}warning   pod/restarts   media/plex restarted 4 times\n{}info      pvc/no-backup  media/a has no backup\ninfo      pvc/no-backup  media/b has no backup\n\n{verdict}",
+                help(25, "look at it"),
+                help(25, "read its logs")
+            )
+        );
+        // `-q` keeps the hints and drops the info findings, counts included.
+        assert_eq!(
+            render_with(false, true),
+            format!("\nwarning   pod/restarts  media/plex restarted 4 times\n{}\n{verdict}", help(24, "read its logs"))
+        );
         // Only info findings: their counts alone.
         let report = Report::new(["Pod/media/plex".to_owned()], vec![Finding::new("pvc/no-backup", Severity::Info, "media/a has no backup")]);
         let mut out = Vec::new();
