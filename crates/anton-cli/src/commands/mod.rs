@@ -1,6 +1,7 @@
 //! The commands. Each builds one [`anton_core::Report`] and hands it to a renderer.
 
 pub mod build;
+pub mod check;
 pub mod completions;
 pub mod diff;
 pub mod flux;
