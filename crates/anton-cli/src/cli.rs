@@ -85,6 +85,9 @@ pub enum Command {
     /// Write a commented default .anton.toml at the repository root.
     #[command(after_help = crate::commands::init_config::AFTER_HELP)]
     InitConfig(crate::commands::init_config::InitConfigArgs),
+    /// Everything at once: validate and every live suite (health, flux, storage, secrets), concurrently, one report.
+    #[command(after_help = crate::commands::check::AFTER_HELP)]
+    Check(crate::commands::check::CheckArgs),
     /// Live cluster health: nodes, control plane, workloads, pods, storage, resource use, Flux.
     #[command(after_help = crate::commands::health::AFTER_HELP)]
     Health(crate::commands::health::HealthArgs),

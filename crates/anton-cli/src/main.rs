@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(args, &cli.global),
         Command::Rules(args) => commands::rules::run(args, &cli.global),
         Command::InitConfig(args) => commands::init_config::run(args),
+        Command::Check(args) => commands::check::run(args, &cli.global),
         Command::Health(args) => commands::health::run(args, &cli.global),
         Command::Storage(args) => commands::storage::run(args, &cli.global),
         Command::Secrets(args) => commands::secrets::run(args, &cli.global),

@@ -57,6 +57,8 @@ const EXPECTED: &[(&str, Outcome)] = &[
     ("anton get ks", Outcome::Exit(0)),
     ("anton get hr --format json", Outcome::Exit(0)),
     ("anton get ks -o wide", Outcome::Exit(0)),
+    ("anton check", Outcome::Live),
+    ("anton check --ci", Outcome::Exit(0)),
     ("anton health", Outcome::Live),
     ("anton secrets", Outcome::Live),
     ("anton secrets onepassword setup --help", Outcome::Exit(0)),
