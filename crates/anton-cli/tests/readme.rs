@@ -28,6 +28,10 @@ enum Outcome {
     Exit(i32),
     /// Needs a cluster.
     Live,
+    /// Needs a cluster and runs until stopped (`anton watch`): against the
+    /// test API server it runs as `--events --timeout 3s` and must print
+    /// only NDJSON and exit 0.
+    Stream,
 }
 
 /// What each README command does in this repository. The bundled tree has a
@@ -64,6 +68,8 @@ const EXPECTED: &[(&str, Outcome)] = &[
     ("anton storage", Outcome::Live),
     ("anton storage --detailed", Outcome::Live),
     ("anton schemas pull", Outcome::Live),
+    ("anton watch", Outcome::Stream),
+    ("anton watch --events", Outcome::Stream),
 ];
 
 fn workspace_root() -> PathBuf {
@@ -200,14 +206,14 @@ fn every_readme_example_runs_as_documented_in_this_repository() {
                 assert_eq!(code, *expected, "{shown}");
                 assert!(!stdout.trim().is_empty(), "no output: {shown}");
             }
-            Outcome::Live => {
+            Outcome::Live | Outcome::Stream => {
                 assert_eq!(code, 3, "with no kubeconfig, a live command cannot do its job: {shown}");
                 let said = format!("{stdout}{stderr}");
                 assert!(
                     said.contains("no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config"),
                     "the message says how to point anton at a cluster: {shown}"
                 );
-                live.push(example);
+                live.push((example, *outcome));
             }
         }
         if example.piped_to_jq {
@@ -227,7 +233,19 @@ fn every_readme_example_runs_as_documented_in_this_repository() {
     let Some(env) = anton_testenv::TestEnv::shared() else { return };
     let kubeconfig = env.admin_kubeconfig();
     let kubeconfig = kubeconfig.to_str().expect("UTF-8 path");
-    for example in live {
+    for (example, outcome) in live {
+        if outcome == Outcome::Stream {
+            let mut extra = vec!["--kubeconfig", kubeconfig, "--timeout", "3s"];
+            if !example.args.iter().any(|a| a == "--events") {
+                extra.push("--events");
+            }
+            let output = run(&root, &home, &example.args, &extra);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let shown = format!("`{}` exited {:?}\nstdout:\n{stdout}\nstderr:\n{}", example.command, output.status.code(), String::from_utf8_lossy(&output.stderr));
+            assert_eq!(output.status.code(), Some(0), "{shown}");
+            assert!(stdout.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()), "{shown}");
+            continue;
+        }
         let output = run(&root, &home, &example.args, &["--kubeconfig", kubeconfig, "--json"]);
         let code = output.status.code().unwrap_or(-1);
         let stdout = String::from_utf8_lossy(&output.stdout);

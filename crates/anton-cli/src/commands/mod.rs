@@ -17,6 +17,7 @@ pub mod schemas;
 pub mod secrets;
 pub mod storage;
 pub mod validate;
+pub mod watch;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
