@@ -92,13 +92,16 @@ struct Example {
 fn readme_examples(readme: &str) -> Vec<Example> {
     let mut examples = Vec::new();
     let mut in_block = false;
+    // ```text blocks show output (a capture of `anton watch`), not commands.
+    let mut output_block = false;
     for line in readme.lines() {
-        if line.trim_start().starts_with("```") {
+        if let Some(info) = line.trim_start().strip_prefix("```") {
             in_block = !in_block;
+            output_block = in_block && info.trim() == "text";
             continue;
         }
         let line = line.trim();
-        if !in_block || !(line == "anton" || line.starts_with("anton ")) {
+        if !in_block || output_block || !(line == "anton" || line.starts_with("anton ")) {
             continue;
         }
         let without_comment = match line.find(" #") {
@@ -274,7 +277,7 @@ fn assert_live_contract(report: &Value, command: &str) {
 
 #[test]
 fn commands_are_read_with_their_pipes_redirects_and_comments_removed() {
-    let readme = "text\n```sh\nanton validate --json | jq .summary    # the contract\nanton diff --base origin/main --format markdown > comment.md\ncargo run -- validate\n  anton get ks\n```\n`anton rules` in prose is not a block\n";
+    let readme = "text\n```text\nanton watch  admin @ https://127.0.0.1:6443  ● live\n```\n```sh\nanton validate --json | jq .summary    # the contract\nanton diff --base origin/main --format markdown > comment.md\ncargo run -- validate\n  anton get ks\n```\n`anton rules` in prose is not a block\n";
     let examples = readme_examples(readme);
     let commands: Vec<&str> = examples.iter().map(|e| e.command.as_str()).collect();
     assert_eq!(commands, ["anton validate --json", "anton diff --base origin/main --format markdown", "anton get ks"]);

@@ -18,6 +18,7 @@ use kube::api::{Api, DynamicObject};
 use kube::discovery::ApiResource;
 use kube::runtime::watcher::{self, Event as WatchEvent};
 use kube::runtime::WatchStreamExt;
+use kube::runtime::utils::Backoff;
 use kube::{Client, Resource};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
@@ -145,7 +146,7 @@ fn watch<K>(
 {
     let tx = tx.clone();
     tokio::spawn(async move {
-        let mut stream = pin!(watcher::watcher(api, config).default_backoff());
+        let mut stream = pin!(watcher::watcher(api, config).backoff(Retry::default()));
         while let Some(item) = stream.next().await {
             let update = match item {
                 Ok(WatchEvent::Init) => Some(Update::Relist(name)),
@@ -169,7 +170,7 @@ fn watch<K>(
 async fn watch_warnings(api: Api<Event>, tx: UnboundedSender<Update>) {
     const NAME: &str = "Event";
     let config = config().fields("type=Warning");
-    let mut stream = pin!(watcher::watcher(api, config).default_backoff());
+    let mut stream = pin!(watcher::watcher(api, config).backoff(Retry::default()));
     let mut listing: Vec<Event> = Vec::new();
     let mut latest: Option<Timestamp> = None;
     let send_newer = |events: Vec<Event>, latest: &mut Option<Timestamp>, limit: usize| -> Vec<Update> {
@@ -224,6 +225,42 @@ fn describe_error(error: &watcher::Error) -> String {
     let root = cause.to_string();
     let text = if top.contains(&root) { top } else { format!("{top} ({root})") };
     rows::clean(&text)
+}
+
+/// When a watch fails: again after 0.5 s, doubling up to 5 s, from 0.5 s
+/// again after any success. kube-rs's default grows to 30 s, which after an
+/// API server restart (connection errors, then `410 Gone`) kept the
+/// dashboard "reconnecting" for a minute after the server was back.
+#[derive(Debug, Clone, Copy)]
+struct Retry {
+    next: Duration,
+}
+
+impl Retry {
+    const FIRST: Duration = Duration::from_millis(500);
+    const MAX: Duration = Duration::from_secs(5);
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Self { next: Retry::FIRST }
+    }
+}
+
+impl Iterator for Retry {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        let wait = self.next;
+        self.next = (self.next * 2).min(Retry::MAX);
+        Some(wait)
+    }
+}
+
+impl Backoff for Retry {
+    fn reset(&mut self) {
+        self.next = Retry::FIRST;
+    }
 }
 
 /// How long the watch client may wait for a byte before it gives up on a
