@@ -99,6 +99,9 @@ pub enum Command {
     Secrets(crate::commands::secrets::SecretsArgs),
     /// Flux in the live cluster: status, and reconcile/suspend/resume (the only writes).
     Flux(crate::commands::flux::FluxArgs),
+    /// The live cluster as it changes: a dashboard of Flux, unhealthy workloads, storage and events, or NDJSON transitions (--events).
+    #[command(after_help = crate::commands::watch::AFTER_HELP)]
+    Watch(crate::commands::watch::WatchArgs),
     /// Schemas from the live cluster for offline validation.
     Schemas(crate::commands::schemas::SchemasArgs),
     /// What a Flux Kustomization (by name) or a kustomization folder (by path) applies, built offline.

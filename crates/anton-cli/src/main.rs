@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Secrets(args) => commands::secrets::run(args, &cli.global),
         Command::Flux(args) => commands::flux::run(args, &cli.global),
         Command::Schemas(args) => commands::schemas::run(args, &cli.global),
+        Command::Watch(args) => commands::watch::run(args, &cli.global),
         Command::Build(args) => commands::build::run(args, &cli.global),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),

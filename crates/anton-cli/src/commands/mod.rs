@@ -16,6 +16,7 @@ pub mod schemas;
 pub mod secrets;
 pub mod storage;
 pub mod validate;
+pub mod watch;
 
 /// The offline pipeline, now in the engine (kept here for the benchmarks).
 pub use anton_engine::analysis;
