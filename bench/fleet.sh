@@ -135,7 +135,8 @@ instructions() { # CMD...: instructions of one run, in millions
 # plain_read DIR: wall ms of reading every file of DIR (the load phase's floor).
 plain_read() {
     find "$1" -type f -not -path '*/.git/*' -print0 >"$WORK/measure/files.list"
-    wall_cpu xargs -0 -P 2 -n 500 cat --  <"$WORK/measure/files.list" | cut -d' ' -f1
+    printf 'xargs -0 -P 2 -n 500 cat -- <%q >/dev/null\n' "$WORK/measure/files.list" >"$WORK/measure/read.sh"
+    wall_cpu bash "$WORK/measure/read.sh" | cut -d' ' -f1
 }
 kubeconform_wall() { # DIR
     [[ -z "$KUBECONFORM" ]] && { echo n/a; return; }
@@ -148,7 +149,6 @@ kubeconform_wall() { # DIR
 }
 
 ROWS=()
-declare -A PREV_WALL PREV_CPU PREV_INS
 prev_wall="" prev_cpu="" prev_ins=""
 ratio() { [[ -z "$2" || "$1" == n/a || "$2" == n/a ]] && { echo ""; return; }; awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 for entry in "${REPOS[@]}"; do
