@@ -571,18 +571,17 @@ pub fn duplicate_objects(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
 pub fn orphan_files(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
     let repo = engine.repository();
     let referenced = engine.referenced_files();
-    let mut managed: Vec<String> = (0..graph.nodes.len())
+    let managed: HashSet<String> = (0..graph.nodes.len())
         .filter_map(|id| graph.local_path(id))
         .filter(|dir| engine.config(dir).is_some())
         .collect();
-    managed.sort();
-    managed.dedup();
+    let managed: HashSet<&str> = managed.iter().map(String::as_str).collect();
     let mut findings = Vec::new();
     for (file_id, file) in repo.files.iter().enumerate() {
         if referenced.contains(&file.path) || file.is_kustomization_file() {
             continue;
         }
-        let inside = managed.iter().any(|dir| dir.is_empty() || file.path.starts_with(&format!("{dir}/")));
+        let inside = crate::graph::inside_any(&managed, &file.path);
         if !inside || repo.objects_in_file(file_id).next().is_none() {
             continue;
         }

@@ -104,8 +104,11 @@ pub struct Graph {
     /// namespace of their own invention.
     pub unreachable_files: HashSet<String>,
     pub options: GraphOptions,
-    /// Nodes by (kind, namespace, name), for lookups.
+    /// Nodes by (kind, namespace, name), in node order, for lookups.
     index: HashMap<(FluxKind, String, String), Vec<NodeId>>,
+    /// The first node of each (kind, namespace, name) in each cluster: a
+    /// look-up from a cluster is one probe, however many clusters share the name.
+    index_by_cluster: HashMap<(FluxKind, String, String, usize), NodeId>,
 }
 
 /// Where Flux puts a namespaced object that names no namespace.
@@ -213,13 +216,11 @@ impl Graph {
         // Files inside a folder some Kustomization builds with a
         // kustomization.yaml that no kustomization lists: never applied.
         let referenced = engine.referenced_files();
-        let managed: Vec<&str> =
+        let managed: HashSet<&str> =
             builds.values().map(|(dir, _)| dir.as_str()).filter(|dir| engine.config(dir).is_some()).collect();
         let orphan_file = |file: usize| {
             let file = &repo.files[file];
-            !referenced.contains(&file.path)
-                && !file.is_kustomization_file()
-                && managed.iter().any(|dir| dir.is_empty() || file.path.starts_with(&format!("{dir}/")))
+            !referenced.contains(&file.path) && !file.is_kustomization_file() && inside_any(&managed, &file.path)
         };
         let orphans: HashSet<usize> = flux_objects
             .iter()
@@ -255,6 +256,7 @@ impl Graph {
             unreachable_files: HashSet::new(),
             options,
             index: HashMap::new(),
+            index_by_cluster: HashMap::new(),
         };
         let mut cluster_of_dir: BTreeMap<String, usize> = BTreeMap::new();
         // One node per object, namespace and cluster: a file shared by two
@@ -432,6 +434,7 @@ impl Graph {
         }
         for (id, node) in graph.nodes.iter().enumerate() {
             graph.index.entry((node.kind, node.namespace.clone(), node.name.clone())).or_default().push(id);
+            graph.index_by_cluster.entry((node.kind, node.namespace.clone(), node.name.clone(), node.cluster)).or_insert(id);
         }
         let false_roots = first_roots.intersection(&emitted_kustomizations).copied().collect();
         (graph, false_roots)
@@ -475,17 +478,23 @@ impl Graph {
     /// several clusters may share sources and folders).
     pub fn lookup(&self, from: NodeId, kinds: &[FluxKind], namespace: &str, name: &str) -> Option<NodeId> {
         let cluster = self.nodes[from].cluster;
-        let candidates: Vec<NodeId> = kinds
+        let (namespace, name) = (namespace.to_owned(), name.to_owned());
+        let mut key = (FluxKind::Kustomization, namespace, name, cluster);
+        for kind in kinds {
+            key.0 = *kind;
+            if let Some(&node) = self.index_by_cluster.get(&key) {
+                return Some(node);
+            }
+        }
+        let (_, namespace, name, _) = key;
+        let mut key = (FluxKind::Kustomization, namespace, name);
+        kinds
             .iter()
-            .filter_map(|kind| self.index.get(&(*kind, namespace.to_owned(), name.to_owned())))
-            .flatten()
-            .copied()
-            .collect();
-        candidates
-            .iter()
-            .copied()
-            .find(|&n| self.nodes[n].cluster == cluster)
-            .or_else(|| candidates.iter().copied().min())
+            .filter_map(|kind| {
+                key.0 = *kind;
+                self.index.get(&key).and_then(|nodes| nodes.first().copied())
+            })
+            .min()
     }
 
     /// Whether a source reference names something the cluster has from bootstrap.
@@ -520,6 +529,12 @@ impl Graph {
         let FluxSpec::Kustomization(ks) = &self.nodes[node].spec else { return None };
         self.sources.get(&source_key(ks.source_ref.as_ref()?))
     }
+}
+
+/// Whether `path` is inside one of `dirs` (`""`: the repository root holds
+/// everything): a look-up per folder above it, not a comparison per folder.
+pub(crate) fn inside_any(dirs: &HashSet<&str>, path: &str) -> bool {
+    dirs.contains("") || path.match_indices('/').any(|(slash, _)| dirs.contains(&path[..slash]))
 }
 
 fn source_resolves(
