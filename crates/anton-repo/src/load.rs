@@ -309,6 +309,11 @@ fn git_files(root: &Path) -> Option<Vec<String>> {
         .current_dir(root)
         .env("GIT_DIR", &git_dir)
         .env("GIT_WORK_TREE", root)
+        // Inside a git hook (pre-commit) these name the outer repository's
+        // index and objects.
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_OBJECT_DIRECTORY")
+        .env_remove("GIT_ALTERNATE_OBJECT_DIRECTORIES")
         .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

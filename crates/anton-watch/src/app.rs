@@ -171,7 +171,11 @@ pub async fn dashboard(cluster: &Cluster, watch: &Cluster, served: &Served, opti
         None => cluster.server().to_owned(),
     };
     let mut view = View::new(who, options.color);
-    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        // Raw mode may be on already when entering the alternate screen failed.
+        ratatui::restore();
+        format!("cannot set up the terminal: {e}")
+    })?;
     let result = async {
         let mut keys = EventStream::new();
         let mut tick = tokio::time::interval(Duration::from_secs(1));

@@ -43,7 +43,7 @@ pub fn spawn(client: &Client, served: &Served, namespace: Option<&str>, tx: &Unb
             let name = kind.kind();
             let api = dynamic_api(signalling(client, name, tx), resource, namespace);
             let resource = resource.clone();
-            watch(name, api, watcher::Config::default(), tx, move |o: &DynamicObject| rows::flux_row(&as_json(o, &resource)));
+            watch(name, api, config(), tx, move |o: &DynamicObject| rows::flux_row(&as_json(o, &resource)));
             names.push(name);
         }
     }

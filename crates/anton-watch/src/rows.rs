@@ -46,17 +46,17 @@ pub fn flux_row(value: &Value) -> Option<Row> {
     };
     let mut details = vec![
         ("object".to_owned(), object.id()),
-        ("revision".to_owned(), object.revision().unwrap_or("-").to_owned()),
+        ("revision".to_owned(), clean(object.revision().unwrap_or("-"))),
         ("suspended".to_owned(), object.suspended.to_string()),
     ];
     if let Some(source) = &object.source_ref {
         details.push(("source".to_owned(), format!("{} {}/{}", source.kind, source.namespace, source.name)));
     }
     if let Some(requested) = &object.requested_at {
-        details.push(("requested".to_owned(), requested.clone()));
+        details.push(("requested".to_owned(), clean(requested)));
     }
     if let Some(handled) = &object.last_handled_reconcile_at {
-        details.push(("handled".to_owned(), handled.clone()));
+        details.push(("handled".to_owned(), clean(handled)));
     }
     for c in &object.conditions {
         details.push((format!("{}={}", c.type_, c.status), clean(&format!("{}: {}", c.reason, c.message))));
@@ -66,7 +66,7 @@ pub fn flux_row(value: &Value) -> Option<Row> {
         pane: Pane::Flux,
         healthy: state == "ready",
         state: state.to_owned(),
-        revision: object.revision().unwrap_or("").to_owned(),
+        revision: clean(object.revision().unwrap_or("")),
         since,
         message: clean(&message),
         details,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anstyle::{AnsiColor, Effects, Style};
 use anton_core::{ExitStatus, Report, Status};
+use anton_core::secrets::redact;
 use anton_engine::check::{CheckOptions, CheckProgress, Checked, SUITES, SuiteRun};
 use anton_report::{DiskSources, Format, JunitSuite};
 use clap::Args;
@@ -186,7 +187,9 @@ fn suite_line(run: &SuiteRun, paint: Paint) -> String {
         Status::Critical | Status::Error => ("✗", RED),
     };
     let what = match report.status {
-        Status::Error => safe(report.issues.first().map_or("could not run", String::as_str)),
+        // On a terminal this line is drawn by the spinner, not through the
+        // redacting stdout: redact it here.
+        Status::Error => safe(&redact(report.issues.first().map_or("could not run", String::as_str))),
         _ => format!(
             "{} checked: {} warning{}, {} critical",
             report.summary.total,
@@ -207,7 +210,7 @@ fn suite_line(run: &SuiteRun, paint: Paint) -> String {
 
 /// `- storage   skipped   no cluster reachable …`.
 fn skipped_line(name: &str, why: &str, paint: Paint) -> String {
-    format!("{} {:<width$}  {}  {}", paint.paint(DIM, "-"), name, paint.paint(DIM, "skipped "), safe(why), width = name_width())
+    format!("{} {:<width$}  {}  {}", paint.paint(DIM, "-"), name, paint.paint(DIM, "skipped "), safe(&redact(why)), width = name_width())
 }
 
 /// `0.4s`, `12.0s`.

@@ -40,7 +40,7 @@ server goes away anton says so on stderr (\"reconnecting…\"), resumes from the
 when it is back, and after a 410 Gone lists again and prints what changed meanwhile.
 
 Everything comes from the API server's watch streams (no polling). Exit codes: 0 after q,
---timeout or a closed pipe; 3 when the cluster cannot be reached at the start.";
+--timeout or a closed pipe (noticed at the next event); 3 when the cluster cannot be reached at the start.";
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -50,7 +50,7 @@ pub struct WatchArgs {
     /// Only this namespace's objects (default: every namespace).
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
-    /// Stop after this long, e.g. 10m (default: until q, Ctrl-C or a closed pipe).
+    /// Stop after this long, e.g. 10m (default: until q, Ctrl-C or a closed pipe, noticed at the next event).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
     #[command(flatten)]
