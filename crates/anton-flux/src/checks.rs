@@ -86,7 +86,7 @@ pub fn path_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
             findings.push(finding.object(node.id()));
         }
     }
-    for sync in &graph.syncs {
+    for sync in graph.syncs.iter().filter(|sync| !sync.outside) {
         let Some(path) = &sync.path else { continue };
         let Some(source) = graph.sources.get(&(sync.kind.clone(), sync.namespace.clone())) else { continue };
         if path.value.contains('$') || source.unresolved() {
@@ -249,17 +249,31 @@ fn unresolved_source(graph: &Graph, repo: &Repository, source: &SourceRoot) -> F
     finding
 }
 
-/// Whether a source of that kind and name is written outside the checked
-/// folder (a `clusters/` or `bootstrap/` folder beside `kubernetes/`): it
-/// exists, though the target does not apply it. Written without a namespace,
-/// it lands wherever what applies it puts it.
-pub(crate) fn written_outside(repo: &Repository, kind: &str, namespace: &str, name: &str) -> bool {
-    repo.outside_objects.iter().any(|(_, node)| {
-        node.str_at(&["kind"]) == Some(kind)
-            && node.str_at(&["apiVersion"]).and_then(|v| v.split_once('/')).is_some_and(|(group, _)| group == crate::model::SOURCE_GROUP)
-            && node.str_at(&["metadata", "name"]) == Some(name)
-            && node.str_at(&["metadata", "namespace"]).is_none_or(|ns| ns == namespace)
-    })
+/// The Flux objects of that kind and name written outside the checked
+/// folder: a `clusters/` or `flux/` folder beside `kubernetes/`, a
+/// `bootstrap/` folder. They exist in the cluster though the target does not
+/// apply them; they are looked up, never checked.
+pub fn objects_outside<'r>(repo: &'r Repository, kind: FluxKind, name: &'r str) -> impl Iterator<Item = &'r anton_yaml::Node> {
+    repo.outside_objects
+        .iter()
+        .map(|(_, node)| node.as_ref())
+        .filter(move |node| {
+            node.str_at(&["kind"]) == Some(kind.as_str())
+                && node.str_at(&["apiVersion"]).and_then(|v| v.split_once('/')).is_some_and(|(group, _)| group == kind.group())
+                && node.str_at(&["metadata", "name"]) == Some(name)
+        })
+}
+
+/// The namespaces (as written, `None` for none) of [`objects_outside`].
+pub fn outside_namespaces<'r>(repo: &'r Repository, kind: FluxKind, name: &'r str) -> impl Iterator<Item = Option<&'r str>> {
+    objects_outside(repo, kind, name).map(|node| node.str_at(&["metadata", "namespace"]))
+}
+
+/// Whether a Flux object of that kind and name is written outside the
+/// checked folder in `namespace`. Written without a namespace, it lands
+/// wherever what applies it puts it: it counts as there.
+pub fn written_outside(repo: &Repository, kind: FluxKind, namespace: &str, name: &str) -> bool {
+    outside_namespaces(repo, kind, name).any(|written| written.is_none_or(|ns| ns == namespace))
 }
 
 /// `flux/source-missing`: a sourceRef, chart sourceRef or chartRef names no source.
@@ -276,7 +290,7 @@ pub fn source_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
                 && graph.artifacts.iter().any(|a| a.name == source.name && a.namespace == namespace);
             if generated || graph.lookup(id, &[kind], namespace, &source.name).is_some()
                 || graph.is_bootstrap_source(&source.kind, namespace, &source.name)
-                || written_outside(repo, &source.kind, namespace, &source.name)
+                || written_outside(repo, kind, namespace, &source.name)
             {
                 continue;
             }
@@ -331,7 +345,11 @@ pub fn depends_on_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
                 continue;
             }
             let namespace = dependency.namespace.as_deref().unwrap_or(&node.namespace);
-            if graph.lookup(id, &[node.kind], namespace, &dependency.name).is_some() {
+            // What the target does not apply may be applied from outside it
+            // (a Kustomization in `clusters/main/`).
+            if graph.lookup(id, &[node.kind], namespace, &dependency.name).is_some()
+                || written_outside(repo, node.kind, namespace, &dependency.name)
+            {
                 continue;
             }
             let mut finding = Finding::new(

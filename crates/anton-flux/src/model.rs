@@ -34,6 +34,15 @@ impl FluxKind {
         })
     }
 
+    /// The API group of objects of this kind.
+    pub fn group(self) -> &'static str {
+        match self {
+            FluxKind::Kustomization => KUSTOMIZE_GROUP,
+            FluxKind::HelmRelease => HELM_GROUP,
+            _ => SOURCE_GROUP,
+        }
+    }
+
     pub fn is_source(self) -> bool {
         !matches!(self, FluxKind::Kustomization | FluxKind::HelmRelease)
     }

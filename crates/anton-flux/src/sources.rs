@@ -133,6 +133,9 @@ pub struct SyncEntry {
     pub url: Option<String>,
     pub path: Option<Spanned<String>>,
     pub location: Location,
+    /// Written outside the checked folder: it says where its source's
+    /// artifact comes from, and gets no finding of its own.
+    pub outside: bool,
 }
 
 /// A `flux push artifact` command of a CI workflow.
@@ -185,7 +188,14 @@ pub(crate) fn resolve(
             .objects
             .iter()
             .find(|o| o.group() == crate::model::SOURCE_GROUP && o.kind == kind && o.name == name);
-        let node = object.map(|o| repo.node(o));
+        // A source written outside the checked folder (`clusters/main/flux-system/gotk-sync.yaml`):
+        // its url, spec.ignore and spec.include say where its artifact comes from all the same.
+        let outside = match object {
+            Some(_) => None,
+            None => crate::model::FluxKind::parse_source_kind(&kind)
+                .and_then(|kind| crate::checks::objects_outside(repo, kind, &name).next()),
+        };
+        let node = object.map(|o| repo.node(o)).or(outside);
         let spec = node.and_then(|n| n.get("spec"));
         let sync = syncs.iter().find(|s| s.kind == kind && s.namespace == name);
         let url = spec
@@ -240,12 +250,17 @@ pub(crate) fn resolve(
         roots.insert(
             (kind.clone(), name.clone()),
             SourceRoot {
-                namespace: object.and_then(|o| o.namespace.clone()).unwrap_or(namespace),
+                namespace: object
+                    .and_then(|o| o.namespace.clone())
+                    .or_else(|| outside.and_then(|n| n.str_at(&["metadata", "namespace"])).map(str::to_owned))
+                    .unwrap_or(namespace),
                 kind,
                 name,
                 root,
                 evidence,
                 claimed,
+                // Outside the target, it gets no finding: the one for its
+                // paths goes to a Kustomization that uses it.
                 location: object.map(|o| repo.object_location(o)),
                 checkable: paths.len(),
                 resolving,
@@ -381,30 +396,46 @@ fn includes_of(spec: &Node) -> Vec<Include> {
 }
 
 /// Reads FluxInstance `spec.sync`, and `instance.sync` in the values of a
-/// HelmRelease of the flux-instance chart.
+/// HelmRelease of the flux-instance chart, inside the checked folder and
+/// outside it (what the sync says about its source counts wherever it is written).
 pub(crate) fn sync_entries(repo: &Repository) -> Vec<SyncEntry> {
     let mut entries = Vec::new();
     for object in &repo.objects {
-        let node = repo.node(object);
-        let sync = if object.is("fluxcd.controlplane.io", "FluxInstance") {
-            node.path(&["spec", "sync"])
-        } else if object.group() == crate::model::HELM_GROUP && object.kind == "HelmRelease" {
-            node.path(&["spec", "values", "instance", "sync"])
-        } else {
-            None
-        };
-        let Some(sync) = sync else { continue };
-        let Some(kind) = sync.str_at(&["kind"]) else { continue };
-        entries.push(SyncEntry {
-            kind: kind.to_owned(),
-            // The operator names the source and the Kustomization after the namespace.
-            namespace: object.namespace.clone().unwrap_or_else(|| "flux-system".into()),
-            url: sync.str_at(&["url"]).map(str::to_owned),
-            path: sync.get("path").and_then(|p| Some(Spanned { value: p.scalar_text()?.to_owned(), span: p.span })),
-            location: repo.location(object.file, sync.span),
-        });
+        let Some(sync) = sync_of(repo.node(object)) else { continue };
+        if let Some(entry) = sync_entry(sync, object.namespace.as_deref(), repo.location(object.file, sync.span), false) {
+            entries.push(entry);
+        }
+    }
+    for (file, node) in &repo.outside_objects {
+        let Some(sync) = sync_of(node) else { continue };
+        let location = Location::new(file.clone(), sync.span.line, sync.span.column);
+        if let Some(entry) = sync_entry(sync, node.str_at(&["metadata", "namespace"]), location, true) {
+            entries.push(entry);
+        }
     }
     entries
+}
+
+/// The `spec.sync` of a FluxInstance, or `instance.sync` of a flux-instance HelmRelease.
+fn sync_of(node: &Node) -> Option<&Node> {
+    let group = node.str_at(&["apiVersion"]).and_then(|v| v.split_once('/')).map(|(group, _)| group);
+    match (group, node.str_at(&["kind"])) {
+        (Some("fluxcd.controlplane.io"), Some("FluxInstance")) => node.path(&["spec", "sync"]),
+        (Some(crate::model::HELM_GROUP), Some("HelmRelease")) => node.path(&["spec", "values", "instance", "sync"]),
+        _ => None,
+    }
+}
+
+fn sync_entry(sync: &Node, namespace: Option<&str>, location: Location, outside: bool) -> Option<SyncEntry> {
+    Some(SyncEntry {
+        kind: sync.str_at(&["kind"])?.to_owned(),
+        // The operator names the source and the Kustomization after the namespace.
+        namespace: namespace.unwrap_or("flux-system").to_owned(),
+        url: sync.str_at(&["url"]).map(str::to_owned),
+        path: sync.get("path").and_then(|p| Some(Spanned { value: p.scalar_text()?.to_owned(), span: p.span })),
+        location,
+        outside,
+    })
 }
 
 /// Every `flux push artifact URL --path=DIR` in the repository's CI workflows.

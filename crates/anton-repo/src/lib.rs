@@ -11,6 +11,7 @@ mod object;
 mod paths;
 mod suggest;
 mod secrets;
+mod templates;
 
 pub use load::{LoadError, LoadOptions, MAX_TEXT_BYTES, not_regular, read_file, read_regular_text};
 pub use object::{Object, SourceFile};
@@ -58,6 +59,13 @@ pub struct Repository {
     /// every file outside git), parsed once: the secret rules check them and
     /// `outside_objects` are their objects. Their spans carry no file id.
     pub outside_files: Vec<SourceFile>,
+    /// The YAML files that are not loaded as manifests, inside the scanned
+    /// folder and outside it: those in hidden folders (`.github/`,
+    /// `.archive/`) and Helm chart `templates/`. Git tracks them, so the
+    /// secret rules check them; nothing else does, and they are no objects
+    /// of the repository. Template actions (`{{ … }}`) were blanked before
+    /// parsing; their text stays in `other_files`. Their spans carry no file id.
+    pub unloaded_yaml: Vec<SourceFile>,
     /// The remote URLs of the git repository (`.git/config`), to tell a
     /// GitRepository of this repository from one of another.
     pub git_remotes: Vec<String>,

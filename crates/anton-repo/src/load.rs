@@ -218,8 +218,17 @@ impl Repository {
             || outside_yaml.par_iter().filter_map(|(path, relative)| parse_outside_file(path, relative.clone())).collect(),
         );
 
+        // YAML that is not loaded as manifests (in hidden folders, Helm
+        // chart templates): parsed for the secret rules only.
+        let unloaded_yaml: Vec<SourceFile> = others
+            .par_iter()
+            .zip(other_texts.par_iter())
+            .filter(|((_, relative), _)| relative.ends_with(".yaml") || relative.ends_with(".yml"))
+            .filter_map(|((_, relative), text)| Some(parse_unloaded_file(relative.clone(), text.as_ref()?)))
+            .collect();
         let mut repo = Repository {
             root: root.clone(),
+            unloaded_yaml,
             scan_root,
             helm_charts: chart_dirs.iter().filter_map(|dir| relative_path(&root, dir)).collect(),
             other_files: others.into_iter().map(|(_, relative)| relative).collect(),
@@ -394,6 +403,18 @@ fn parse_outside_file(path: &Path, relative: String) -> Option<SourceFile> {
     let sops_encrypted = parsed.documents.iter().any(|d| d.root.get("sops").is_some_and(|s| s.is_map()));
     crate::secrets::register_file(&parsed.documents, sops_encrypted, &text, has_syntax_error);
     Some(SourceFile { path: relative, documents: parsed.documents, sops_encrypted, has_syntax_error, text })
+}
+
+/// A YAML file that is not loaded as manifests (hidden folder, Helm chart
+/// template), parsed once with its template actions blanked. Its spans
+/// carry no file id; problems in it are not reported (a template is no YAML
+/// until rendered).
+fn parse_unloaded_file(relative: String, text: &Arc<str>) -> SourceFile {
+    let parsed = parse_stream_in(&crate::templates::blank_template_actions(text), u32::MAX);
+    let has_syntax_error = parsed.issues.iter().any(|issue| matches!(issue.kind, YamlIssueKind::Syntax));
+    let sops_encrypted = parsed.documents.iter().any(|d| d.root.get("sops").is_some_and(|s| s.is_map()));
+    crate::secrets::register_file(&parsed.documents, sops_encrypted, text, has_syntax_error);
+    SourceFile { path: relative, documents: parsed.documents, sops_encrypted, has_syntax_error, text: Arc::clone(text) }
 }
 
 /// The texts of `.github/workflows/*.y(a)ml` under the repository root.

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use anton_core::{Finding, Severity};
 use anton_flux::FluxKind;
+use anton_flux::checks::{outside_namespaces, written_outside};
 
 use crate::context::Context;
 use crate::rule::{Doc, Implementation, Rule};
@@ -18,7 +19,7 @@ pub const RULE: Rule = Rule {
         why: "The real failure behind \"GitRepository not found\" / \"HelmRepository not found\": the reference defaults to the referring object's namespace, and every source of the cluster lives in `flux-system`. The object never reconciles, and the message does not say which namespace was searched.",
         bad: "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: plex\n  namespace: media\nspec:\n  chart:\n    spec:\n      chart: plex\n      version: 1.4.0\n      sourceRef:\n        kind: HelmRepository\n        name: plex           # lives in flux-system\n",
         fixed: "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: plex\n  namespace: media\nspec:\n  chart:\n    spec:\n      chart: plex\n      version: 1.4.0\n      sourceRef:\n        kind: HelmRepository\n        name: plex\n        namespace: flux-system\n",
-        notes: "The object's namespace is the one it is applied with (after kustomize `namespace` and Flux `targetNamespace`). Sources that exist nowhere are flux/source-missing; this rule reports the more specific cause, and flux/source-missing is not repeated for it. Bootstrap sources and `[sources]` of `.anton.toml` count as existing in their namespace.",
+        notes: "The object's namespace is the one it is applied with (after kustomize `namespace` and Flux `targetNamespace`). Sources that exist nowhere are flux/source-missing; this rule reports the more specific cause, and flux/source-missing is not repeated for it. Bootstrap sources, `[sources]` of `.anton.toml` and sources written outside the checked folder (`clusters/`, `flux/`) count as existing in their namespace.",
     },
     implementation: Implementation::Check(check),
 };
@@ -37,7 +38,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let exists_here = graph.lookup(node_id, &[kind], here, &source.name).is_some()
                 || graph.is_bootstrap_source(&source.kind, here, &source.name)
                 || graph.artifacts.iter().any(|a| a.name == source.name && &a.namespace == here)
-                || known.iter().any(|(k, ns, n)| *k == source.kind && ns == here && *n == source.name);
+                || known.iter().any(|(k, ns, n)| *k == source.kind && ns == here && *n == source.name)
+                || written_outside(ctx.repo, kind, here, &source.name);
             if exists_here {
                 continue;
             }
@@ -61,6 +63,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     .filter(|(k, ns, n)| *k == source.kind && *n == source.name && ns != here)
                     .map(|(_, ns, _)| ns.as_str()),
             );
+            elsewhere.extend(outside_namespaces(ctx.repo, kind, &source.name).flatten().filter(|ns| ns != here));
             let Some(first) = elsewhere.iter().next() else { continue };
             let listed: Vec<&str> = elsewhere.iter().copied().collect();
             out.push(

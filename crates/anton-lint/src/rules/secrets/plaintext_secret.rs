@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Critical,
     summary: "A Secret with data or stringData that is not SOPS-encrypted",
     doc: Doc {
-        what: "`kind: Secret` objects with values under `data` or `stringData` in a file without SOPS metadata (anywhere in the repository: outside the checked folder, in every YAML file git tracks or leaves unignored, except in hidden folders and Helm `templates/`), and `secretGenerator` `literals` of kustomizations (a Secret generated from `files`/`envs` that SOPS encrypted — YAML, JSON, dotenv, INI or binary — is encrypted, Flux decrypts it). Values that are not secrets in Git are not reported: empty values, values that are entirely `${VAR}` substitutions (filled from an encrypted Secret at apply time), references resolved elsewhere (1Password `op://…`, vals `ref+…`, argocd-vault-plugin `<path:…>`, templates), certificates (`tls.crt`, `ca.crt`), and the placeholder words of examples and tests (`secret`, `changeme`, `foo` …, also as a docker config's password). The finding names the keys, never the values.",
+        what: "`kind: Secret` objects with values under `data` or `stringData` in a file without SOPS metadata (anywhere in the repository: outside the checked folder too, in every YAML file git tracks or leaves unignored, hidden folders such as `.github/` included; in Helm chart `templates/` the literal values of a Secret count, values holding a template action `{{ … }}` do not, and no template is reported as broken YAML), and `secretGenerator` `literals` of kustomizations (a Secret generated from `files`/`envs` that SOPS encrypted — YAML, JSON, dotenv, INI or binary — is encrypted, Flux decrypts it). Values that are not secrets in Git are not reported: empty values, values that are entirely `${VAR}` substitutions (filled from an encrypted Secret at apply time), references resolved elsewhere (1Password `op://…`, vals `ref+…`, argocd-vault-plugin `<path:…>`, templates), certificates (`tls.crt`, `ca.crt`), and the placeholder words of examples and tests (`secret`, `changeme`, `foo` …, also as a docker config's password). The finding names the keys, never the values.",
         why: "Git history is forever and copied to every clone, fork and CI runner: a token committed once must be rotated, not deleted. `data` is base64, not encryption. The Anton rule: a Secret in Git is always SOPS-encrypted; everything else comes from an ExternalSecret.",
         bad: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cloudflare\n  namespace: network\nstringData:\n  api-token: 8f2c…\n",
         fixed: "# an ExternalSecret that reads the token from 1Password\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: cloudflare\n  namespace: network\nspec:\n  secretStoreRef:\n    kind: ClusterSecretStore\n    name: onepassword-connect\n  target:\n    name: cloudflare\n  dataFrom:\n    - extract:\n        key: cloudflare\n",
@@ -138,8 +138,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             check_literals(&document.root, |span| ctx.repo.location(config.file, span), out);
         }
     }
-    // Wherever it is in the repository: a `bootstrap/` Secret outside the target too.
-    for file in ctx.repo.outside_files.iter().filter(|file| !file.sops_encrypted) {
+    // Wherever it is in the repository: a `bootstrap/` Secret outside the
+    // target, one in a hidden folder or a Helm chart template too.
+    for file in ctx.repo.outside_files.iter().chain(&ctx.repo.unloaded_yaml).filter(|file| !file.sops_encrypted) {
         let at = |span: anton_yaml::Span| Location::new(file.path.clone(), span.line, span.column);
         if file.is_kustomization_file() {
             if let Some(document) = file.documents.first() {

@@ -12,7 +12,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Critical,
     summary: "A *.sops.yaml file without SOPS metadata or with nothing encrypted, or a plaintext Secret value in a SOPS file",
     doc: Doc {
-        what: "Documents of files named `*.sops.yaml` / `*.sops.yml`, anywhere in the repository (outside the checked folder, every such file git tracks or leaves unignored, except in hidden folders and Helm `templates/`), that have no top-level `sops:` metadata, or that have it but no encrypted (`ENC[…]`) value anywhere — a file decrypted in place and committed. In any other file that carries SOPS metadata, a `data`/`stringData` value that is not encrypted (an `encrypted_regex` that missed it). The `.sops.yaml` configuration file itself is not a secret and is not checked.",
+        what: "Documents of files named `*.sops.yaml` / `*.sops.yml`, anywhere in the repository (outside the checked folder too, every such file git tracks or leaves unignored, in hidden folders and Helm `templates/` as well), that have no top-level `sops:` metadata, or that have it but no encrypted (`ENC[…]`) value anywhere — a file decrypted in place and committed. In any other file that carries SOPS metadata, a `data`/`stringData` value that is not encrypted (an `encrypted_regex` that missed it). The `.sops.yaml` configuration file itself is not a secret and is not checked.",
         why: "The name promises encryption, so nobody looks twice at the diff: a file created by hand, or decrypted with `sops -d -i` to edit it, goes to Git in clear text.",
         bad: "# cluster-secrets.sops.yaml, never encrypted\napiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\nstringData:\n  SECRET_DOMAIN: example.com\n",
         fixed: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\nstringData:\n  SECRET_DOMAIN: ENC[AES256_GCM,data:…,type:str]\nsops:\n  age:\n    - recipient: age1…\n  mac_only_encrypted: true\n  version: 3.10.2\n",
@@ -50,7 +50,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         check_file(file, |span| ctx.repo.location(file_id, span), subject, out);
     }
     // Wherever it is in the repository: a `bootstrap/` secret outside the target too.
-    for file in &ctx.repo.outside_files {
+    for file in ctx.repo.outside_files.iter().chain(&ctx.repo.unloaded_yaml) {
         let at = |span: anton_yaml::Span| Location::new(file.path.clone(), span.line, span.column);
         check_file(file, at, written_subject, out);
     }
