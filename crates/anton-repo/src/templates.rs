@@ -55,12 +55,12 @@ mod tests {
         assert_eq!(blanked.len(), template.len());
         assert_eq!(
             blanked,
-            "                         \napiVersion: v1\nkind: Secret\nstringData:\n  token: _{{___________________}}\n  url: https://_{{____________}}/x\n            \n"
+            "                         \napiVersion: v1\nkind: Secret\nstringData:\n  token: _{{______________________}}\n  url: https://_{{_____________}}/x\n          \n"
         );
         let parsed = anton_yaml::parse_stream(&blanked);
         assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
         let root = &parsed.documents[0].root;
-        assert_eq!(root.str_at(&["stringData", "token"]), Some("_{{___________________}}"));
+        assert_eq!(root.str_at(&["stringData", "token"]), Some("_{{______________________}}"));
     }
 
     #[test]

@@ -49,6 +49,12 @@ fn manifests_are_loaded_and_every_other_file_is_listed_with_its_text() {
     assert_eq!(repo.text("app/settings.conf"), Some("mode = fast\n"));
     assert_eq!(repo.text("app/logo.png"), None);
     assert_eq!(repo.text("ignored/skip.yaml"), None, "an ignored file was never read");
+    // The YAML among the other files is parsed for the secret rules only,
+    // the template with its actions blanked (no syntax error).
+    let unloaded: Vec<(&str, bool)> = repo.unloaded_yaml.iter().map(|f| (f.path.as_str(), f.has_syntax_error)).collect();
+    assert_eq!(unloaded, [(".github/workflows/ci.yaml", false), ("chart/templates/deployment.yaml", false)]);
+    assert_eq!(repo.unloaded_yaml[1].documents[0].root.str_at(&["kind"]), Some("Deployment"));
+    assert!(repo.unloaded_yaml[1].text.starts_with("{{- if"), "the text is the file as written");
 }
 
 #[test]
