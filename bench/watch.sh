@@ -7,9 +7,11 @@
 #   2. runs crates/anton-watch/benches/watch.rs, which starts the real test
 #      API server (testharness/), loads 200 Flux objects and 2,000 pods (20
 #      crash-looping), then runs `anton watch` in a 160×48 tmux and
-#      `anton watch --events`, and for each reads:
+#      `anton watch --events`, and the peer `kubectl get pods -A --watch`,
+#      and for each reads:
 #        - first screen: process start → a screen with "● live" and every pod
-#          (dashboard), or → the "listed every stream" note (--events);
+#          (dashboard), → the "listed every stream" note (--events), or → every
+#          pod printed (kubectl);
 #        - idle CPU: utime + stime from /proc/<pid>/stat over 10 s;
 #        - peak memory: VmHWM from /proc/<pid>/status;
 #   3. prints a Markdown table and writes it to bench/watch-results.md.
@@ -19,6 +21,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo build --release --locked -p anton-cli
-export ANTON_BIN="$PWD/target/release/anton"
+export ANTON_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/anton"
 export ANTON_WATCH_BENCH_OUT="$PWD/bench/watch-results.md"
 cargo bench --locked -p anton-watch --bench watch

@@ -1,7 +1,8 @@
 //! `anton watch` against a real kube-apiserver: the dashboard in tmux (what
 //! is on the screen after the test changes a status, `/`, `r` and `s` with
 //! their confirmation, `q` and the terminal restored), `--events` read line
-//! by line, and the way back after the API server stops and starts again.
+//! by line (transitions and Warning events), and the way back after the API
+//! server stops and starts again.
 
 mod live_support;
 
@@ -281,6 +282,35 @@ fn events_are_one_json_object_per_transition() {
     status(&env, KS, Some(ns), "apps", json!({"conditions": [condition("Ready", "False", "BuildFailed", "kustomize build failed: other.yaml")]}));
     env.kubectl(["patch", KS, "apps", "-n", ns, "--type=merge", "-p", r#"{"spec":{"suspend":true}}"#]).unwrap();
     assert_eq!(events.next(), transition("Kustomization", ns, "apps", json!("failed"), json!("suspended"), "kustomize build failed: other.yaml"));
+
+    // A Warning event: one line about the object it involves (`to: "Warning"`,
+    // `Reason: message`), never the Event itself, and no secret in it.
+    let event = format!(
+        "apiVersion: v1\nkind: Event\nmetadata: {{name: apps.decrypt, namespace: {ns}, annotations: {{internal: not-printed}}}}\n\
+         involvedObject: {{apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, namespace: {ns}, name: apps}}\n\
+         type: Warning\nreason: DecryptionFailed\ncount: 3\nfirstTimestamp: '{}'\nlastTimestamp: '{}'\n\
+         source: {{component: kustomize-controller}}\nmessage: 'age decryption failed with {AGE_KEY}'\n",
+        ago(600),
+        ago(0)
+    );
+    apply(&env, &event);
+    let line = events.next();
+    assert_eq!(
+        line,
+        transition("Kustomization", ns, "apps", Value::Null, json!("Warning"), "DecryptionFailed: age decryption failed with <redacted> (×3)"),
+    );
+    // A Normal event is not a line: the next one is the second warning.
+    let normal = event.replace("apps.decrypt", "apps.normal").replace("type: Warning", "type: Normal");
+    apply(&env, &normal);
+    apply(&env, &event.replace("apps.decrypt", "web.pull").replace("apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization", "apiVersion: v1, kind: Pod").replace("name: apps}", "name: web}"));
+    assert_eq!(line_about(&events.next()), ("Pod".to_owned(), "web".to_owned(), "Warning".to_owned()));
+}
+
+const AGE_KEY: &str = "AGE-SECRET-KEY-1QPLANTEDQQQSYQCYQ5RQQQSYQCYQ5RQQQSYQCYQ5RQQQSYQCYQ5RQ";
+
+fn line_about(line: &Value) -> (String, String, String) {
+    let text = |field: &str| line[field].as_str().unwrap_or_default().to_owned();
+    (text("kind"), text("name"), text("to"))
 }
 
 /// Its own API server: this test stops it and starts it again.

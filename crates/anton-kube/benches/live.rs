@@ -20,22 +20,14 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anton_testenv::TestEnv;
-use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
-use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
-use kube::discovery::ApiResource;
-use kube::{Client, Config};
+use anton_testenv::bench_support::{self, FluxCounts, PodCounts};
+use k8s_openapi::api::core::v1::Node;
+use kube::api::{Api, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
 const NODES: usize = 3;
 const NAMESPACES: usize = 20;
-/// 10 GitRepositories, 5 HelmRepositories, 45 Kustomizations, 40 HelmReleases.
-const FLUX: [(&str, &str, &str, usize); 4] = [
-    ("source.toolkit.fluxcd.io", "v1", "GitRepository", 10),
-    ("source.toolkit.fluxcd.io", "v1", "HelmRepository", 5),
-    ("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", 45),
-    ("helm.toolkit.fluxcd.io", "v2", "HelmRelease", 40),
-];
+const FLUX: FluxCounts = FluxCounts { git_repositories: 10, helm_repositories: 5, kustomizations: 45, helm_releases: 40 };
 /// What `anton health` lists, as kubectl names it.
 const KINDS: [&str; 15] = [
     "nodes",
@@ -203,19 +195,10 @@ fn run_kubectl(kubectl: &Path, kubeconfig: &Path, cache: &Path, kinds: &[&str]) 
 }
 
 async fn load(kubeconfig: &Path, pods: usize) {
-    let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-    let config = Config::from_custom_kubeconfig(kc, &Default::default()).await.unwrap();
-    let client = Client::try_from(config).unwrap();
-    let now = k8s_openapi::jiff::Timestamp::now().to_string();
+    let client = bench_support::client(kubeconfig).await;
+    bench_support::create_namespaces(&client, NAMESPACES).await;
 
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    for i in 0..NAMESPACES {
-        let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": format!("app-{i:02}")}})).unwrap();
-        namespaces.create(&PostParams::default(), &ns).await.unwrap();
-    }
-    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "flux-system"}})).unwrap();
-    namespaces.create(&PostParams::default(), &ns).await.unwrap();
-
+    let now = bench_support::now();
     let nodes: Api<Node> = Api::all(client.clone());
     for i in 1..=NODES {
         let name = format!("k8s-{i}");
@@ -229,92 +212,7 @@ async fn load(kubeconfig: &Path, pods: usize) {
         nodes.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
     }
 
-    // Flux objects, all Ready.
-    for (group, version, kind, count) in FLUX {
-        let resource = ApiResource {
-            group: group.into(),
-            version: version.into(),
-            api_version: format!("{group}/{version}"),
-            kind: kind.into(),
-            plural: format!("{}s", kind.to_lowercase()).replace("repositorys", "repositories"),
-        };
-        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "flux-system", &resource);
-        for i in 0..count {
-            let name = format!("{}-{i:02}", kind.to_lowercase());
-            let spec = match kind {
-                "GitRepository" => json!({"interval": "1m", "url": "https://example.invalid/repo.git", "ref": {"branch": "main"}}),
-                "HelmRepository" => json!({"interval": "1h", "url": "https://charts.example.invalid"}),
-                "Kustomization" => json!({"interval": "10m", "path": format!("./apps/{i}"), "prune": true,
-                                          "sourceRef": {"kind": "GitRepository", "name": format!("gitrepository-{:02}", i % 10)}}),
-                _ => json!({"interval": "30m", "chart": {"spec": {"chart": format!("chart-{i}"), "version": "1.0.0",
-                            "sourceRef": {"kind": "HelmRepository", "name": format!("helmrepository-{:02}", i % 5)}}}}),
-            };
-            let object: DynamicObject = serde_json::from_value(json!({
-                "apiVersion": resource.api_version, "kind": kind,
-                "metadata": {"name": name, "namespace": "flux-system"}, "spec": spec,
-            }))
-            .unwrap();
-            api.create(&PostParams::default(), &object).await.unwrap();
-            let revision = "main@sha1:2222222222222222222222222222222222222222";
-            let status = json!({"status": {
-                "observedGeneration": 1,
-                "lastAppliedRevision": revision,
-                "artifact": {"revision": revision, "path": "x", "url": "http://x", "digest": "sha256:00", "lastUpdateTime": now},
-                "conditions": [{"type": "Ready", "status": "True", "reason": "Succeeded", "message": format!("Applied revision: {revision}"),
-                                "lastTransitionTime": now, "observedGeneration": 1}],
-            }});
-            api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
-        }
-    }
-
-    // Pods: created and given a kubelet-like status, 32 requests in flight.
-    futures::stream::iter(0..pods)
-        .map(|i| {
-            let client = client.clone();
-            let now = now.clone();
-            async move {
-                let ns = format!("app-{:02}", i % NAMESPACES);
-                let name = format!("app-{:04}-7d9f8c6b5-x{i:04}", i / 2);
-                let api: Api<Pod> = Api::namespaced(client, &ns);
-                api.create(&PostParams::default(), &pod(&name, i)).await.unwrap();
-                let status = json!({"status": {
-                    "phase": "Running", "hostIP": "192.168.1.98", "podIP": format!("10.244.{}.{}", i / 250, i % 250), "startTime": now,
-                    "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": now},
-                                   {"type": "PodScheduled", "status": "True", "lastTransitionTime": now}],
-                    "containerStatuses": [{"name": "app", "image": "ghcr.io/example/app:1.2.3", "imageID": "ghcr.io/example/app@sha256:00",
-                        "containerID": "containerd://00", "ready": true, "started": true, "restartCount": 0,
-                        "state": {"running": {"startedAt": now}}}],
-                }});
-                api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
-            }
-        })
-        .buffer_unordered(32)
-        .collect::<Vec<()>>()
-        .await;
-}
-
-/// A pod about the size of a typical app pod (labels, owner, resources, probes, env, mounts).
-fn pod(name: &str, i: usize) -> Pod {
-    serde_json::from_value(json!({
-        "metadata": {
-            "name": name,
-            "labels": {"app.kubernetes.io/name": format!("app-{}", i / 2), "app.kubernetes.io/instance": format!("app-{}", i / 2), "pod-template-hash": "7d9f8c6b5"},
-            "annotations": {"kubectl.kubernetes.io/default-container": "app"},
-        },
-        "spec": {
-            "nodeName": format!("k8s-{}", i % NODES + 1),
-            "containers": [{
-                "name": "app",
-                "image": "ghcr.io/example/app:1.2.3",
-                "ports": [{"name": "http", "containerPort": 8080}],
-                "env": [{"name": "TZ", "value": "Europe/Berlin"}, {"name": "LOG_LEVEL", "value": "info"}],
-                "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
-                "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 10},
-                "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}, "periodSeconds": 10},
-                "volumeMounts": [{"name": "config", "mountPath": "/config"}],
-            }],
-            "volumes": [{"name": "config", "emptyDir": {}}],
-        },
-    }))
-    .unwrap()
+    bench_support::stage_flux(&client, FLUX).await;
+    let pods = PodCounts { count: pods, namespaces: NAMESPACES, nodes: NODES, crashing_every: None };
+    bench_support::stage_pods(&client, pods).await;
 }

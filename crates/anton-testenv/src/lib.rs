@@ -55,6 +55,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+#[cfg(feature = "bench-support")]
+pub mod bench_support;
 pub mod needs;
 mod pre_commit;
 

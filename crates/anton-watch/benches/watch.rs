@@ -1,6 +1,7 @@
 //! `anton watch` benchmark (not a timed test): the real test API server
 //! loaded with 200 Flux objects and 2,000 pods (20 of them crash-looping),
-//! then, for the dashboard (in a 160×48 tmux) and for `--events`:
+//! then, for the dashboard (in a 160×48 tmux), for `--events` and for the
+//! peer `kubectl get pods -A --watch`:
 //!
 //! - time to first screen: from starting the process to a screen that shows
 //!   "● live" and every pod (dashboard), or to the "listed every stream" note
@@ -26,21 +27,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anton_testenv::TestEnv;
-use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
-use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
-use kube::discovery::ApiResource;
-use kube::{Client, Config};
-use serde_json::json;
+use anton_testenv::bench_support::{self, FluxCounts, PodCounts};
 
 const NAMESPACES: usize = 20;
-/// 20 GitRepositories, 10 HelmRepositories, 90 Kustomizations, 80 HelmReleases.
-const FLUX: [(&str, &str, &str, usize); 4] = [
-    ("source.toolkit.fluxcd.io", "v1", "GitRepository", 20),
-    ("source.toolkit.fluxcd.io", "v1", "HelmRepository", 10),
-    ("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", 90),
-    ("helm.toolkit.fluxcd.io", "v2", "HelmRelease", 80),
-];
+const FLUX: FluxCounts = FluxCounts { git_repositories: 20, helm_repositories: 10, kustomizations: 90, helm_releases: 80 };
 /// Every this many pods, one crash-loops (so the pods pane has rows).
 const CRASHING_EVERY: usize = 100;
 
@@ -58,24 +48,29 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let loaded = Instant::now();
     runtime.block_on(load(&kubeconfig, pods));
-    eprintln!("loaded 200 Flux objects and {pods} pods in {:.1}s", loaded.elapsed().as_secs_f64());
+    eprintln!("loaded {} Flux objects and {pods} pods in {:.1}s", FLUX.total(), loaded.elapsed().as_secs_f64());
 
     // Warm the server's watch cache and the page cache of the binary once.
     let _ = Command::new(&anton).args(["flux", "status", "--json", "--kubeconfig"]).arg(&kubeconfig).output();
 
     let dashboard = measure_dashboard(&anton, &kubeconfig, pods, idle);
     let events = measure_events(&anton, &kubeconfig, idle);
+    let kubectl = measure_kubectl_watch(env.kubectl_path(), &kubeconfig, pods, idle);
     let table = format!(
         "# bench/watch.sh results\n\n\
          `anton watch` against the test API server (testharness/) with 200 Flux objects (20 GitRepositories,\n\
          10 HelmRepositories, 90 Kustomizations, 80 HelmReleases) and {pods} pods in {NAMESPACES} namespaces\n\
          ({} crash-looping). One run each; idle CPU over {}s with nothing changing.\n\n\
          | mode | first screen | idle CPU | peak memory (VmHWM) |\n\
-         |---|---:|---:|---:|\n{}\n{}\n",
+         |---|---:|---:|---:|\n{}\n{}\n{}\n\n\
+         The peer, `kubectl get pods -A --watch` (the harness's own kubectl), follows one kind where anton\n\
+         follows every kind it shows (7 Flux kinds, Deployments, StatefulSets, DaemonSets, pods, PVCs,\n\
+         Warning events); its first screen is the moment it has printed every pod.\n",
         pods / CRASHING_EVERY,
         idle.as_secs(),
-        dashboard.row("dashboard (tmux 160×48)"),
-        events.row("--events"),
+        dashboard.row("anton watch (dashboard, tmux 160×48)"),
+        events.row("anton watch --events"),
+        kubectl.row("peer: kubectl get pods -A --watch"),
     );
     println!("{table}");
     if let Some(out) = std::env::var_os("ANTON_WATCH_BENCH_OUT") {
@@ -152,6 +147,30 @@ fn measure_events(anton: &Path, kubeconfig: &Path, idle: Duration) -> Measured {
     measured
 }
 
+/// The peer: kubectl's own watch of pods, until it has printed every pod (and its header).
+fn measure_kubectl_watch(kubectl: &Path, kubeconfig: &Path, pods: usize, idle: Duration) -> Measured {
+    let started = Instant::now();
+    let mut child = Command::new(kubectl)
+        .args(["get", "pods", "-A", "--watch", "--kubeconfig"])
+        .arg(kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run kubectl");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    for _ in 0..=pods {
+        assert!(lines.next().is_some_and(|l| l.is_ok()), "kubectl get pods --watch ended before listing every pod");
+    }
+    let first_screen = started.elapsed();
+    // Keep reading (nothing should come) so kubectl never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let measured = idle_and_peak(child.id(), first_screen, idle);
+    let _ = child.kill();
+    let _ = child.wait();
+    measured
+}
+
 fn idle_and_peak(pid: u32, first_screen: Duration, idle: Duration) -> Measured {
     // Let the first draw and any queued updates settle.
     std::thread::sleep(Duration::from_secs(1));
@@ -188,106 +207,9 @@ fn env_number(name: &str, default: usize) -> usize {
 }
 
 async fn load(kubeconfig: &Path, pods: usize) {
-    let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-    let config = Config::from_custom_kubeconfig(kc, &Default::default()).await.unwrap();
-    let client = Client::try_from(config).unwrap();
-    let now = k8s_openapi::jiff::Timestamp::now().to_string();
-
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    for name in (0..NAMESPACES).map(|i| format!("app-{i:02}")).chain(["flux-system".to_owned()]) {
-        let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
-        namespaces.create(&PostParams::default(), &ns).await.unwrap();
-    }
-
-    for (group, version, kind, count) in FLUX {
-        let resource = ApiResource {
-            group: group.into(),
-            version: version.into(),
-            api_version: format!("{group}/{version}"),
-            kind: kind.into(),
-            plural: format!("{}s", kind.to_lowercase()).replace("repositorys", "repositories"),
-        };
-        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "flux-system", &resource);
-        for i in 0..count {
-            let name = format!("{}-{i:02}", kind.to_lowercase());
-            let spec = match kind {
-                "GitRepository" => json!({"interval": "1m", "url": "https://example.invalid/repo.git", "ref": {"branch": "main"}}),
-                "HelmRepository" => json!({"interval": "1h", "url": "https://charts.example.invalid"}),
-                "Kustomization" => json!({"interval": "10m", "path": format!("./apps/{i}"), "prune": true,
-                                          "sourceRef": {"kind": "GitRepository", "name": format!("gitrepository-{:02}", i % 20)}}),
-                _ => json!({"interval": "30m", "chart": {"spec": {"chart": format!("chart-{i}"), "version": "1.0.0",
-                            "sourceRef": {"kind": "HelmRepository", "name": format!("helmrepository-{:02}", i % 10)}}}}),
-            };
-            let object: DynamicObject = serde_json::from_value(json!({
-                "apiVersion": resource.api_version, "kind": kind,
-                "metadata": {"name": name, "namespace": "flux-system"}, "spec": spec,
-            }))
-            .unwrap();
-            api.create(&PostParams::default(), &object).await.unwrap();
-            let revision = "main@sha1:2222222222222222222222222222222222222222";
-            let status = json!({"status": {
-                "observedGeneration": 1,
-                "lastAppliedRevision": revision,
-                "artifact": {"revision": revision, "path": "x", "url": "http://x", "digest": "sha256:00", "lastUpdateTime": now},
-                "conditions": [{"type": "Ready", "status": "True", "reason": "Succeeded", "message": format!("Applied revision: {revision}"),
-                                "lastTransitionTime": now, "observedGeneration": 1}],
-            }});
-            api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
-        }
-    }
-
-    futures::stream::iter(0..pods)
-        .map(|i| {
-            let client = client.clone();
-            let now = now.clone();
-            async move {
-                let ns = format!("app-{:02}", i % NAMESPACES);
-                let name = format!("app-{:04}-7d9f8c6b5-x{i:04}", i / 2);
-                let api: Api<Pod> = Api::namespaced(client, &ns);
-                api.create(&PostParams::default(), &pod(&name, i)).await.unwrap();
-                let (ready, state) = if i % CRASHING_EVERY == 0 {
-                    (false, json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}}))
-                } else {
-                    (true, json!({"running": {"startedAt": now}}))
-                };
-                let status = json!({"status": {
-                    "phase": "Running", "hostIP": "192.168.1.98", "podIP": format!("10.244.{}.{}", i / 250, i % 250), "startTime": now,
-                    "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }, "lastTransitionTime": now},
-                                   {"type": "PodScheduled", "status": "True", "lastTransitionTime": now}],
-                    "containerStatuses": [{"name": "app", "image": "ghcr.io/example/app:1.2.3", "imageID": "ghcr.io/example/app@sha256:00",
-                        "containerID": "containerd://00", "ready": ready, "started": ready, "restartCount": if ready { 0 } else { 12 },
-                        "state": state}],
-                }});
-                api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
-            }
-        })
-        .buffer_unordered(32)
-        .collect::<Vec<()>>()
-        .await;
-}
-
-/// A pod about the size of a typical app pod (labels, owner, resources, probes, env, mounts).
-fn pod(name: &str, i: usize) -> Pod {
-    serde_json::from_value(json!({
-        "metadata": {
-            "name": name,
-            "labels": {"app.kubernetes.io/name": format!("app-{}", i / 2), "app.kubernetes.io/instance": format!("app-{}", i / 2), "pod-template-hash": "7d9f8c6b5"},
-            "annotations": {"kubectl.kubernetes.io/default-container": "app"},
-        },
-        "spec": {
-            "nodeName": format!("k8s-{}", i % 3 + 1),
-            "containers": [{
-                "name": "app",
-                "image": "ghcr.io/example/app:1.2.3",
-                "ports": [{"name": "http", "containerPort": 8080}],
-                "env": [{"name": "TZ", "value": "Europe/Berlin"}, {"name": "LOG_LEVEL", "value": "info"}],
-                "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
-                "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 10},
-                "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}, "periodSeconds": 10},
-                "volumeMounts": [{"name": "config", "mountPath": "/config"}],
-            }],
-            "volumes": [{"name": "config", "emptyDir": {}}],
-        },
-    }))
-    .unwrap()
+    let client = bench_support::client(kubeconfig).await;
+    bench_support::create_namespaces(&client, NAMESPACES).await;
+    bench_support::stage_flux(&client, FLUX).await;
+    let pods = PodCounts { count: pods, namespaces: NAMESPACES, nodes: 3, crashing_every: Some(CRASHING_EVERY) };
+    bench_support::stage_pods(&client, pods).await;
 }

@@ -1,6 +1,7 @@
 //! The two ways to run: the dashboard (a terminal in raw mode, keys and
 //! watch updates in one `select!` loop, redrawn only when something changed
-//! plus once a second for the ages) and the NDJSON event stream.
+//! plus once a second for the ages) and the NDJSON event stream. Both end
+//! with an error when a watcher task dies ([`Feed::next`]).
 
 use std::io::Write;
 use std::time::Duration;
@@ -10,9 +11,12 @@ use anton_health::flux::RECONCILE_REQUEST_ANNOTATION;
 use anton_kube::flux_ops::{self, Target};
 use anton_kube::{Cluster, Served};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use k8s_openapi::jiff::Timestamp;
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinSet;
 
 use crate::model::{Connection, Level, LogEntry, Model, Pane, Update};
 use crate::ui::{self, Action, Mode, View};
@@ -150,10 +154,62 @@ async fn act(cluster: Cluster, served: Served, action: Action) -> LogEntry {
     }
 }
 
-fn start_feed(watch: &Cluster, served: &Served, options: &Options) -> (Model, tokio::sync::mpsc::UnboundedReceiver<Update>, UnboundedSender<Update>) {
-    let (tx, rx) = unbounded_channel();
-    let streams = crate::feed::spawn(&watch.client(), served, options.namespace.as_deref(), &tx);
-    (Model::new(&streams), rx, tx)
+/// The watch streams as both loops read them: the updates, and the tasks
+/// that send them (kept, so that a task that dies is noticed).
+pub struct Feed {
+    updates: UnboundedReceiver<Update>,
+    /// For the outcomes of dashboard actions; also keeps `updates` open.
+    sender: UnboundedSender<Update>,
+    tasks: JoinSet<()>,
+}
+
+impl Feed {
+    /// Starts a watcher per kind; the model knows their streams.
+    pub fn start(watch: &Cluster, served: &Served, namespace: Option<&str>) -> (Model, Feed) {
+        let (sender, updates) = unbounded_channel();
+        let (streams, tasks) = crate::feed::spawn(&watch.client(), served, namespace, &sender);
+        (Model::new(&streams), Feed { updates, sender, tasks })
+    }
+
+    /// A feed of `tasks` that send on `sender` (whose receiver is `updates`).
+    pub fn new(updates: UnboundedReceiver<Update>, sender: UnboundedSender<Update>, tasks: JoinSet<()>) -> Self {
+        Self { updates, sender, tasks }
+    }
+
+    /// The next update. An error when a watcher task ended: they run until
+    /// the receiver is gone, so it panicked, and its part of the screen
+    /// (or of `--events`) would silently never change again.
+    pub async fn next(&mut self) -> Result<Update, String> {
+        tokio::select! {
+            update = self.updates.recv() => update.ok_or_else(|| "the watch streams closed".to_owned()),
+            Some(ended) = self.tasks.join_next() => Err(stopped(ended)),
+        }
+    }
+
+    /// An update that is already queued, if any.
+    fn try_next(&mut self) -> Option<Update> {
+        self.updates.try_recv().ok()
+    }
+}
+
+fn stopped(ended: Result<(), tokio::task::JoinError>) -> String {
+    let why = match ended {
+        Ok(()) => "it ended".to_owned(),
+        Err(error) if error.is_panic() => {
+            let payload = error.into_panic();
+            let text = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            format!("it panicked: {}", crate::rows::clean(&text))
+        }
+        Err(error) => format!("it was cancelled: {error}"),
+    };
+    format!(
+        "a watch stream stopped ({why}), so what anton watch shows would no longer change; \
+         this is a bug in anton: please report it with this message, then run anton watch again"
+    )
 }
 
 fn deadline(options: &Options) -> tokio::time::Instant {
@@ -162,90 +218,105 @@ fn deadline(options: &Options) -> tokio::time::Instant {
     tokio::time::Instant::now() + options.timeout.unwrap_or(forever)
 }
 
-/// The dashboard, until `q` (or `--timeout`). The terminal is restored on
-/// the way out, and by ratatui's panic hook if anything panics.
+/// The dashboard, until `q` (or `--timeout`), or an error. The terminal is
+/// restored on the way out, and by ratatui's panic hook if anything panics.
 pub async fn dashboard(cluster: &Cluster, watch: &Cluster, served: &Served, options: &Options) -> Result<(), String> {
-    let (mut model, mut rx, tx) = start_feed(watch, served, options);
+    let (model, feed) = Feed::start(watch, served, options.namespace.as_deref());
     let who = match cluster.context() {
         Some(context) => format!("{context} @ {}", cluster.server()),
         None => cluster.server().to_owned(),
     };
-    let mut view = View::new(who, options.color);
+    let view = View::new(who, options.color);
     let mut terminal = ratatui::try_init().map_err(|e| {
         // Raw mode may be on already when entering the alternate screen failed.
         ratatui::restore();
         format!("cannot set up the terminal: {e}")
     })?;
-    let result = async {
-        let mut keys = EventStream::new();
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let end = tokio::time::sleep_until(deadline(options));
-        tokio::pin!(end);
-        let mut dirty = true;
-        loop {
-            if dirty {
-                terminal.draw(|frame| ui::draw(frame, &model, &mut view, Timestamp::now())).map_err(|e| format!("drawing: {e}"))?;
-                dirty = false;
-            }
-            tokio::select! {
-                update = rx.recv() => {
-                    let Some(update) = update else { return Ok(()) };
-                    let now = Timestamp::now();
-                    model.apply(update, now);
-                    // A list arrives as thousands of updates: draw once for all that are queued.
-                    while let Ok(update) = rx.try_recv() {
-                        model.apply(update, now);
-                    }
-                    dirty = true;
-                }
-                event = keys.next() => match event {
-                    Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
-                        match handle_key(key, &model, &mut view) {
-                            KeyOutcome::Quit => return Ok(()),
-                            KeyOutcome::Redraw => {}
-                            KeyOutcome::Act(action) => {
-                                let (cluster, served, tx) = (cluster.clone(), served.clone(), tx.clone());
-                                tokio::spawn(async move {
-                                    let _ = tx.send(Update::Log(act(cluster, served, action).await));
-                                });
-                            }
-                        }
-                        dirty = true;
-                    }
-                    Some(Ok(Event::Resize(..))) => {
-                        terminal.autoresize().map_err(|e| format!("resizing: {e}"))?;
-                        dirty = true;
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => return Err(format!("reading the keyboard: {e}")),
-                    None => return Ok(()),
-                },
-                _ = tick.tick() => dirty = true,
-                () = &mut end => return Ok(()),
-            }
-        }
-    }
-    .await;
+    let sender = feed.sender.clone();
+    let run_action = |action: Action| {
+        let (cluster, served, sender) = (cluster.clone(), served.clone(), sender.clone());
+        tokio::spawn(async move {
+            let _ = sender.send(Update::Log(act(cluster, served, action).await));
+        });
+    };
+    let result = run_dashboard(&mut terminal, EventStream::new(), model, feed, view, &run_action, options).await;
     ratatui::restore();
     result
 }
 
-/// `--events`: one JSON object per transition on `out`, flushed per line.
-/// Losing the API server and getting it back are notes on `notes`
-/// (stderr), so stdout stays pure NDJSON.
+/// The dashboard's loop: keys and watch updates in one `select!`, redrawn
+/// when something changed and once a second for the ages.
+pub async fn run_dashboard<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut keys: impl Stream<Item = std::io::Result<Event>> + Unpin,
+    mut model: Model,
+    mut feed: Feed,
+    mut view: View,
+    act: &dyn Fn(Action),
+    options: &Options,
+) -> Result<(), String> {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let end = tokio::time::sleep_until(deadline(options));
+    tokio::pin!(end);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|frame| ui::draw(frame, &model, &mut view, Timestamp::now())).map_err(|e| format!("drawing: {e}"))?;
+            dirty = false;
+        }
+        tokio::select! {
+            update = feed.next() => {
+                let now = Timestamp::now();
+                model.apply(update?, now);
+                // A list arrives as thousands of updates: draw once for all that are queued.
+                while let Some(update) = feed.try_next() {
+                    model.apply(update, now);
+                }
+                dirty = true;
+            }
+            event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
+                    match handle_key(key, &model, &mut view) {
+                        KeyOutcome::Quit => return Ok(()),
+                        KeyOutcome::Redraw => {}
+                        KeyOutcome::Act(action) => act(action),
+                    }
+                    dirty = true;
+                }
+                Some(Ok(Event::Resize(..))) => {
+                    terminal.autoresize().map_err(|e| format!("resizing: {e}"))?;
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(format!("reading the keyboard: {e}")),
+                None => return Ok(()),
+            },
+            _ = tick.tick() => dirty = true,
+            () = &mut end => return Ok(()),
+        }
+    }
+}
+
+/// `--events`: one JSON object per transition and per new Warning event on
+/// `out`, flushed per line. Losing the API server and getting it back are
+/// notes on `notes` (stderr), so stdout stays pure NDJSON.
 pub async fn events(watch: &Cluster, served: &Served, options: &Options, out: &mut dyn Write, notes: &mut dyn Write) -> Result<(), String> {
-    let (mut model, mut rx, _tx) = start_feed(watch, served, options);
+    let (model, feed) = Feed::start(watch, served, options.namespace.as_deref());
+    run_events(model, feed, options, out, notes).await
+}
+
+/// The `--events` loop, until `--timeout`, a closed `out`, or an error.
+pub async fn run_events(mut model: Model, mut feed: Feed, options: &Options, out: &mut dyn Write, notes: &mut dyn Write) -> Result<(), String> {
     let end = tokio::time::sleep_until(deadline(options));
     tokio::pin!(end);
     let mut reconnecting = false;
     let mut synced = false;
     loop {
         let update = tokio::select! {
-            update = rx.recv() => update,
+            update = feed.next() => update?,
             () = &mut end => return Ok(()),
         };
-        let Some(update) = update else { return Ok(()) };
         for transition in model.apply(update, Timestamp::now()) {
             let line = serde_json::to_string(&transition).map_err(|e| format!("encoding an event: {e}"))?;
             // A closed pipe (`anton watch --events | head`) ends the run.
@@ -344,5 +415,91 @@ mod tests {
         assert_eq!(handle_key(press(KeyCode::Char('q')), &model, &mut view), KeyOutcome::Quit);
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(handle_key(ctrl_c, &model, &mut view), KeyOutcome::Quit);
+    }
+
+    /// A feed whose only watcher sends `updates`, waits a moment (so they
+    /// are read first) and panics, as a bug in a watcher task would.
+    fn feed_that_panics(updates: Vec<Update>) -> Feed {
+        let (sender, receiver) = unbounded_channel();
+        let mut tasks = JoinSet::new();
+        let tx = sender.clone();
+        tasks.spawn(async move {
+            for update in updates {
+                tx.send(update).unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            panic!("injected: the Pod watcher broke");
+        });
+        tasks.spawn(std::future::pending());
+        Feed::new(receiver, sender, tasks)
+    }
+
+    fn pod(name: &str, state: &str) -> Update {
+        Update::Upsert(Row {
+            key: Key::new("Pod", "media", name),
+            pane: Pane::Workloads,
+            state: state.into(),
+            healthy: state == "Running",
+            revision: String::new(),
+            since: None,
+            message: String::new(),
+            details: Vec::new(),
+        })
+    }
+
+    #[tokio::test]
+    async fn a_panicking_watcher_ends_the_event_stream() {
+        let feed = feed_that_panics(vec![Update::Listed("Pod"), pod("web", "CrashLoopBackOff")]);
+        let (mut out, mut notes) = (Vec::new(), Vec::new());
+        let options = Options::default();
+        let run = run_events(Model::new(&["Pod"]), feed, &options, &mut out, &mut notes);
+        let error = tokio::time::timeout(Duration::from_secs(10), run).await.expect("the loop ends").unwrap_err();
+        assert!(error.starts_with("a watch stream stopped (it panicked: injected: the Pod watcher broke)"), "{error}");
+        assert!(error.contains("please report it"), "{error}");
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains(r#""name":"web","from":null,"to":"CrashLoopBackOff""#), "lines before the panic are printed: {out}");
+        assert!(String::from_utf8(notes).unwrap().contains("listed every stream"));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_watcher_ends_the_dashboard() {
+        let mut terminal = Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+        let feed = feed_that_panics(vec![Update::Listed("Pod"), pod("web", "CrashLoopBackOff")]);
+        let keys = futures::stream::pending::<std::io::Result<Event>>();
+        let options = Options::default();
+        let run = run_dashboard(&mut terminal, keys, Model::new(&["Pod"]), feed, View::new("test", false), &|_| {}, &options);
+        let error = tokio::time::timeout(Duration::from_secs(10), run).await.expect("the loop ends").unwrap_err();
+        assert!(error.starts_with("a watch stream stopped (it panicked: injected: the Pod watcher broke)"), "{error}");
+        let screen: String = terminal.backend().buffer().content().iter().map(|cell| cell.symbol()).collect();
+        assert!(screen.contains("web"), "the dashboard drew the update before the panic: {screen}");
+    }
+
+    #[tokio::test]
+    async fn warnings_after_the_first_list_are_event_lines() {
+        let warning = |name: &str| {
+            Update::Warning(crate::model::Warning {
+                entry: LogEntry { time: Timestamp::UNIX_EPOCH, level: Level::Bad, text: format!("Warning BackOff Pod media/{name}: …") },
+                line: crate::model::Transition {
+                    time: Timestamp::UNIX_EPOCH,
+                    kind: "Pod".into(),
+                    namespace: "media".into(),
+                    name: name.into(),
+                    from: None,
+                    to: Some(crate::model::WARNING.into()),
+                    message: "BackOff: Back-off restarting failed container".into(),
+                },
+            })
+        };
+        let stream = crate::model::WARNING_STREAM;
+        let feed = feed_that_panics(vec![Update::Relist(stream), warning("old"), Update::Listed(stream), warning("new")]);
+        let (mut out, mut notes) = (Vec::new(), Vec::new());
+        let options = Options::default();
+        let run = run_events(Model::new(&[stream]), feed, &options, &mut out, &mut notes);
+        let _ = tokio::time::timeout(Duration::from_secs(10), run).await.expect("the loop ends");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"time\":\"1970-01-01T00:00:00Z\",\"kind\":\"Pod\",\"namespace\":\"media\",\"name\":\"new\",\"from\":null,\"to\":\"Warning\",\"message\":\"BackOff: Back-off restarting failed container\"}\n",
+            "only the warning after the first list"
+        );
     }
 }

@@ -22,8 +22,9 @@ use kube::runtime::utils::Backoff;
 use kube::{Client, Resource};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinSet;
 
-use crate::model::{Key, Row, Update};
+use crate::model::{Key, Row, Update, WARNING_STREAM};
 use crate::rows;
 
 /// Seconds after which the API server ends a watch and the watcher resumes
@@ -34,30 +35,34 @@ pub const WATCH_TIMEOUT_SECONDS: u32 = 120;
 const RECENT_WARNINGS: usize = 30;
 
 /// Starts a watcher per kind on the current tokio runtime and returns the
-/// stream names (the kinds), for [`crate::model::Model::new`].
+/// stream names (the kinds), for [`crate::model::Model::new`], and the
+/// tasks: none of them ends while the receiver lives, so one that does
+/// (a panic) is a dead stream the caller must not go on without.
 /// `client` must have no read timeout shorter than [`WATCH_TIMEOUT_SECONDS`].
-pub fn spawn(client: &Client, served: &Served, namespace: Option<&str>, tx: &UnboundedSender<Update>) -> Vec<&'static str> {
+pub fn spawn(client: &Client, served: &Served, namespace: Option<&str>, tx: &UnboundedSender<Update>) -> (Vec<&'static str>, JoinSet<()>) {
+    let mut tasks = JoinSet::new();
     let mut names = Vec::new();
     for kind in FluxKind::ALL {
         if let Some(resource) = served.flux.get(&kind) {
             let name = kind.kind();
             let api = dynamic_api(signalling(client, name, tx), resource, namespace);
             let resource = resource.clone();
-            watch(name, api, config(), tx, move |o: &DynamicObject| rows::flux_row(&as_json(o, &resource)));
+            watch(&mut tasks, name, api, config(), tx, move |o: &DynamicObject| rows::flux_row(&as_json(o, &resource)));
             names.push(name);
         }
     }
-    watch("Deployment", typed_api(signalling(client, "Deployment", tx), namespace), config(), tx, |d: &Deployment| {
+    watch(&mut tasks, "Deployment", typed_api(signalling(client, "Deployment", tx), namespace), config(), tx, |d: &Deployment| {
         Some(rows::deployment_row(d))
     });
-    watch("StatefulSet", typed_api(signalling(client, "StatefulSet", tx), namespace), config(), tx, |s: &StatefulSet| {
+    watch(&mut tasks, "StatefulSet", typed_api(signalling(client, "StatefulSet", tx), namespace), config(), tx, |s: &StatefulSet| {
         Some(rows::stateful_set_row(s))
     });
-    watch("DaemonSet", typed_api(signalling(client, "DaemonSet", tx), namespace), config(), tx, |d: &DaemonSet| {
+    watch(&mut tasks, "DaemonSet", typed_api(signalling(client, "DaemonSet", tx), namespace), config(), tx, |d: &DaemonSet| {
         Some(rows::daemon_set_row(d))
     });
-    watch("Pod", typed_api(signalling(client, "Pod", tx), namespace), config(), tx, |p: &Pod| Some(rows::pod_row(p)));
+    watch(&mut tasks, "Pod", typed_api(signalling(client, "Pod", tx), namespace), config(), tx, |p: &Pod| Some(rows::pod_row(p)));
     watch(
+        &mut tasks,
         "PersistentVolumeClaim",
         typed_api(signalling(client, "PersistentVolumeClaim", tx), namespace),
         config(),
@@ -68,13 +73,13 @@ pub fn spawn(client: &Client, served: &Served, namespace: Option<&str>, tx: &Unb
     if let Some(resource) = served.storage.get("CephCluster") {
         let api = dynamic_api(signalling(client, "CephCluster", tx), resource, namespace);
         let resource = resource.clone();
-        watch("CephCluster", api, config(), tx, move |o: &DynamicObject| rows::ceph_row(&as_json(o, &resource)));
+        watch(&mut tasks, "CephCluster", api, config(), tx, move |o: &DynamicObject| rows::ceph_row(&as_json(o, &resource)));
         names.push("CephCluster");
     }
-    let events: Api<Event> = typed_api(signalling(client, "Event", tx), namespace);
-    tokio::spawn(watch_warnings(events, tx.clone()));
-    names.push("Event");
-    names
+    let events: Api<Event> = typed_api(signalling(client, WARNING_STREAM, tx), namespace);
+    tasks.spawn(watch_warnings(events, tx.clone()));
+    names.push(WARNING_STREAM);
+    (names, tasks)
 }
 
 fn config() -> watcher::Config {
@@ -136,6 +141,7 @@ fn signalling(inner: &Client, stream: &'static str, tx: &UnboundedSender<Update>
 
 /// Follows one kind, turning watcher events into updates, until the receiver is gone.
 fn watch<K>(
+    tasks: &mut JoinSet<()>,
     name: &'static str,
     api: Api<K>,
     config: watcher::Config,
@@ -145,7 +151,7 @@ fn watch<K>(
     K: Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
 {
     let tx = tx.clone();
-    tokio::spawn(async move {
+    tasks.spawn(async move {
         let mut stream = pin!(watcher::watcher(api, config).backoff(Retry::default()));
         while let Some(item) = stream.next().await {
             let update = match item {
@@ -168,7 +174,7 @@ fn watch<K>(
 /// every new or repeated one (a re-list after `410 Gone` does not repeat
 /// what was already logged).
 async fn watch_warnings(api: Api<Event>, tx: UnboundedSender<Update>) {
-    const NAME: &str = "Event";
+    const NAME: &str = WARNING_STREAM;
     let config = config().fields("type=Warning");
     let mut stream = pin!(watcher::watcher(api, config).backoff(Retry::default()));
     let mut listing: Vec<Event> = Vec::new();
@@ -184,7 +190,7 @@ async fn watch_warnings(api: Api<Event>, tx: UnboundedSender<Update>) {
         if let Some((t, _)) = fresh.last() {
             *latest = Some(*t);
         }
-        fresh.into_iter().skip(skip).map(|(_, e)| Update::Log(rows::warning_entry(&e))).collect()
+        fresh.into_iter().skip(skip).map(|(_, e)| Update::Warning(rows::warning(&e))).collect()
     };
     while let Some(item) = stream.next().await {
         let updates = match item {

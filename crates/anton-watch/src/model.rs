@@ -3,6 +3,7 @@
 //! pods cost a few hundred kilobytes), the [`Transition`]s between states,
 //! and a bounded log. Pure: no I/O, the time comes from the caller.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use k8s_openapi::jiff::Timestamp;
@@ -58,19 +59,36 @@ pub struct Row {
     pub details: Vec<(String, String)>,
 }
 
-/// A change of state of one object: what `--events` prints, one per line.
+/// A change of state of one object, or a Warning event about one: what
+/// `--events` prints, one per line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Transition {
     #[serde(serialize_with = "rfc3339")]
     pub time: Timestamp,
-    pub kind: &'static str,
+    /// The object's kind; for a Warning event, the kind of the object it is about (any kind).
+    pub kind: Cow<'static, str>,
     pub namespace: String,
     pub name: String,
-    /// `null`: the object appeared.
+    /// `null`: the object appeared (or, with `to: "Warning"`, a Warning event).
     pub from: Option<String>,
-    /// `null`: the object was deleted.
+    /// `null`: the object was deleted. [`WARNING`]: a Warning event about the object.
     pub to: Option<String>,
+    /// The Ready message; for a Warning event `Reason: message`, with `(×N)` when it repeated.
     pub message: String,
+}
+
+/// The `to` of a Warning event on `--events`: no object state is ever spelled so
+/// (Flux states are lower case, pod states are reasons like `CrashLoopBackOff`).
+pub const WARNING: &str = "Warning";
+
+/// The stream that carries Warning events (see `feed.rs`).
+pub const WARNING_STREAM: &str = "Event";
+
+/// A Warning event as the log shows it and as `--events` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub entry: LogEntry,
+    pub line: Transition,
 }
 
 fn rfc3339<S: serde::Serializer>(time: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
@@ -107,7 +125,9 @@ pub enum Update {
     Remove(Key),
     /// The list is complete: objects not listed again are gone.
     Listed(&'static str),
-    /// A Warning event, or the outcome of a dashboard action.
+    /// A Warning event: logged, and a line of `--events` once the events are listed.
+    Warning(Warning),
+    /// The outcome of a dashboard action.
     Log(LogEntry),
     /// The stream failed; the watcher retries with a backoff.
     Trouble(&'static str, String),
@@ -175,7 +195,7 @@ impl Model {
                 if report && from.as_deref() != Some(row.state.as_str()) {
                     transitions.push(Transition {
                         time: now,
-                        kind: row.key.kind,
+                        kind: row.key.kind.into(),
                         namespace: row.key.namespace.clone(),
                         name: row.key.name.clone(),
                         from,
@@ -211,6 +231,13 @@ impl Model {
                 }
             }
             Update::Log(entry) => self.push_log(entry),
+            Update::Warning(warning) => {
+                // The recent warnings of the first list fill the log; like the
+                // first list of objects, they are not news for `--events`.
+                self.push_log(warning.entry);
+                let listed = self.streams.get(WARNING_STREAM).is_some_and(|s| s.listed_once);
+                return if listed { vec![warning.line] } else { Vec::new() };
+            }
             Update::Trouble(stream, error) => {
                 self.streams.entry(stream).or_default().trouble = Some(error);
             }
@@ -219,8 +246,10 @@ impl Model {
             }
         }
         for transition in &transitions {
+            // Only an upsert leaves a row behind: a transition to a state is
+            // good or bad as that state is; a deletion is neither.
             let healthy = transition.to.as_ref().and_then(|_| {
-                self.rows.get(&Key::new(transition.kind, transition.namespace.clone(), transition.name.clone())).map(|r| r.healthy)
+                self.rows.get(&Key::new(row_kind(&transition.kind), transition.namespace.clone(), transition.name.clone())).map(|r| r.healthy)
             });
             let level = match healthy {
                 Some(true) => Level::Good,
@@ -295,10 +324,18 @@ impl Model {
     }
 }
 
+/// The `&'static` kind of a state transition (they are built from rows, whose kinds are static).
+fn row_kind(kind: &Cow<'static, str>) -> &'static str {
+    match kind {
+        Cow::Borrowed(kind) => kind,
+        Cow::Owned(_) => "",
+    }
+}
+
 fn gone(row: Row, now: Timestamp) -> Transition {
     Transition {
         time: now,
-        kind: row.key.kind,
+        kind: row.key.kind.into(),
         namespace: row.key.namespace,
         name: row.key.name,
         from: Some(row.state),
@@ -373,7 +410,7 @@ mod tests {
             changed,
             vec![Transition {
                 time: at(5),
-                kind: "Kustomization",
+                kind: "Kustomization".into(),
                 namespace: "ns".into(),
                 name: "apps".into(),
                 from: Some("ready".into()),
@@ -454,7 +491,7 @@ mod tests {
     fn transitions_serialise_as_the_documented_object() {
         let t = Transition {
             time: at(0),
-            kind: "HelmRelease",
+            kind: "HelmRelease".into(),
             namespace: "media".into(),
             name: "plex".into(),
             from: None,

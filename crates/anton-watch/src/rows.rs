@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use serde_json::Value;
 
-use crate::model::{Key, Level, LogEntry, Pane, Row};
+use crate::model::{Key, Level, LogEntry, Pane, Row, Transition, WARNING, Warning};
 
 /// Cluster text as it may be shown: secrets redacted, one line, no control characters.
 pub fn clean(text: &str) -> String {
@@ -273,21 +273,31 @@ pub fn ceph_row(value: &Value) -> Option<Row> {
     })
 }
 
-/// A Warning event as a log line: `Warning BackOff Pod media/plex: Back-off restarting failed container`.
-pub fn warning_entry(event: &Event) -> LogEntry {
+/// A Warning event: a log line (`Warning BackOff Pod media/web: … (×5)`)
+/// and the `--events` line, about the event's involved object. Only these
+/// fields leave the event; its full object never does.
+pub fn warning(event: &Event) -> Warning {
     let involved = &event.involved_object;
-    let path = match &involved.namespace {
-        Some(ns) if !ns.is_empty() => format!("{ns}/{}", involved.name.clone().unwrap_or_default()),
-        _ => involved.name.clone().unwrap_or_default(),
-    };
+    let kind = involved.kind.clone().unwrap_or_default();
+    let namespace = involved.namespace.clone().unwrap_or_default();
+    let name = involved.name.clone().unwrap_or_default();
+    let path = if namespace.is_empty() { name.clone() } else { format!("{namespace}/{name}") };
+    let reason = event.reason.clone().unwrap_or_default();
     let count = event.count.filter(|c| *c > 1).map(|c| format!(" (×{c})")).unwrap_or_default();
-    let text = format!(
-        "Warning {} {} {path}: {}{count}",
-        event.reason.clone().unwrap_or_default(),
-        involved.kind.clone().unwrap_or_default(),
-        event.message.clone().unwrap_or_default(),
-    );
-    LogEntry { time: event_time(event).unwrap_or_else(Timestamp::now), level: Level::Bad, text: clean(&text) }
+    let message = format!("{}{count}", event.message.clone().unwrap_or_default().trim());
+    let time = event_time(event).unwrap_or_else(Timestamp::now);
+    let entry = LogEntry { time, level: Level::Bad, text: clean(&format!("Warning {reason} {kind} {path}: {message}")) };
+    let message = if reason.is_empty() { message } else { format!("{reason}: {message}") };
+    let line = Transition {
+        time,
+        kind: kind.into(),
+        namespace,
+        name,
+        from: None,
+        to: Some(WARNING.to_owned()),
+        message: clean(&message),
+    };
+    Warning { entry, line }
 }
 
 /// When the event last happened.
@@ -355,5 +365,23 @@ mod tests {
         .unwrap();
         let row = claim_row(&claim);
         assert_eq!((row.state.as_str(), row.healthy, row.message.as_str()), ("Pending", false, "10Gi ceph-block, not bound"));
+    }
+
+    #[test]
+    fn a_warning_event_is_a_log_line_and_an_event_line_about_its_object() {
+        let event: Event = serde_json::from_value(json!({
+            "metadata": {"name": "web.17f", "namespace": "media", "annotations": {"note": "not printed"}},
+            "involvedObject": {"kind": "Pod", "namespace": "media", "name": "web", "uid": "0000"},
+            "type": "Warning", "reason": "BackOff", "count": 5,
+            "message": "Back-off restarting\nfailed container",
+            "lastTimestamp": "2026-12-06T11:58:00Z"}))
+        .unwrap();
+        let warning = warning(&event);
+        assert_eq!(warning.entry.text, "Warning BackOff Pod media/web: Back-off restarting failed container (×5)");
+        assert_eq!(warning.entry.level, Level::Bad);
+        assert_eq!(
+            serde_json::to_string(&warning.line).unwrap(),
+            r#"{"time":"2026-12-06T11:58:00Z","kind":"Pod","namespace":"media","name":"web","from":null,"to":"Warning","message":"BackOff: Back-off restarting failed container (×5)"}"#
+        );
     }
 }

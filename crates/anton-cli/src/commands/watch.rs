@@ -31,20 +31,25 @@ the selected Flux object after a y/n confirmation (the writes of `anton flux rec
 `anton flux suspend` and `anton flux resume --no-wait`), q quits. NO_COLOR (or --color never)
 turns colour off.
 
---events prints one JSON object per transition, flushed per line:
+--events prints one JSON object per transition and per Warning event, flushed per line:
   {\"time\": \"…\", \"kind\": \"Kustomization\", \"namespace\": \"flux-system\", \"name\": \"apps\",
    \"from\": \"ready\", \"to\": \"failed\", \"message\": \"…\"}
-`from` is null for an object that appeared, `to` null for one deleted. The first list is the
-starting point and prints nothing; after that every change of state is a line. When the API
+`from` is null for an object that appeared, `to` null for one deleted. A Warning event is a line
+about the object it involves (any kind) with `from` null, `to` \"Warning\" and the message
+\"Reason: message\" (\"(×N)\" when it repeated); the Event object itself is never printed. The
+first list is the starting point and prints nothing; after that every change of state and every
+new or repeated Warning event is a line. When the API
 server goes away anton says so on stderr (\"reconnecting…\"), resumes from the last resourceVersion
 when it is back, and after a 410 Gone lists again and prints what changed meanwhile.
 
 Everything comes from the API server's watch streams (no polling). Exit codes: 0 after q,
---timeout or a closed pipe (noticed at the next event); 3 when the cluster cannot be reached at the start.";
+--timeout or a closed pipe (noticed at the next event); 3 when the cluster cannot be reached at the
+start, or when a watch stream stops inside anton (a bug: the terminal is restored and the error
+says so, rather than a pane that silently stops changing).";
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// Print transitions as NDJSON instead of drawing the dashboard (also `--json`).
+    /// Print transitions and Warning events as NDJSON instead of drawing the dashboard (also `--json`).
     #[arg(long)]
     pub events: bool,
     /// Only this namespace's objects (default: every namespace).

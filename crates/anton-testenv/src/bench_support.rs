@@ -1,0 +1,166 @@
+//! What the live benchmarks (`crates/anton-kube/benches/live.rs`,
+//! `crates/anton-watch/benches/watch.rs`) stage on the test API server:
+//! namespaces, Ready Flux objects and app-sized pods with a kubelet-like
+//! status. Behind the `bench-support` feature so the tests do not pay for it.
+
+use std::path::Path;
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use kube::discovery::ApiResource;
+use kube::{Client, Config};
+use serde_json::json;
+
+/// How many Flux objects of each kind to stage (all in `flux-system`, all Ready).
+#[derive(Debug, Clone, Copy)]
+pub struct FluxCounts {
+    pub git_repositories: usize,
+    pub helm_repositories: usize,
+    pub kustomizations: usize,
+    pub helm_releases: usize,
+}
+
+impl FluxCounts {
+    pub fn total(&self) -> usize {
+        self.git_repositories + self.helm_repositories + self.kustomizations + self.helm_releases
+    }
+}
+
+/// The pods to stage: `count` pods spread over `app-00` … in turn, on nodes
+/// `k8s-1` … `k8s-{nodes}`; every `crashing_every`-th one crash-loops.
+#[derive(Debug, Clone, Copy)]
+pub struct PodCounts {
+    pub count: usize,
+    pub namespaces: usize,
+    pub nodes: usize,
+    pub crashing_every: Option<usize>,
+}
+
+/// An admin client for the environment's kubeconfig.
+pub async fn client(kubeconfig: &Path) -> Client {
+    let kubeconfig = kube::config::Kubeconfig::read_from(kubeconfig).expect("read the admin kubeconfig");
+    let config = Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.expect("a client config");
+    Client::try_from(config).expect("a client")
+}
+
+/// Now, as the API server writes timestamps.
+pub fn now() -> String {
+    k8s_openapi::jiff::Timestamp::now().to_string()
+}
+
+/// Creates `app-00` … `app-{namespaces-1}` and `flux-system`.
+pub async fn create_namespaces(client: &Client, namespaces: usize) {
+    let api: Api<Namespace> = Api::all(client.clone());
+    for name in (0..namespaces).map(|i| format!("app-{i:02}")).chain(["flux-system".to_owned()]) {
+        let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).expect("a namespace");
+        api.create(&PostParams::default(), &ns).await.expect("create the namespace");
+    }
+}
+
+/// Creates the Flux objects in `flux-system` and gives each a Ready status.
+/// Kustomizations point at the GitRepositories in turn, HelmReleases at the HelmRepositories.
+pub async fn stage_flux(client: &Client, counts: FluxCounts) {
+    let now = now();
+    let kinds = [
+        ("source.toolkit.fluxcd.io", "v1", "GitRepository", counts.git_repositories),
+        ("source.toolkit.fluxcd.io", "v1", "HelmRepository", counts.helm_repositories),
+        ("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", counts.kustomizations),
+        ("helm.toolkit.fluxcd.io", "v2", "HelmRelease", counts.helm_releases),
+    ];
+    for (group, version, kind, count) in kinds {
+        let resource = ApiResource {
+            group: group.into(),
+            version: version.into(),
+            api_version: format!("{group}/{version}"),
+            kind: kind.into(),
+            plural: format!("{}s", kind.to_lowercase()).replace("repositorys", "repositories"),
+        };
+        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "flux-system", &resource);
+        for i in 0..count {
+            let name = format!("{}-{i:02}", kind.to_lowercase());
+            let spec = match kind {
+                "GitRepository" => json!({"interval": "1m", "url": "https://example.invalid/repo.git", "ref": {"branch": "main"}}),
+                "HelmRepository" => json!({"interval": "1h", "url": "https://charts.example.invalid"}),
+                "Kustomization" => json!({"interval": "10m", "path": format!("./apps/{i}"), "prune": true,
+                    "sourceRef": {"kind": "GitRepository", "name": format!("gitrepository-{:02}", i % counts.git_repositories.max(1))}}),
+                _ => json!({"interval": "30m", "chart": {"spec": {"chart": format!("chart-{i}"), "version": "1.0.0",
+                    "sourceRef": {"kind": "HelmRepository", "name": format!("helmrepository-{:02}", i % counts.helm_repositories.max(1))}}}}),
+            };
+            let object: DynamicObject = serde_json::from_value(json!({
+                "apiVersion": resource.api_version, "kind": kind,
+                "metadata": {"name": name, "namespace": "flux-system"}, "spec": spec,
+            }))
+            .expect("a Flux object");
+            api.create(&PostParams::default(), &object).await.expect("create the Flux object");
+            let revision = "main@sha1:2222222222222222222222222222222222222222";
+            let status = json!({"status": {
+                "observedGeneration": 1,
+                "lastAppliedRevision": revision,
+                "artifact": {"revision": revision, "path": "x", "url": "http://x", "digest": "sha256:00", "lastUpdateTime": now},
+                "conditions": [{"type": "Ready", "status": "True", "reason": "Succeeded", "message": format!("Applied revision: {revision}"),
+                                "lastTransitionTime": now, "observedGeneration": 1}],
+            }});
+            api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.expect("set the Flux status");
+        }
+    }
+}
+
+/// Creates the pods and gives each a kubelet-like status, 32 requests in flight.
+pub async fn stage_pods(client: &Client, pods: PodCounts) {
+    let now = now();
+    futures::stream::iter(0..pods.count)
+        .map(|i| {
+            let (client, now) = (client.clone(), now.clone());
+            async move {
+                let ns = format!("app-{:02}", i % pods.namespaces.max(1));
+                let name = format!("app-{:04}-7d9f8c6b5-x{i:04}", i / 2);
+                let api: Api<Pod> = Api::namespaced(client, &ns);
+                api.create(&PostParams::default(), &pod(&name, i, pods.nodes.max(1))).await.expect("create the pod");
+                let crashing = pods.crashing_every.is_some_and(|every| i % every == 0);
+                let (ready, state) = if crashing {
+                    (false, json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}}))
+                } else {
+                    (true, json!({"running": {"startedAt": now}}))
+                };
+                let status = json!({"status": {
+                    "phase": "Running", "hostIP": "192.168.1.98", "podIP": format!("10.244.{}.{}", i / 250, i % 250), "startTime": now,
+                    "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }, "lastTransitionTime": now},
+                                   {"type": "PodScheduled", "status": "True", "lastTransitionTime": now}],
+                    "containerStatuses": [{"name": "app", "image": "ghcr.io/example/app:1.2.3", "imageID": "ghcr.io/example/app@sha256:00",
+                        "containerID": "containerd://00", "ready": ready, "started": ready, "restartCount": if ready { 0 } else { 12 },
+                        "state": state}],
+                }});
+                api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.expect("set the pod status");
+            }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// A pod about the size of a typical app pod (labels, owner, resources, probes, env, mounts).
+fn pod(name: &str, i: usize, nodes: usize) -> Pod {
+    serde_json::from_value(json!({
+        "metadata": {
+            "name": name,
+            "labels": {"app.kubernetes.io/name": format!("app-{}", i / 2), "app.kubernetes.io/instance": format!("app-{}", i / 2), "pod-template-hash": "7d9f8c6b5"},
+            "annotations": {"kubectl.kubernetes.io/default-container": "app"},
+        },
+        "spec": {
+            "nodeName": format!("k8s-{}", i % nodes + 1),
+            "containers": [{
+                "name": "app",
+                "image": "ghcr.io/example/app:1.2.3",
+                "ports": [{"name": "http", "containerPort": 8080}],
+                "env": [{"name": "TZ", "value": "Europe/Berlin"}, {"name": "LOG_LEVEL", "value": "info"}],
+                "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+                "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 10},
+                "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}, "periodSeconds": 10},
+                "volumeMounts": [{"name": "config", "mountPath": "/config"}],
+            }],
+            "volumes": [{"name": "config", "emptyDir": {}}],
+        },
+    }))
+    .expect("a pod")
+}
