@@ -64,6 +64,7 @@ const EXPECTED: &[(&str, Outcome)] = &[
     ("anton storage", Outcome::Live),
     ("anton storage --detailed", Outcome::Live),
     ("anton schemas pull", Outcome::Live),
+    ("anton mcp --help", Outcome::Exit(0)),
 ];
 
 fn workspace_root() -> PathBuf {
