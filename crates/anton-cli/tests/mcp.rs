@@ -131,7 +131,7 @@ fn rules(report: &Value) -> Vec<String> {
 async fn read_only_by_default_and_writes_only_with_the_flag() {
     let client = Client::start(&[], None).await;
     let info = client.service.peer_info().expect("server info");
-    assert_eq!(info.server_info.name, "anton");
+    assert_eq!(info.server_info.as_ref().map(|i| i.name.as_str()), Some("anton"));
     let tools = client.tools().await;
     assert_eq!(names(&tools), READ_TOOLS);
     for tool in &tools {
