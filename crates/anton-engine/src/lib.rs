@@ -52,6 +52,7 @@
 
 pub mod analysis;
 pub mod build;
+pub mod check;
 pub mod chart;
 pub mod diff;
 pub mod flux;

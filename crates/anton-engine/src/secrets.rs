@@ -11,6 +11,8 @@ use crate::live::{Checked, KubeOptions, SnapshotOptions, now_for, snapshot_or_fe
 pub struct SecretsOptions {
     /// Keep critical findings only.
     pub critical_only: bool,
+    /// Do not ask 1Password Connect's `/health` (an active probe).
+    pub skip_connect_probe: bool,
     pub kube: KubeOptions,
     pub snapshot: SnapshotOptions,
 }
@@ -24,7 +26,7 @@ pub fn secrets(options: &SecretsOptions) -> Result<Checked<()>, Report> {
         &options.snapshot,
         "an `anton secrets`",
         SecretsSnapshot::from_json,
-        async |cluster| anton_kube::fetch_secrets(cluster).await,
+        async |cluster| anton_kube::fetch_secrets_with(cluster, !options.skip_connect_probe).await,
     )?;
     let now = now_for(&options.snapshot, snapshot.recorded_at.as_deref()).map_err(Report::tool_error)?;
     let mut findings = check_secrets(&snapshot, now);

@@ -13,6 +13,8 @@ pub struct StorageOptions {
     pub check_provisioner: bool,
     /// Keep critical findings only.
     pub critical_only: bool,
+    /// Leave out volume use (one kubelet request per node).
+    pub skip_volume_usage: bool,
     pub config: StorageConfig,
     pub kube: KubeOptions,
     pub snapshot: SnapshotOptions,
@@ -22,7 +24,7 @@ pub struct StorageOptions {
 /// a run that could not read it (status error).
 #[allow(clippy::result_large_err)] // built once per run, on the way out
 pub fn storage(options: &StorageOptions) -> Result<Checked<()>, Report> {
-    let plan = StoragePlan { csi_drivers: options.check_provisioner, ..StoragePlan::default() };
+    let plan = StoragePlan { csi_drivers: options.check_provisioner, skip_volume_usage: options.skip_volume_usage };
     let (snapshot, api) = snapshot_or_fetch(
         &options.kube,
         &options.snapshot,

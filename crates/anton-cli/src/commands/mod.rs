@@ -1,6 +1,7 @@
 //! The commands. Each builds one [`anton_core::Report`] and hands it to a renderer.
 
 pub mod build;
+pub mod check;
 pub mod completions;
 pub mod diff;
 pub mod flux;
@@ -16,6 +17,7 @@ pub mod schemas;
 pub mod secrets;
 pub mod storage;
 pub mod validate;
+pub mod watch;
 
 /// The offline pipeline, now in the engine (kept here for the benchmarks).
 pub use anton_engine::analysis;

@@ -202,7 +202,12 @@ fn emit(report: &Report, overview: &Overview, global: &GlobalArgs) -> ExitStatus
 // ---------------------------------------------------------------------------
 
 fn check(args: &SecretsArgs, global: &GlobalArgs) -> ExitStatus {
-    let options = SecretsOptions { critical_only: args.critical_only, kube: args.kube.options(), snapshot: args.snapshot.options() };
+    let options = SecretsOptions {
+        critical_only: args.critical_only,
+        skip_connect_probe: false,
+        kube: args.kube.options(),
+        snapshot: args.snapshot.options(),
+    };
     let checked = match anton_engine::secrets::secrets(&options) {
         Ok(checked) => checked,
         Err(report) => return emit(&report, &Overview::default(), global),

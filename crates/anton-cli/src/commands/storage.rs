@@ -166,6 +166,7 @@ pub fn run(args: &StorageArgs, global: &GlobalArgs) -> ExitStatus {
     let options = StorageOptions {
         check_provisioner: args.check_provisioner,
         critical_only: args.critical_only,
+        skip_volume_usage: false,
         config,
         kube: args.kube.options(),
         snapshot: args.snapshot.options(),
