@@ -22,8 +22,10 @@ use serde_json::{Value, json};
 
 static SERVER: Shared = Shared::new(2);
 
-const READ_TOOLS: [&str; 9] =
-    ["build", "diff", "explain_rule", "flux_status", "get", "health", "secrets", "storage", "validate"];
+const READ_TOOLS: [&str; 10] =
+    ["build", "check", "diff", "explain_rule", "flux_status", "get", "health", "secrets", "storage", "validate"];
+/// The suites of `anton check`, in its order.
+const SUITES: [&str; 5] = ["validate", "health", "flux", "storage", "secrets"];
 const WRITE_TOOLS: [&str; 3] = ["flux_reconcile", "flux_resume", "flux_suspend"];
 
 fn fixture(name: &str) -> PathBuf {
@@ -96,12 +98,14 @@ fn names(tools: &[Tool]) -> Vec<String> {
     names
 }
 
-/// The `anton ARGS… --json` report.
+/// The `anton ARGS… --json` report, with no cluster (as the server started without one).
 fn cli_json(args: &[&str]) -> Value {
     let output = std::process::Command::new(anton_binary())
         .args(args)
         .arg("--json")
         .env("NO_COLOR", "1")
+        .env("KUBECONFIG", "/nonexistent/anton-mcp-test-kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST")
         .output()
         .expect("run anton");
     serde_json::from_slice(&output.stdout)
@@ -118,6 +122,29 @@ fn comparable(report: &Value) -> Value {
         d.remove("timingsMs");
     });
     report
+}
+
+/// A check report without what changes between runs: timestamps, durations, paging.
+fn comparable_check(report: &Value) -> Value {
+    let mut report = comparable(report);
+    if let Some(suites) = report["details"]["suites"].as_object_mut() {
+        for suite in suites.values_mut() {
+            *suite = comparable_suite(suite);
+        }
+    }
+    report
+}
+
+/// One suite's report of a check, without its timestamp and duration.
+fn comparable_suite(suite: &Value) -> Value {
+    let mut suite = comparable(suite);
+    suite.as_object_mut().map(|s| s.remove("durationMs"));
+    suite
+}
+
+/// The suites a check ran, in the report's order.
+fn suites_of(report: &Value) -> Vec<String> {
+    report["details"]["suites"].as_object().map(|s| s.keys().cloned().collect()).unwrap_or_default()
 }
 
 fn rules(report: &Value) -> Vec<String> {
@@ -144,6 +171,9 @@ async fn read_only_by_default_and_writes_only_with_the_flag() {
     }
     let get = tools.iter().find(|t| t.name == "get").unwrap();
     assert_eq!(get.input_schema["required"], json!(["what"]), "{:?}", get.input_schema);
+    // check's `only` lists the engine's suites, so a client can offer them.
+    let check = tools.iter().find(|t| t.name == "check").unwrap();
+    assert_eq!(check.input_schema["properties"]["only"]["items"]["enum"], json!(SUITES), "{:?}", check.input_schema);
     // Not listed, and not callable either.
     let refused = client.refused("flux_suspend", json!({"kind": "Kustomization", "name": "apps"})).await;
     assert!(refused.contains("--allow-writes"), "{refused}");
@@ -226,6 +256,42 @@ async fn offline_tools_answer_what_the_commands_answer() {
 }
 
 #[tokio::test]
+async fn check_with_ci_and_no_cluster_runs_the_offline_suite_and_says_why() {
+    let client = Client::start(&[], None).await;
+    let repo = fixture("flux-dependson-missing").display().to_string();
+    let (checked, text, failed) = client.call("check", json!({"path": repo, "ci": true, "page_size": 500})).await;
+    let cli = cli_json(&["check", &repo, "--ci"]);
+    assert!(!failed, "{checked}");
+    assert_eq!(comparable_check(&checked), comparable_check(&cli));
+    assert_eq!(checked["status"], "critical", "validate is critical: {checked}");
+    assert_eq!(suites_of(&checked), ["validate"]);
+    assert!(rules(&checked["details"]["suites"]["validate"]).iter().any(|r| r == "flux/dependson-missing"), "{checked}");
+    let skipped = checked["details"]["skipped"].as_object().expect("details.skipped");
+    assert_eq!(skipped.keys().collect::<Vec<_>>(), ["flux", "health", "secrets", "storage"]);
+    assert!(skipped["health"].as_str().unwrap().contains("no cluster reachable"), "{skipped:?}");
+    // The text: the verdict, then a line per suite in the suites' order.
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("anton check: critical"), "{text}");
+    assert!(lines[1].starts_with("validate: critical — "), "{text}");
+    assert!(lines[2].starts_with("health: skipped — no cluster reachable"), "{text}");
+    assert!(lines[5].starts_with("secrets: skipped"), "{text}");
+
+    // only: just those suites; fail_fast and quick are accepted as the CLI's flags are.
+    let (only, _, _) = client.call("check", json!({"path": repo, "only": ["validate"], "fail_fast": true, "quick": true})).await;
+    assert_eq!(suites_of(&only), ["validate"]);
+    assert!(only["details"].get("skipped").is_none(), "{only}");
+    assert_eq!(comparable_check(&only), comparable_check(&cli_json(&["check", &repo, "--only", "validate", "--fail-fast", "--quick"])));
+
+    // Without ci and with no cluster, each live suite is an error with its message: a tool error.
+    let (errored, text, failed) = client.call("check", json!({"path": repo, "only": ["validate", "flux"]})).await;
+    assert!(failed && errored["status"] == "error", "{errored}");
+    assert_eq!(errored["details"]["suites"]["flux"]["status"], "error", "{errored}");
+    assert!(text.contains("flux: error — could not run"), "{text}");
+    assert!(errored["issues"][0].as_str().unwrap().starts_with("flux: "), "{errored}");
+    client.stop().await;
+}
+
+#[tokio::test]
 async fn long_lists_are_paged_and_say_so() {
     let client = Client::start(&[], None).await;
     let (all, _, _) = client.call("explain_rule", json!({"page_size": 500})).await;
@@ -253,6 +319,8 @@ async fn bad_arguments_are_errors_and_the_server_goes_on() {
         ("validate", json!({"page_size": 100000}), "page_size must be between 1 and 500"),
         ("build", json!({}), "build needs `target`"),
         ("health", json!({"namespace": 7}), "invalid type"),
+        ("check", json!({"only": ["heath"]}), "no suite named `heath`; the suites are validate, health, flux, storage, secrets"),
+        ("check", json!({"only": "validate"}), "invalid type"),
         ("no_such_tool", json!({}), "no tool named `no_such_tool`"),
     ] {
         let message = client.refused(tool, arguments.clone()).await;
@@ -394,6 +462,28 @@ async fn live_tools_read_the_test_api_server() {
     assert_eq!(rules(&secrets), rules(&report(&anton(&env, &["secrets", "--json"]))));
     assert!(findings(&secrets).iter().any(|f| f["message"].as_str().is_some_and(|m| m.contains("missing-secret"))), "{secrets}");
     everything.push_str(&secrets.to_string());
+
+    // check: the repository and the cluster in one call, each suite's own
+    // report under details.suites (flux is cluster-wide, so only this
+    // namespace's finding is looked for: the writes test runs beside it).
+    let repo = fixture("pre-commit-homelab").display().to_string();
+    let arguments = json!({"path": repo, "quick": true, "only": ["validate", "flux"], "context": "admin", "page_size": 500});
+    let (checked, text, failed) = client.call("check", arguments).await;
+    assert!(!failed, "{text}");
+    let cli = report(&anton(&env, &["check", &repo, "--quick", "--only", "validate,flux", "--context", "admin", "--json"]));
+    assert_eq!(suites_of(&checked), ["validate", "flux"]);
+    assert_eq!(comparable_suite(&checked["details"]["suites"]["validate"]), comparable_suite(&cli["details"]["suites"]["validate"]));
+    assert_eq!(checked["details"]["suites"]["validate"]["status"], "healthy", "{checked}");
+    expect(&checked["details"]["suites"]["flux"], "flux/not-ready", &format!("Kustomization/{ns}/broken"), "critical");
+    expect(&checked, "flux/not-ready", &format!("Kustomization/{ns}/broken"), "critical");
+    assert_eq!(checked["status"], "critical");
+    assert!(text.starts_with("anton check: critical") && text.contains("\nflux: critical — "), "{text}");
+    everything.push_str(&checked.to_string());
+    // The context argument reaches the live suites: one that does not exist is their error.
+    let (elsewhere, _, failed) = client.call("check", json!({"path": repo, "only": ["flux"], "context": "no-such-context"})).await;
+    assert!(failed, "{elsewhere}");
+    let why = elsewhere["details"]["suites"]["flux"]["issues"][0].as_str().unwrap_or_default();
+    assert!(why.contains("no-such-context"), "{elsewhere}");
 
     assert!(!everything.contains(secret_value), "a Secret value left the server");
     client.stop().await;

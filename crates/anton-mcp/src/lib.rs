@@ -43,6 +43,12 @@ impl Default for ServeOptions {
     }
 }
 
+/// The names of the tools that read (`writes: false`) or the ones that
+/// change the cluster (`writes: true`), in the order they are listed.
+pub fn tool_names(writes: bool) -> Vec<&'static str> {
+    tools::TOOLS.iter().filter(|tool| tool.writes == writes).map(|tool| tool.name).collect()
+}
+
 /// Serves MCP on stdin/stdout until the client closes the connection.
 /// `Err`: the server could not start or the transport failed.
 pub fn serve_stdio(options: ServeOptions) -> Result<(), String> {

@@ -112,9 +112,10 @@ fn redact_strings(value: &mut Value) {
     }
 }
 
-/// The text answer: the verdict in one line, the first issues, the page
-/// note; `lead` (a rule's documentation) comes first. Redacted.
-pub(crate) fn text(tool: &str, report: &Report, lead: Option<&str>, note: Option<&str>) -> String {
+/// The text answer: the verdict in one line, `lines` (a line per suite),
+/// the first issues, the page note; `lead` (a rule's documentation) comes
+/// first. Redacted.
+pub(crate) fn text(tool: &str, report: &Report, lead: Option<&str>, lines: &[String], note: Option<&str>) -> String {
     let s = &report.summary;
     let mut out = String::new();
     if let Some(lead) = lead {
@@ -129,6 +130,10 @@ pub(crate) fn text(tool: &str, report: &Report, lead: Option<&str>, note: Option
         s.warnings,
         s.critical
     ));
+    for line in lines {
+        out.push('\n');
+        out.push_str(line);
+    }
     for issue in report.issues.iter().take(ISSUES_IN_TEXT) {
         out.push_str("\n- ");
         out.push_str(issue);

@@ -88,7 +88,7 @@ impl AntonServer {
 /// with status `error` is a tool error.
 fn respond(tool: &str, answer: &Answer, paging: page::Paging) -> CallToolResult {
     let (structured, note) = page::structured(&answer.report, paging);
-    let text = page::text(tool, &answer.report, answer.text.as_deref(), note.as_deref());
+    let text = page::text(tool, &answer.report, answer.text.as_deref(), &answer.lines, note.as_deref());
     let failed = answer.report.status == anton_core::Status::Error;
     let mut result = if failed { CallToolResult::error(vec![ContentBlock::text(text)]) } else { CallToolResult::success(vec![ContentBlock::text(text)]) };
     result.structured_content = Some(structured);
@@ -124,20 +124,32 @@ fn report_schema() -> std::sync::Arc<rmcp::model::JsonObject> {
     }
 }
 
-const INSTRUCTIONS: &str = "anton checks a Flux GitOps repository offline (validate, build, diff, get, explain_rule) \
-and a live cluster (health, flux_status, storage, secrets). Every tool answers with anton's report contract \
-{status, timestamp, summary, details, issues}; details.findings carry a rule, severity, object or file:line:col, \
-message and hint. Long lists are paged: details.page says so; pass page to read on. Secret values are never returned.";
+/// What the server tells the client about itself; the tool names come from the table.
+fn instructions(allow_writes: bool) -> String {
+    let names = |live: bool| {
+        tools::TOOLS.iter().filter(|t| !t.writes && t.live == live).map(|t| t.name).collect::<Vec<_>>().join(", ")
+    };
+    let mut text = format!(
+        "anton checks a Flux GitOps repository offline ({}) and a live cluster ({}); check runs validate and every \
+live suite at once. Every tool answers with anton's report contract {{status, timestamp, summary, details, issues}}; \
+details.findings carry a rule, severity, object or file:line:col, message and hint. Long lists are paged: \
+details.page says so; pass page to read on. Secret values are never returned.",
+        names(false),
+        names(true)
+    );
+    if allow_writes {
+        text.push_str(&format!(" Writes are allowed: {} change the cluster.", crate::tool_names(true).join(", ")));
+    } else {
+        text.push_str(" Read-only: the server was started without --allow-writes.");
+    }
+    text
+}
 
 impl ServerHandler for AntonServer {
     fn get_info(&self) -> ServerConfig {
         let mut info = Implementation::new("anton", env!("CARGO_PKG_VERSION"));
         info.title = Some("anton".into());
-        let instructions = if self.options.allow_writes {
-            format!("{INSTRUCTIONS} Writes are allowed: flux_reconcile, flux_suspend and flux_resume change the cluster.")
-        } else {
-            format!("{INSTRUCTIONS} Read-only: the server was started without --allow-writes.")
-        };
+        let instructions = instructions(self.options.allow_writes);
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(info)
             .with_instructions(instructions)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anton_core::Report;
 use anton_engine::live::{self, KubeOptions};
-use anton_engine::{build, diff, flux, get, health, rules, secrets, storage, validate};
+use anton_engine::{build, check, diff, flux, get, health, rules, secrets, storage, validate};
 use anton_health::FluxKind;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -14,16 +14,17 @@ use serde_json::{Value, json};
 
 use crate::page::Paging;
 
-/// What a tool call produced: the report, and text to put before the
-/// summary (a rule's documentation).
+/// What a tool call produced: the report, text to put before the verdict
+/// (a rule's documentation), and lines to put after it (a line per suite).
 pub(crate) struct Answer {
     pub report: Report,
     pub text: Option<String>,
+    pub lines: Vec<String>,
 }
 
 impl From<Report> for Answer {
     fn from(report: Report) -> Self {
-        Self { report, text: None }
+        Self { report, text: None, lines: Vec::new() }
     }
 }
 
@@ -114,6 +115,14 @@ pub(crate) const TOOLS: &[ToolSpec] = &[
         writes: false,
         live: true,
         schema: schema::<CriticalArgs>,
+    },
+    ToolSpec {
+        name: "check",
+        title: "Check the repository and the live cluster at once",
+        description: "Run validate and every live suite (health, flux, storage, secrets) at the same time, as `anton check` does, and answer with one report: every suite's findings, the worst status, details.suites.NAME holding each suite's own report (with durationMs) and details.skipped.NAME why a suite did not run. only: the suites to run; ci: without a reachable cluster run the offline suite only (and say so); quick: skip volume use per node and the 1Password Connect probe; fail_fast: stop at the first critical suite. Read-only.",
+        writes: false,
+        live: true,
+        schema: schema::<CheckArgs>,
     },
     ToolSpec {
         name: "flux_reconcile",
@@ -324,6 +333,51 @@ pub(crate) struct CriticalArgs {
     /// Entries per page of each long list, 1 to 500. Default 50.
     #[serde(default)]
     pub page_size: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CheckArgs {
+    /// Repository folder for the validate suite. Default: as for validate.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// Only these suites; default: all of them.
+    #[serde(default)]
+    #[schemars(schema_with = "suite_names")]
+    pub only: Vec<String>,
+    /// Skip the slow parts: volume use from every kubelet (storage) and 1Password Connect's /health probe (secrets).
+    #[serde(default)]
+    pub quick: bool,
+    /// When no cluster is reachable, run the offline suite only (details.skipped says why) instead of reporting the live suites as errors.
+    #[serde(default)]
+    pub ci: bool,
+    /// Stop at the first suite that is critical or cannot run; the suites still running are reported as not finished.
+    #[serde(default)]
+    pub fail_fast: bool,
+    /// Kubeconfig context for the live suites. Default: the server's (anton mcp --context), else the current context.
+    #[serde(default)]
+    pub context: Option<String>,
+    /// Page of the long lists (findings, issues, items) to return, from 1. Default 1.
+    #[serde(default)]
+    pub page: Option<usize>,
+    /// Entries per page of each long list, 1 to 500. Default 50.
+    #[serde(default)]
+    pub page_size: Option<usize>,
+}
+
+/// `only`'s schema: the suite names, from the engine's table.
+fn suite_names(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<&str> = check::SUITES.iter().map(|suite| suite.name).collect();
+    schemars::json_schema!({"type": "array", "items": {"type": "string", "enum": names}})
+}
+
+/// `only`, checked against the engine's suites.
+fn suites_of(only: &[String]) -> Result<Vec<String>, String> {
+    let known: Vec<&str> = check::SUITES.iter().map(|suite| suite.name).collect();
+    match only.iter().find(|name| !known.contains(&name.as_str())) {
+        Some(unknown) => Err(format!("only: no suite named `{unknown}`; the suites are {}", known.join(", "))),
+        None => Ok(only.to_vec()),
+    }
 }
 
 /// A Flux kind, as `kind:` spells it.
@@ -539,6 +593,22 @@ pub(crate) fn prepare(tool: &ToolSpec, arguments: Value, kube: &KubeOptions) -> 
             let options = secrets::SecretsOptions { critical_only: args.critical_only, kube, ..Default::default() };
             Call { run: job(move || live::report_of(secrets::secrets(&options)).into()), paging: paging(args.page, args.page_size)?, wait: None }
         }
+        "check" => {
+            let args: CheckArgs = parse(name, arguments)?;
+            let mut kube = kube;
+            if let Some(context) = args.context {
+                kube.context = Some(context);
+            }
+            let options = check::CheckOptions {
+                path: args.path,
+                kube,
+                quick: args.quick,
+                ci: args.ci,
+                fail_fast: args.fail_fast,
+                only: suites_of(&args.only)?,
+            };
+            Call { run: job(move || checked(&check::check(&options, &mut ()))), paging: paging(args.page, args.page_size)?, wait: None }
+        }
         "flux_reconcile" => {
             let args: ReconcileArgs = parse(name, arguments)?;
             let target = TargetArgs { kind: args.kind, name: args.name, namespace: args.namespace }.target()?;
@@ -607,6 +677,30 @@ fn built_report(built: &build::Built, with_items: bool) -> Report {
     report
 }
 
+/// The check's report, and a line per suite (in the suites' order) for the text.
+fn checked(checked: &check::Checked) -> Answer {
+    let mut lines: Vec<(usize, String)> = checked
+        .suites
+        .iter()
+        .map(|run| {
+            let s = &run.report.summary;
+            // A suite that could not run says why first among the issues.
+            let what = match run.report.status {
+                anton_core::Status::Error => "could not run".to_owned(),
+                _ => format!("{} checked, {} warning(s), {} critical", s.total, s.warnings, s.critical),
+            };
+            (suite_order(run.name), format!("{}: {} — {what} ({:.1}s)", run.name, run.report.status.as_str(), run.duration.as_secs_f64()))
+        })
+        .collect();
+    lines.extend(checked.skipped.iter().map(|(name, why)| (suite_order(name), format!("{name}: skipped — {why}"))));
+    lines.sort_by_key(|(order, _)| *order);
+    Answer { report: checked.report.clone(), text: None, lines: lines.into_iter().map(|(_, line)| line).collect() }
+}
+
+fn suite_order(name: &str) -> usize {
+    check::SUITES.iter().position(|suite| suite.name == name).unwrap_or(usize::MAX)
+}
+
 fn explain(id: Option<&str>) -> Answer {
     match id {
         None => Report::new(Vec::<String>::new(), Vec::new()).with_detail("rules", rules::list()).into(),
@@ -619,6 +713,7 @@ fn explain(id: Option<&str>) -> Answer {
                 Answer {
                     report: Report::new(Vec::<String>::new(), Vec::new()).with_detail("rules", rules),
                     text: Some(explained.text()),
+                    lines: Vec::new(),
                 }
             }
             None => Report::tool_error(format!(

@@ -24,7 +24,15 @@ pub struct McpArgs {
     pub kube: KubeArgs,
 }
 
-pub const AFTER_HELP: &str = "Register it with an MCP client, e.g.:\n  claude mcp add anton -- anton mcp\n  claude mcp add anton-admin -- anton mcp --allow-writes --context home\n\nTools: validate, build, diff, get, explain_rule, health, flux_status, storage, secrets;\nwith --allow-writes also flux_reconcile, flux_suspend, flux_resume.\nEach answers with the --json report contract as structured content and a short text.";
+/// `--help`'s epilogue; the tool names come from the server's table.
+pub fn after_help() -> String {
+    format!(
+        "Register it with an MCP client, e.g.:\n  claude mcp add anton -- anton mcp\n  claude mcp add anton-admin -- anton mcp --allow-writes --context home\n\n\
+Tools: {}.\nWith --allow-writes also {}.\nEach answers with the --json report contract as structured content and a short text.",
+        anton_mcp::tool_names(false).join(", "),
+        anton_mcp::tool_names(true).join(", ")
+    )
+}
 
 pub fn run(args: &McpArgs) -> ExitStatus {
     let options = anton_mcp::ServeOptions { allow_writes: args.allow_writes, kube: args.kube.options(), call_timeout: args.timeout };
