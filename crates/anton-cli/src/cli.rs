@@ -113,6 +113,9 @@ pub enum Command {
     /// Manual pages, generated from this command line: the top page, or one page per subcommand with --dir.
     #[command(after_help = crate::commands::man::AFTER_HELP)]
     Man(crate::commands::man::ManArgs),
+    /// Serve anton to AI agents over the Model Context Protocol (stdio): validate, build, diff, get, health, Flux, check … as tools; read-only unless --allow-writes.
+    #[command(after_help = crate::commands::mcp::after_help())]
+    Mcp(crate::commands::mcp::McpArgs),
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Build(args) => commands::build::run(args, &cli.global),
         Command::Completions(args) => commands::completions::run(args),
         Command::Man(args) => commands::man::run(args),
+        Command::Mcp(args) => commands::mcp::run(args),
     };
     ExitCode::from(status as u8)
 }

@@ -72,6 +72,7 @@ const EXPECTED: &[(&str, Outcome)] = &[
     ("anton schemas pull", Outcome::Live),
     ("anton watch", Outcome::Stream),
     ("anton watch --events", Outcome::Stream),
+    ("anton mcp --help", Outcome::Exit(0)),
 ];
 
 fn workspace_root() -> PathBuf {

@@ -124,6 +124,25 @@ pub fn pre_commit() -> Option<PathBuf> {
     }
 }
 
+/// The Python of a virtual environment holding `package==version` from
+/// PyPI, under `~/.cache/anton/<package>-<version>/`, created with `python3
+/// -m venv` and pip the first time and reused after (the MCP SDK for `anton
+/// mcp`'s client test). `None` after reporting the skip when that fails
+/// outside CI (no python3, no PyPI); in CI it fails the test.
+pub fn python_package(package: &str, version: &str) -> Option<PathBuf> {
+    match crate::pre_commit::from_pypi(package, version, "python") {
+        Ok(python) => Some(python),
+        Err(error) => {
+            skip(
+                &format!("{package} {version} (from PyPI)"),
+                &format!("it could not be installed: {error:#}"),
+                "Install python3 with its venv module and let pip reach PyPI.",
+            );
+            None
+        }
+    }
+}
+
 fn program_in(vars: Vars<'_>, name: &str, fix: &str, report: &dyn Fn(&str)) -> Option<PathBuf> {
     let found = vars("PATH").and_then(|path| {
         std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))

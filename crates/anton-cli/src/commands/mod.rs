@@ -11,6 +11,7 @@ pub mod init_config;
 pub mod lint;
 pub mod live;
 pub mod man;
+pub mod mcp;
 pub mod rules;
 pub mod schemas;
 pub mod secrets;
