@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Command::InitConfig(args) => commands::init_config::run(args),
         Command::Health(args) => commands::health::run(args, &cli.global),
         Command::Storage(args) => commands::storage::run(args, &cli.global),
+        Command::Network(args) => commands::network::run(args, &cli.global),
         Command::Secrets(args) => commands::secrets::run(args, &cli.global),
         Command::Flux(args) => commands::flux::run(args, &cli.global),
         Command::Schemas(args) => commands::schemas::run(args, &cli.global),

@@ -63,6 +63,9 @@ const EXPECTED: &[(&str, Outcome)] = &[
     ("anton flux status", Outcome::Live),
     ("anton storage", Outcome::Live),
     ("anton storage --detailed", Outcome::Live),
+    ("anton network", Outcome::Live),
+    ("anton network --probe", Outcome::Live),
+    ("anton network --json", Outcome::Live),
     ("anton schemas pull", Outcome::Live),
 ];
 

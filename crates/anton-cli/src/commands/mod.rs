@@ -12,6 +12,7 @@ pub mod init_config;
 pub mod lint;
 pub mod live;
 pub mod man;
+pub mod network;
 pub mod rules;
 pub mod schemas;
 pub mod secrets;
