@@ -114,21 +114,14 @@ pub async fn fetch_network(cluster: &Cluster, plan: &NetworkPlan) -> Result<(Net
 
     let mut notes = Vec::new();
     let mut unread = Vec::new();
-    let mut readable = |list: Result<Vec<_>, String>| match list {
-        Ok(items) => items,
-        Err(reason) => {
-            unread.push(reason);
-            Vec::new()
-        }
-    };
     let mut snapshot = NetworkSnapshot {
         recorded_at: Some(k8s_openapi::jiff::Timestamp::now().to_string()),
-        ingress_classes: readable(classes),
-        ingresses: readable(ingresses),
-        services: readable(services),
-        endpoint_slices: readable(slices),
-        deployments: readable(deployments),
-        daemon_sets: readable(daemon_sets),
+        ingress_classes: readable(classes, &mut unread),
+        ingresses: readable(ingresses, &mut unread),
+        services: readable(services, &mut unread),
+        endpoint_slices: readable(slices, &mut unread),
+        deployments: readable(deployments, &mut unread),
+        daemon_sets: readable(daemon_sets, &mut unread),
         ..NetworkSnapshot::default()
     };
     let mut take = |kind: &str, crd: &str, list: Option<Result<Vec<Value>, String>>| match list {
@@ -212,13 +205,21 @@ pub async fn fetch_network(cluster: &Cluster, plan: &NetworkPlan) -> Result<(Net
         ("EndpointSlice".to_owned(), snapshot.endpoint_slices.len()),
         ("Deployment".to_owned(), snapshot.deployments.len()),
         ("DaemonSet".to_owned(), snapshot.daemon_sets.len()),
-        ("TLS Secret".to_owned(), snapshot.tls_secrets.as_ref().map_or(0, Vec::len)),
+        ("TlsCertificate".to_owned(), snapshot.tls_secrets.as_ref().map_or(0, Vec::len)),
         ("CiliumLoadBalancerIPPool".to_owned(), snapshot.ip_pools.as_ref().map_or(0, Vec::len)),
         ("Certificate".to_owned(), snapshot.certificates.as_ref().map_or(0, Vec::len)),
         ("HTTPRoute".to_owned(), snapshot.http_routes.as_ref().map_or(0, Vec::len)),
     ];
     let stats = FetchStats { requests: cluster.requests() - before, elapsed: started.elapsed(), notes, counts };
     Ok((snapshot, stats))
+}
+
+/// The list, or an empty one and the reason in `unread`.
+fn readable<T>(list: Result<Vec<T>, String>, unread: &mut Vec<String>) -> Vec<T> {
+    list.unwrap_or_else(|reason| {
+        unread.push(reason);
+        Vec::new()
+    })
 }
 
 fn trim_meta(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) {
