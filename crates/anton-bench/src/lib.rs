@@ -6,11 +6,16 @@
 //! `kubernetes/flux/meta/repos`, and one folder per namespace and app under
 //! `kubernetes/apps` — with exactly the number of files asked for.
 //!
+//! With [`Options::clusters`] it lays the same apps out as a fleet instead:
+//! several clusters in one repository with the same Flux Kustomization
+//! names, sharing the apps' bases (see [`fleet`](crate::fleet)).
+//!
 //! The output depends only on [`Options`]: no clock, no entropy, no
 //! environment. The repository is meant to validate clean (`anton validate`
 //! reports nothing), so a benchmark measures the work on a healthy
 //! repository, not the cost of rendering findings.
 
+mod fleet;
 mod names;
 mod render;
 mod rng;
@@ -30,20 +35,31 @@ pub const MIN_FILES: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
-    /// Files to write, all of them (YAML and generator inputs).
+    /// Files to write, all of them (YAML and generator inputs); for a fleet,
+    /// the size of the one-cluster repository whose apps every cluster runs.
     pub files: usize,
     pub seed: u64,
+    /// `Some(n)`: a fleet of `n` clusters in one repository (`clusters/<name>/`
+    /// entry points over shared app bases); `None`: one cluster in the Anton layout.
+    pub clusters: Option<usize>,
 }
 
 impl Options {
     pub fn new(files: usize) -> Self {
-        Self { files, seed: DEFAULT_SEED }
+        Self { files, seed: DEFAULT_SEED, clusters: None }
+    }
+
+    /// A fleet of `clusters` clusters, each running the apps of the
+    /// `files`-file one-cluster repository.
+    pub fn fleet(files: usize, clusters: usize) -> Self {
+        Self { clusters: Some(clusters), ..Self::new(files) }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     TooFewFiles { asked: usize },
+    NoClusters,
 }
 
 impl fmt::Display for Error {
@@ -52,6 +68,7 @@ impl fmt::Display for Error {
             Error::TooFewFiles { asked } => {
                 write!(f, "{asked} files cannot hold a repository; ask for at least {MIN_FILES}")
             }
+            Error::NoClusters => write!(f, "a fleet needs at least one cluster"),
         }
     }
 }
@@ -70,6 +87,7 @@ pub struct File {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
     pub files: usize,
+    pub clusters: usize,
     pub yaml_files: usize,
     pub namespaces: usize,
     pub apps: usize,
@@ -207,19 +225,26 @@ const SKELETON_FILES: usize = 7;
 /// kustomization.yaml and namespace.yaml.
 const NAMESPACE_FILES: usize = 2;
 
-/// Generates a repository of exactly `options.files` files.
+/// Generates a repository of exactly `options.files` files, or a fleet of
+/// `options.clusters` clusters running the apps of that repository.
 pub fn generate(options: &Options) -> Result<Repository, Error> {
     let plan = plan(options)?;
-    let files = render::render(&plan);
-    debug_assert_eq!(files.len(), options.files);
+    let (files, clusters) = match options.clusters {
+        None => (render::render(&plan), 1),
+        Some(0) => return Err(Error::NoClusters),
+        Some(clusters) => (fleet::render(&plan, clusters), clusters),
+    };
+    debug_assert!(options.clusters.is_some() || files.len() == options.files);
+    // What the Flux graph counts: every cluster applies its own copy.
     let stats = Stats {
         files: files.len(),
+        clusters,
         yaml_files: files.iter().filter(|f| f.path.ends_with(".yaml")).count(),
         namespaces: plan.namespaces.len(),
         apps: plan.apps.len(),
-        flux_kustomizations: 2 + plan.apps.len() + plan.apps.iter().filter(|a| a.addons).count(),
-        helm_releases: plan.apps.len(),
-        helm_repositories: plan.sources.len(),
+        flux_kustomizations: clusters * (2 + plan.apps.len() + plan.apps.iter().filter(|a| a.addons).count()),
+        helm_releases: clusters * plan.apps.len(),
+        helm_repositories: clusters * plan.sources.len(),
         kustomization_dirs: files.iter().filter(|f| f.path.ends_with("/kustomization.yaml")).count(),
         lines: files.iter().map(|f| f.contents.lines().count()).sum(),
     };
@@ -402,7 +427,7 @@ mod tests {
         let a = generate(&Options::new(800)).unwrap();
         let b = generate(&Options::new(800)).unwrap();
         assert_eq!(a.files, b.files);
-        let c = generate(&Options { files: 800, seed: 1 }).unwrap();
+        let c = generate(&Options { seed: 1, ..Options::new(800) }).unwrap();
         assert_ne!(a.files, c.files);
     }
 
@@ -423,6 +448,28 @@ mod tests {
             let lines = file.contents.lines().count();
             assert!((40..=120).contains(&lines), "{}: {lines} lines", file.path);
         }
+    }
+
+    #[test]
+    fn a_fleet_shares_the_bases_and_repeats_the_clusters() {
+        let one = generate(&Options::new(1_000)).unwrap();
+        let fleet = generate(&Options::fleet(1_000, 3)).unwrap();
+        let per_cluster = |repo: &Repository, prefix: &str| repo.files.iter().filter(|f| f.path.starts_with(prefix)).count();
+        // Every cluster has the same folders; the bases are written once.
+        let home = per_cluster(&fleet, "clusters/home/");
+        assert_eq!(home, per_cluster(&fleet, "clusters/lab/"));
+        assert_eq!(home, per_cluster(&fleet, "clusters/edge/"));
+        assert_eq!(fleet.files.len(), per_cluster(&fleet, "kubernetes/") + 3 * home);
+        // The bases are the one-cluster repository's app folders, byte for byte.
+        let base = |repo: &Repository| -> Vec<File> {
+            repo.files.iter().filter(|f| f.path.starts_with("kubernetes/apps/") && !f.path.ends_with("/ks.yaml")).cloned().collect()
+        };
+        let mut single_bases = base(&one);
+        single_bases.retain(|f| f.path.matches('/').count() > 3);
+        assert_eq!(base(&fleet), single_bases);
+        assert_eq!(fleet.stats.flux_kustomizations, 3 * one.stats.flux_kustomizations);
+        assert_eq!(fleet.stats.clusters, 3);
+        assert_eq!(generate(&Options::fleet(1_000, 0)).unwrap_err(), Error::NoClusters);
     }
 
     #[test]

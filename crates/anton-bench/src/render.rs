@@ -21,7 +21,7 @@ pub(crate) fn render(plan: &Plan) -> Vec<File> {
     let mut files = Vec::new();
     let mut add = |path: String, contents: String| files.push(File { path, contents });
 
-    add("kubernetes/flux/cluster/ks.yaml".into(), cluster_ks());
+    add("kubernetes/flux/cluster/ks.yaml".into(), cluster_ks("./kubernetes/flux/meta", "./kubernetes/apps"));
     add(
         "kubernetes/flux/cluster/kustomization.yaml".into(),
         kustomization(None, &[], &["./ks.yaml".to_owned()], ""),
@@ -30,7 +30,7 @@ pub(crate) fn render(plan: &Plan) -> Vec<File> {
         "kubernetes/flux/meta/kustomization.yaml".into(),
         kustomization(Some("flux-system"), &[], &["./repos".to_owned(), "./cluster-settings.yaml".to_owned()], ""),
     );
-    add("kubernetes/flux/meta/cluster-settings.yaml".into(), cluster_settings());
+    add("kubernetes/flux/meta/cluster-settings.yaml".into(), cluster_settings("bench", 1));
     let repo_files: Vec<String> = plan.sources.iter().map(|s| format!("./{}.yaml", s.name)).collect();
     add("kubernetes/flux/meta/repos/kustomization.yaml".into(), kustomization(None, &[], &repo_files, ""));
     for source in &plan.sources {
@@ -60,10 +60,11 @@ pub(crate) fn render(plan: &Plan) -> Vec<File> {
     files
 }
 
-fn app_files(app: &App, source: &HelmSource, rng: &mut Rng) -> Vec<(String, String)> {
+pub(crate) fn app_files(app: &App, source: &HelmSource, rng: &mut Rng) -> Vec<(String, String)> {
     let dir = app.dir();
     let mut files = Vec::new();
-    files.push((format!("{dir}/ks.yaml"), app_ks(app, rng)));
+    let ks = app_ks(app, rng, &format!("./{dir}/app"), &format!("./{dir}/addons"));
+    files.push((format!("{dir}/ks.yaml"), ks));
 
     let mut resources = vec!["./helmrelease.yaml".to_owned()];
     let extras = &app.extras;
@@ -112,7 +113,7 @@ fn app_files(app: &App, source: &HelmSource, rng: &mut Rng) -> Vec<(String, Stri
     files
 }
 
-fn kustomization(namespace: Option<&str>, components: &[String], resources: &[String], tail: &str) -> String {
+pub(crate) fn kustomization(namespace: Option<&str>, components: &[String], resources: &[String], tail: &str) -> String {
     let mut y = String::new();
     line!(y, "---");
     line!(y, "{KUSTOMIZE_SCHEMA}");
@@ -135,7 +136,8 @@ fn kustomization(namespace: Option<&str>, components: &[String], resources: &[St
     y
 }
 
-fn cluster_ks() -> String {
+/// The `cluster-meta` and `cluster-apps` roots, building `meta` and `apps`.
+pub(crate) fn cluster_ks(meta: &str, apps: &str) -> String {
     let mut y = String::new();
     let root = |y: &mut String, name: &str, path: &str, depends_on: Option<&str>| {
         line!(y, "---");
@@ -167,8 +169,8 @@ fn cluster_ks() -> String {
         line!(y, "    secretRef:");
         line!(y, "      name: sops-age");
     };
-    root(&mut y, "cluster-meta", "./kubernetes/flux/meta", None);
-    root(&mut y, "cluster-apps", "./kubernetes/apps", Some("cluster-meta"));
+    root(&mut y, "cluster-meta", meta, None);
+    root(&mut y, "cluster-apps", apps, Some("cluster-meta"));
     // Cluster policy pushed into every app Kustomization, as in the Anton cluster.
     y.push_str(
         "  patches:
@@ -194,27 +196,29 @@ fn cluster_ks() -> String {
     y
 }
 
-fn cluster_settings() -> String {
-    "---
-# Substituted into every app Kustomization as ${NAME}.
+/// The `cluster-settings` ConfigMap of cluster `name`; `subnet` tells the clusters' networks apart.
+pub(crate) fn cluster_settings(name: &str, subnet: usize) -> String {
+    format!(
+        "---
+# Substituted into every app Kustomization as ${{NAME}}.
 apiVersion: v1
 kind: ConfigMap
 metadata:
   name: cluster-settings
   namespace: flux-system
 data:
-  CLUSTER_NAME: bench
+  CLUSTER_NAME: {name}
   TIMEZONE: Etc/UTC
   SECRET_DOMAIN: example.invalid
-  NODE_CIDR: 192.168.1.0/24
+  NODE_CIDR: 192.168.{subnet}.0/24
   CLUSTER_POD_CIDR: 10.244.0.0/16
   CLUSTER_SERVICE_CIDR: 10.96.0.0/12
   STORAGE_CLASS: ceph-block
 "
-    .to_owned()
+    )
 }
 
-fn helm_repository(source: &HelmSource) -> String {
+pub(crate) fn helm_repository(source: &HelmSource) -> String {
     let mut y = String::new();
     line!(y, "---");
     line!(y, "apiVersion: source.toolkit.fluxcd.io/v1");
@@ -231,7 +235,7 @@ fn helm_repository(source: &HelmSource) -> String {
     y
 }
 
-fn common_component() -> String {
+pub(crate) fn common_component() -> String {
     "---
 # Shared pieces for every kubernetes/apps/<namespace>/ folder.
 apiVersion: kustomize.config.k8s.io/v1alpha1
@@ -252,7 +256,7 @@ patches:
     .to_owned()
 }
 
-fn namespace_object(namespace: &str) -> String {
+pub(crate) fn namespace_object(namespace: &str) -> String {
     let mut y = String::new();
     line!(y, "---");
     line!(y, "apiVersion: v1");
@@ -278,7 +282,8 @@ fn flux_ks_common(y: &mut String, app: &App) {
     line!(y, "  timeout: 5m");
 }
 
-fn app_ks(app: &App, rng: &mut Rng) -> String {
+/// The app's Flux Kustomization (and its `-addons` one), building `app_path` (and `addons_path`).
+pub(crate) fn app_ks(app: &App, rng: &mut Rng, app_path: &str, addons_path: &str) -> String {
     let mut y = String::new();
     line!(y, "---");
     line!(y, "{KS_SCHEMA}");
@@ -298,7 +303,7 @@ fn app_ks(app: &App, rng: &mut Rng) -> String {
             line!(y, "      namespace: flux-system");
         }
     }
-    line!(y, "  path: ./kubernetes/apps/{}/{}/app", app.namespace, app.name);
+    line!(y, "  path: {app_path}");
     line!(y, "  postBuild:");
     line!(y, "    substitute:");
     line!(y, "      APP: *app");
@@ -319,7 +324,7 @@ fn app_ks(app: &App, rng: &mut Rng) -> String {
         line!(y, "  dependsOn:");
         line!(y, "    - name: {}", app.name);
         line!(y, "      namespace: flux-system");
-        line!(y, "  path: ./kubernetes/apps/{}/{}/addons", app.namespace, app.name);
+        line!(y, "  path: {addons_path}");
         flux_ks_common(&mut y, app);
         line!(y, "  wait: true");
     }

@@ -40,6 +40,12 @@ fn small_repository_has_no_structural_findings() {
 #[test]
 fn other_seeds_have_no_structural_findings() {
     for seed in [1, 2, 3] {
-        assert_clean(Options { files: 1_500, seed });
+        assert_clean(Options { seed, ..Options::new(1_500) });
     }
+}
+
+#[test]
+fn a_fleet_has_no_structural_findings() {
+    // The same Kustomization names in every cluster, over shared bases.
+    assert_clean(Options::fleet(500, 3));
 }

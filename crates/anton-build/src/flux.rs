@@ -83,16 +83,14 @@ pub struct FluxBuilds {
     pub findings: Vec<Finding>,
 }
 
-/// ConfigMaps and Secrets for `substituteFrom`, by (kind, namespace, name).
-/// Applied ones are kept per cluster: each cluster of a repository has its
-/// own `cluster-settings` under the same name, and a Kustomization reads its
-/// own cluster's.
+/// ConfigMaps and Secrets a cluster's builds applied, for `substituteFrom`,
+/// by (kind, namespace, name). Kept per cluster: each cluster of a
+/// repository has its own `cluster-settings` under the same name, and a
+/// Kustomization reads its own cluster's.
 #[derive(Default)]
 struct VarSources {
-    /// `None` values are SOPS placeholders. An entry of `None`: several
-    /// objects answer and none is the one (written in several clusters'
-    /// folders, applied by none so far).
-    objects: HashMap<(String, String, String), Option<Pairs>>,
+    /// `None` values are SOPS placeholders.
+    objects: HashMap<(String, String, String), Pairs>,
 }
 
 impl VarSources {
@@ -103,18 +101,70 @@ impl VarSources {
         let kind = node.str_at(&["kind"]).unwrap_or_default();
         let namespace = node.str_at(&["metadata", "namespace"]).unwrap_or("default").to_owned();
         let name = node.str_at(&["metadata", "name"]).unwrap_or_default().to_owned();
-        self.objects.insert((kind.to_owned(), namespace, name), Some(variables::data_pairs(node, encrypted || variables::is_sops(node))));
+        self.objects.insert((kind.to_owned(), namespace, name), variables::data_pairs(node, encrypted || variables::is_sops(node)));
+    }
+}
+
+/// The repository's own ConfigMaps and Secrets, read once, by (kind,
+/// namespace, name): each with the clusters whose trees apply it (`None`:
+/// none does). A cluster sees those its own tree applies and those none
+/// applies; the objects outside the target come after them.
+///
+/// Read once for all clusters: reading the whole repository again for each
+/// cluster made the builds grow with clusters × objects.
+struct WrittenVarSources {
+    by_key: HashMap<(String, String, String), Vec<(Option<Vec<usize>>, Pairs)>>,
+    outside: HashMap<(String, String, String), Pairs>,
+}
+
+impl WrittenVarSources {
+    fn read(repo: &anton_repo::Repository, applied_in: &HashMap<usize, Vec<usize>>) -> Self {
+        let mut by_key: HashMap<(String, String, String), Vec<(Option<Vec<usize>>, Pairs)>> = HashMap::new();
+        for (index, object) in repo.objects.iter().enumerate() {
+            if object.api_version != "v1" || !(object.kind == "ConfigMap" || object.kind == "Secret") {
+                continue;
+            }
+            let node = repo.node(object);
+            let pairs = variables::data_pairs(node, object.sops_encrypted || variables::is_sops(node));
+            let key = (object.kind.clone(), object.namespace.clone().unwrap_or_default(), object.name.clone());
+            by_key.entry(key).or_default().push((applied_in.get(&index).cloned(), pairs));
+        }
+        let mut outside = HashMap::new();
+        for (_, node) in &repo.outside_objects {
+            if variables::is_variable_source(node) {
+                let kind = node.str_at(&["kind"]).unwrap_or_default();
+                let namespace = node.str_at(&["metadata", "namespace"]).unwrap_or_default().to_owned();
+                let name = node.str_at(&["metadata", "name"]).unwrap_or_default().to_owned();
+                outside
+                    .entry((kind.to_owned(), namespace, name))
+                    .or_insert_with(|| variables::data_pairs(node, variables::is_sops(node)));
+            }
+        }
+        WrittenVarSources { by_key, outside }
     }
 
-    /// Records a written object; a second one of the same key makes the key ambiguous.
-    fn add_written(&mut self, key: (String, String, String), pairs: Pairs) {
-        match self.objects.entry(key) {
-            std::collections::hash_map::Entry::Occupied(mut entry) => {
-                entry.insert(None);
-            }
-            std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert(Some(pairs));
-            }
+    fn for_cluster(&self, cluster: usize) -> WrittenFor<'_> {
+        WrittenFor { sources: self, cluster }
+    }
+}
+
+/// What one cluster reads from [`WrittenVarSources`].
+struct WrittenFor<'w> {
+    sources: &'w WrittenVarSources,
+    cluster: usize,
+}
+
+impl WrittenFor<'_> {
+    /// `Some(None)`: several objects answer and none is the one (written in
+    /// several clusters' folders, applied by none so far).
+    fn get(&self, key: &(String, String, String)) -> Option<Option<&Pairs>> {
+        let mut visible = self.sources.by_key.get(key).into_iter().flatten().filter(|(clusters, _)| {
+            clusters.as_ref().is_none_or(|clusters| clusters.binary_search(&self.cluster).is_ok())
+        });
+        match (visible.next(), visible.next()) {
+            (Some((_, pairs)), None) => Some(Some(pairs)),
+            (Some(_), Some(_)) => Some(None),
+            (None, _) => self.sources.outside.get(key).map(Some),
         }
     }
 }
@@ -263,35 +313,11 @@ impl FluxBuilds {
                 }
             }
         }
-        let written_for = |cluster: usize| {
-            let mut written = VarSources::default();
-            for (index, object) in repo.objects.iter().enumerate() {
-                if object.api_version != "v1" || !(object.kind == "ConfigMap" || object.kind == "Secret") {
-                    continue;
-                }
-                if applied_in.get(&index).is_some_and(|clusters| !clusters.contains(&cluster)) {
-                    continue;
-                }
-                let node = repo.node(object);
-                let pairs = variables::data_pairs(node, object.sops_encrypted || variables::is_sops(node));
-                written.add_written((object.kind.clone(), object.namespace.clone().unwrap_or_default(), object.name.clone()), pairs);
-            }
-            // Objects outside the target (a `bootstrap/` Secret the bootstrap
-            // step applies) exist too; the target's own objects come first.
-            for (_, node) in &repo.outside_objects {
-                if variables::is_variable_source(node) {
-                    let kind = node.str_at(&["kind"]).unwrap_or_default();
-                    let namespace = node.str_at(&["metadata", "namespace"]).unwrap_or_default().to_owned();
-                    let name = node.str_at(&["metadata", "name"]).unwrap_or_default().to_owned();
-                    written
-                        .objects
-                        .entry((kind.to_owned(), namespace, name))
-                        .or_insert_with(|| Some(variables::data_pairs(node, variables::is_sops(node))));
-                }
-            }
-            written
-        };
-        let mut written: HashMap<usize, VarSources> = HashMap::new();
+        for clusters in applied_in.values_mut() {
+            clusters.sort_unstable();
+            clusters.dedup();
+        }
+        let written = WrittenVarSources::read(repo, &applied_in);
         let made = secrets_made_in_cluster(repo, graph);
 
         for (id, flux_node) in graph.nodes.iter().enumerate() {
@@ -366,8 +392,8 @@ impl FluxBuilds {
                     build.objects = built.objects;
                     build.dir = Some(dir);
                     let cluster = graph.nodes[id].cluster;
-                    let written = written.entry(cluster).or_insert_with(|| written_for(cluster));
-                    post_build(engine, &spec, &mut build, sources.entry(cluster).or_default(), written, &made, &mut findings);
+                    let written = written.for_cluster(cluster);
+                    post_build(engine, &spec, &mut build, sources.entry(cluster).or_default(), &written, &made, &mut findings);
                     let owner_span = object_name_span(&build.object);
                     let (name_label, namespace_label) = (format!("{GROUP}/name"), format!("{GROUP}/namespace"));
                     for object in build.objects.iter_mut() {
@@ -472,7 +498,7 @@ fn post_build(
     spec: &FluxSpec,
     build: &mut FluxBuild,
     applied: &VarSources,
-    written: &VarSources,
+    written: &WrittenFor<'_>,
     made: &HashMap<(String, String), String>,
     findings: &mut Vec<Finding>,
 ) {
@@ -489,9 +515,9 @@ fn post_build(
     };
     for source in &spec.post_build.substitute_from {
         let key = (source.kind.clone(), build.namespace.clone(), source.name.clone());
-        let pairs = applied.objects.get(&key).or_else(|| written.objects.get(&key)).or_else(|| {
+        let pairs = applied.objects.get(&key).map(Some).or_else(|| written.get(&key)).or_else(|| {
             // Written without a namespace: kustomize or Flux sets it later.
-            written.objects.get(&(source.kind.clone(), String::new(), source.name.clone()))
+            written.get(&(source.kind.clone(), String::new(), source.name.clone()))
         });
         match pairs {
             // Written in several clusters' folders and applied by none of

@@ -85,6 +85,9 @@ pub enum Command {
     /// Write a commented default .anton.toml at the repository root.
     #[command(after_help = crate::commands::init_config::AFTER_HELP)]
     InitConfig(crate::commands::init_config::InitConfigArgs),
+    /// Everything at once: validate and every live suite (health, flux, storage, secrets), concurrently, one report.
+    #[command(after_help = crate::commands::check::AFTER_HELP)]
+    Check(crate::commands::check::CheckArgs),
     /// Live cluster health: nodes, control plane, workloads, pods, storage, resource use, Flux.
     #[command(after_help = crate::commands::health::AFTER_HELP)]
     Health(crate::commands::health::HealthArgs),
@@ -99,6 +102,9 @@ pub enum Command {
     Secrets(crate::commands::secrets::SecretsArgs),
     /// Flux in the live cluster: status, and reconcile/suspend/resume (the only writes).
     Flux(crate::commands::flux::FluxArgs),
+    /// The live cluster as it changes: a dashboard of Flux, unhealthy workloads, storage and events, or NDJSON transitions (--events).
+    #[command(after_help = crate::commands::watch::AFTER_HELP)]
+    Watch(crate::commands::watch::WatchArgs),
     /// Schemas from the live cluster for offline validation.
     Schemas(crate::commands::schemas::SchemasArgs),
     /// What a Flux Kustomization (by name) or a kustomization folder (by path) applies, built offline.

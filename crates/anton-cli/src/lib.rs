@@ -4,4 +4,4 @@
 pub mod cli;
 pub mod commands;
 pub mod table;
-pub mod target;
+pub use anton_engine::target;

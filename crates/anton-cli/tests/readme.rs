@@ -28,6 +28,10 @@ enum Outcome {
     Exit(i32),
     /// Needs a cluster.
     Live,
+    /// Needs a cluster and runs until stopped (`anton watch`): against the
+    /// test API server it runs as `--events --timeout 3s` and must print
+    /// only NDJSON and exit 0.
+    Stream,
 }
 
 /// What each README command does in this repository. The bundled tree has a
@@ -57,6 +61,8 @@ const EXPECTED: &[(&str, Outcome)] = &[
     ("anton get ks", Outcome::Exit(0)),
     ("anton get hr --format json", Outcome::Exit(0)),
     ("anton get ks -o wide", Outcome::Exit(0)),
+    ("anton check", Outcome::Live),
+    ("anton check --ci", Outcome::Exit(0)),
     ("anton health", Outcome::Live),
     ("anton secrets", Outcome::Live),
     ("anton secrets onepassword setup --help", Outcome::Exit(0)),
@@ -67,6 +73,8 @@ const EXPECTED: &[(&str, Outcome)] = &[
     ("anton network --probe", Outcome::Live),
     ("anton network --json", Outcome::Live),
     ("anton schemas pull", Outcome::Live),
+    ("anton watch", Outcome::Stream),
+    ("anton watch --events", Outcome::Stream),
 ];
 
 fn workspace_root() -> PathBuf {
@@ -89,13 +97,16 @@ struct Example {
 fn readme_examples(readme: &str) -> Vec<Example> {
     let mut examples = Vec::new();
     let mut in_block = false;
+    // ```text blocks show output (a capture of `anton watch`), not commands.
+    let mut output_block = false;
     for line in readme.lines() {
-        if line.trim_start().starts_with("```") {
+        if let Some(info) = line.trim_start().strip_prefix("```") {
             in_block = !in_block;
+            output_block = in_block && info.trim() == "text";
             continue;
         }
         let line = line.trim();
-        if !in_block || !(line == "anton" || line.starts_with("anton ")) {
+        if !in_block || output_block || !(line == "anton" || line.starts_with("anton ")) {
             continue;
         }
         let without_comment = match line.find(" #") {
@@ -203,14 +214,14 @@ fn every_readme_example_runs_as_documented_in_this_repository() {
                 assert_eq!(code, *expected, "{shown}");
                 assert!(!stdout.trim().is_empty(), "no output: {shown}");
             }
-            Outcome::Live => {
+            Outcome::Live | Outcome::Stream => {
                 assert_eq!(code, 3, "with no kubeconfig, a live command cannot do its job: {shown}");
                 let said = format!("{stdout}{stderr}");
                 assert!(
                     said.contains("no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config"),
                     "the message says how to point anton at a cluster: {shown}"
                 );
-                live.push(example);
+                live.push((example, *outcome));
             }
         }
         if example.piped_to_jq {
@@ -230,7 +241,19 @@ fn every_readme_example_runs_as_documented_in_this_repository() {
     let Some(env) = anton_testenv::TestEnv::shared() else { return };
     let kubeconfig = env.admin_kubeconfig();
     let kubeconfig = kubeconfig.to_str().expect("UTF-8 path");
-    for example in live {
+    for (example, outcome) in live {
+        if outcome == Outcome::Stream {
+            let mut extra = vec!["--kubeconfig", kubeconfig, "--timeout", "3s"];
+            if !example.args.iter().any(|a| a == "--events") {
+                extra.push("--events");
+            }
+            let output = run(&root, &home, &example.args, &extra);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let shown = format!("`{}` exited {:?}\nstdout:\n{stdout}\nstderr:\n{}", example.command, output.status.code(), String::from_utf8_lossy(&output.stderr));
+            assert_eq!(output.status.code(), Some(0), "{shown}");
+            assert!(stdout.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()), "{shown}");
+            continue;
+        }
         let output = run(&root, &home, &example.args, &["--kubeconfig", kubeconfig, "--json"]);
         let code = output.status.code().unwrap_or(-1);
         let stdout = String::from_utf8_lossy(&output.stdout);
@@ -259,7 +282,7 @@ fn assert_live_contract(report: &Value, command: &str) {
 
 #[test]
 fn commands_are_read_with_their_pipes_redirects_and_comments_removed() {
-    let readme = "text\n```sh\nanton validate --json | jq .summary    # the contract\nanton diff --base origin/main --format markdown > comment.md\ncargo run -- validate\n  anton get ks\n```\n`anton rules` in prose is not a block\n";
+    let readme = "text\n```text\nanton watch  admin @ https://127.0.0.1:6443  ● live\n```\n```sh\nanton validate --json | jq .summary    # the contract\nanton diff --base origin/main --format markdown > comment.md\ncargo run -- validate\n  anton get ks\n```\n`anton rules` in prose is not a block\n";
     let examples = readme_examples(readme);
     let commands: Vec<&str> = examples.iter().map(|e| e.command.as_str()).collect();
     assert_eq!(commands, ["anton validate --json", "anton diff --base origin/main --format markdown", "anton get ks"]);

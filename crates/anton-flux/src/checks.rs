@@ -249,6 +249,19 @@ fn unresolved_source(graph: &Graph, repo: &Repository, source: &SourceRoot) -> F
     finding
 }
 
+/// Whether a source of that kind and name is written outside the checked
+/// folder (a `clusters/` or `bootstrap/` folder beside `kubernetes/`): it
+/// exists, though the target does not apply it. Written without a namespace,
+/// it lands wherever what applies it puts it.
+pub(crate) fn written_outside(repo: &Repository, kind: &str, namespace: &str, name: &str) -> bool {
+    repo.outside_objects.iter().any(|(_, node)| {
+        node.str_at(&["kind"]) == Some(kind)
+            && node.str_at(&["apiVersion"]).and_then(|v| v.split_once('/')).is_some_and(|(group, _)| group == crate::model::SOURCE_GROUP)
+            && node.str_at(&["metadata", "name"]) == Some(name)
+            && node.str_at(&["metadata", "namespace"]).is_none_or(|ns| ns == namespace)
+    })
+}
+
 /// `flux/source-missing`: a sourceRef, chart sourceRef or chartRef names no source.
 pub fn source_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -263,6 +276,7 @@ pub fn source_missing(graph: &Graph, repo: &Repository) -> Vec<Finding> {
                 && graph.artifacts.iter().any(|a| a.name == source.name && a.namespace == namespace);
             if generated || graph.lookup(id, &[kind], namespace, &source.name).is_some()
                 || graph.is_bootstrap_source(&source.kind, namespace, &source.name)
+                || written_outside(repo, &source.kind, namespace, &source.name)
             {
                 continue;
             }
@@ -557,18 +571,17 @@ pub fn duplicate_objects(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
 pub fn orphan_files(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
     let repo = engine.repository();
     let referenced = engine.referenced_files();
-    let mut managed: Vec<String> = (0..graph.nodes.len())
+    let managed: HashSet<String> = (0..graph.nodes.len())
         .filter_map(|id| graph.local_path(id))
         .filter(|dir| engine.config(dir).is_some())
         .collect();
-    managed.sort();
-    managed.dedup();
+    let managed: HashSet<&str> = managed.iter().map(String::as_str).collect();
     let mut findings = Vec::new();
     for (file_id, file) in repo.files.iter().enumerate() {
         if referenced.contains(&file.path) || file.is_kustomization_file() {
             continue;
         }
-        let inside = managed.iter().any(|dir| dir.is_empty() || file.path.starts_with(&format!("{dir}/")));
+        let inside = crate::graph::inside_any(&managed, &file.path);
         if !inside || repo.objects_in_file(file_id).next().is_none() {
             continue;
         }

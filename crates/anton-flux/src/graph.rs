@@ -55,6 +55,10 @@ pub struct FluxNode {
     /// what still reads `${…}` is checked by no graph check (the missing
     /// object has its own finding).
     pub unknown_variables: bool,
+    /// The object as its parent applies it: built by the parent's kustomize
+    /// (patches, replacements) with the parent's postBuild substituted.
+    /// `None` for roots, which are applied as written.
+    pub applied: Option<std::sync::Arc<anton_yaml::Node>>,
 }
 
 impl FluxNode {
@@ -100,8 +104,11 @@ pub struct Graph {
     /// namespace of their own invention.
     pub unreachable_files: HashSet<String>,
     pub options: GraphOptions,
-    /// Nodes by (kind, namespace, name), for lookups.
+    /// Nodes by (kind, namespace, name), in node order, for lookups.
     index: HashMap<(FluxKind, String, String), Vec<NodeId>>,
+    /// The first node of each (kind, namespace, name) in each cluster: a
+    /// look-up from a cluster is one probe, however many clusters share the name.
+    index_by_cluster: HashMap<(FluxKind, String, String, usize), NodeId>,
 }
 
 /// Where Flux puts a namespaced object that names no namespace.
@@ -109,19 +116,59 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 
 impl Graph {
     pub fn build(engine: &Engine<'_>, options: GraphOptions) -> Graph {
-        let (graph, false_roots) = Self::build_with(engine, options.clone(), &HashSet::new());
-        if false_roots.is_empty() {
+        let (mut graph, false_roots) = Self::build_with(engine, options.clone(), &HashSet::new(), None);
+        if !false_roots.is_empty() {
+            // A Kustomization taken for a root because only a substituted
+            // spec.path (`./apps/${CLUSTER}`) reaches it: build again with its
+            // real parents applying it.
+            graph = Self::build_with(engine, options.clone(), &false_roots, None).0;
+        }
+        // Each source's root, found again from the paths as the parents apply
+        // them (patched, substituted): the first walk could only read them as written.
+        let sources = graph.sources_from_applied_paths(engine);
+        let same_roots = sources.len() == graph.sources.len()
+            && sources.iter().zip(&graph.sources).all(|((key, found), (old_key, old))| key == old_key && found.root == old.root);
+        if same_roots {
+            graph.sources = sources;
             return graph;
         }
-        // A Kustomization taken for a root because only a substituted
-        // spec.path (`./apps/${CLUSTER}`) reaches it: build again with its
-        // real parents applying it.
-        Self::build_with(engine, options, &false_roots).0
+        Self::build_with(engine, options, &false_roots, Some(sources)).0
     }
 
-    /// The graph, with `not_roots` never taken as roots; also the roots that
-    /// turned out to be applied by another Kustomization.
-    fn build_with(engine: &Engine<'_>, options: GraphOptions, not_roots: &HashSet<usize>) -> (Graph, HashSet<usize>) {
+    /// [`sources::resolve`] over every Kustomization's path as its parent
+    /// applies it (once per object and path); those no walk reached, as written.
+    fn sources_from_applied_paths(&self, engine: &Engine<'_>) -> BTreeMap<(String, String), SourceRoot> {
+        let repo = engine.repository();
+        let mut seen: HashSet<(usize, Option<&str>)> = HashSet::new();
+        let mut specs: Vec<&FluxSpec> = Vec::new();
+        for node in self.nodes.iter().filter(|n| n.kind == FluxKind::Kustomization) {
+            let FluxSpec::Kustomization(ks) = &node.spec else { continue };
+            if seen.insert((node.object, ks.path.as_ref().map(|p| p.value.as_str()))) {
+                specs.push(&node.spec);
+            }
+        }
+        let reached: HashSet<usize> = self.nodes.iter().map(|n| n.object).collect();
+        let written: Vec<FluxSpec> = repo
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| !reached.contains(i) && FluxKind::of(o) == Some(FluxKind::Kustomization))
+            .filter(|(_, o)| !engine.is_patch_file(&repo.files[o.file].path))
+            .map(|(_, o)| FluxSpec::read(FluxKind::Kustomization, repo.node(o)))
+            .collect();
+        specs.extend(&written);
+        sources::resolve(repo, &specs, &self.options.bootstrap_sources, &self.options.source_roots, &self.syncs)
+    }
+
+    /// The graph, with `not_roots` never taken as roots (and `sources`, when
+    /// given, as the sources' roots); also the roots that turned out to be
+    /// applied by another Kustomization.
+    fn build_with(
+        engine: &Engine<'_>,
+        options: GraphOptions,
+        not_roots: &HashSet<usize>,
+        sources: Option<BTreeMap<(String, String), SourceRoot>>,
+    ) -> (Graph, HashSet<usize>) {
         let repo = engine.repository();
         let flux_objects: Vec<(usize, FluxKind)> = repo
             .objects
@@ -141,7 +188,10 @@ impl Graph {
 
         let artifacts = generated_artifacts(repo);
         let syncs = sources::sync_entries(repo);
-        let sources = sources::resolve(repo, &specs, &options.bootstrap_sources, &options.source_roots, &syncs);
+        let sources = sources.unwrap_or_else(|| {
+            let written: Vec<&FluxSpec> = specs.values().collect();
+            sources::resolve(repo, &written, &options.bootstrap_sources, &options.source_roots, &syncs)
+        });
 
         // What each Kustomization object's path builds, independent of namespaces.
         let mut builds = HashMap::new();
@@ -166,13 +216,11 @@ impl Graph {
         // Files inside a folder some Kustomization builds with a
         // kustomization.yaml that no kustomization lists: never applied.
         let referenced = engine.referenced_files();
-        let managed: Vec<&str> =
+        let managed: HashSet<&str> =
             builds.values().map(|(dir, _)| dir.as_str()).filter(|dir| engine.config(dir).is_some()).collect();
         let orphan_file = |file: usize| {
             let file = &repo.files[file];
-            !referenced.contains(&file.path)
-                && !file.is_kustomization_file()
-                && managed.iter().any(|dir| dir.is_empty() || file.path.starts_with(&format!("{dir}/")))
+            !referenced.contains(&file.path) && !file.is_kustomization_file() && inside_any(&managed, &file.path)
         };
         let orphans: HashSet<usize> = flux_objects
             .iter()
@@ -188,6 +236,16 @@ impl Graph {
                 .or_default()
                 .push(object.namespace.as_deref());
         }
+        // Sources written outside the checked folder exist too (a `clusters/`
+        // folder beside `kubernetes/`): what uses them is applied.
+        for (_, node) in &repo.outside_objects {
+            let group = node.str_at(&["apiVersion"]).and_then(|v| v.split_once('/')).map(|(group, _)| group);
+            if let (Some(crate::model::SOURCE_GROUP), Some(kind), Some(name)) =
+                (group, node.str_at(&["kind"]), node.str_at(&["metadata", "name"]))
+            {
+                source_objects.entry((kind, name)).or_default().push(node.str_at(&["metadata", "namespace"]));
+            }
+        }
         let mut graph = Graph {
             nodes: Vec::new(),
             artifacts,
@@ -198,6 +256,7 @@ impl Graph {
             unreachable_files: HashSet::new(),
             options,
             index: HashMap::new(),
+            index_by_cluster: HashMap::new(),
         };
         let mut cluster_of_dir: BTreeMap<String, usize> = BTreeMap::new();
         // One node per object, namespace and cluster: a file shared by two
@@ -296,6 +355,7 @@ impl Graph {
                                 graph.nodes[node].spec = FluxSpec::read(kind, &object);
                                 graph.nodes[node].name = id.name.clone();
                                 graph.nodes[node].unknown_variables = unknown_variables;
+                                graph.nodes[node].applied = Some(object);
                                 if kind == FluxKind::Kustomization {
                                     queue.push_back(node);
                                 }
@@ -374,6 +434,7 @@ impl Graph {
         }
         for (id, node) in graph.nodes.iter().enumerate() {
             graph.index.entry((node.kind, node.namespace.clone(), node.name.clone())).or_default().push(id);
+            graph.index_by_cluster.entry((node.kind, node.namespace.clone(), node.name.clone(), node.cluster)).or_insert(id);
         }
         let false_roots = first_roots.intersection(&emitted_kustomizations).copied().collect();
         (graph, false_roots)
@@ -402,6 +463,7 @@ impl Graph {
             spec: specs.remove(&object).unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
             location: repo.object_location(repo_object),
             unknown_variables: false,
+            applied: None,
         });
         self.nodes.len() - 1
     }
@@ -416,17 +478,23 @@ impl Graph {
     /// several clusters may share sources and folders).
     pub fn lookup(&self, from: NodeId, kinds: &[FluxKind], namespace: &str, name: &str) -> Option<NodeId> {
         let cluster = self.nodes[from].cluster;
-        let candidates: Vec<NodeId> = kinds
+        let (namespace, name) = (namespace.to_owned(), name.to_owned());
+        let mut key = (FluxKind::Kustomization, namespace, name, cluster);
+        for kind in kinds {
+            key.0 = *kind;
+            if let Some(&node) = self.index_by_cluster.get(&key) {
+                return Some(node);
+            }
+        }
+        let (_, namespace, name, _) = key;
+        let mut key = (FluxKind::Kustomization, namespace, name);
+        kinds
             .iter()
-            .filter_map(|kind| self.index.get(&(*kind, namespace.to_owned(), name.to_owned())))
-            .flatten()
-            .copied()
-            .collect();
-        candidates
-            .iter()
-            .copied()
-            .find(|&n| self.nodes[n].cluster == cluster)
-            .or_else(|| candidates.iter().copied().min())
+            .filter_map(|kind| {
+                key.0 = *kind;
+                self.index.get(&key).and_then(|nodes| nodes.first().copied())
+            })
+            .min()
     }
 
     /// Whether a source reference names something the cluster has from bootstrap.
@@ -461,6 +529,12 @@ impl Graph {
         let FluxSpec::Kustomization(ks) = &self.nodes[node].spec else { return None };
         self.sources.get(&source_key(ks.source_ref.as_ref()?))
     }
+}
+
+/// Whether `path` is inside one of `dirs` (`""`: the repository root holds
+/// everything): a look-up per folder above it, not a comparison per folder.
+pub(crate) fn inside_any(dirs: &HashSet<&str>, path: &str) -> bool {
+    dirs.contains("") || path.match_indices('/').any(|(slash, _)| dirs.contains(&path[..slash]))
 }
 
 fn source_resolves(

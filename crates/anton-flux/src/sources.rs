@@ -146,14 +146,14 @@ struct Push {
 /// Reads every source the Kustomizations (and FluxInstances) use and finds its root.
 pub(crate) fn resolve(
     repo: &Repository,
-    specs: &HashMap<usize, FluxSpec>,
+    specs: &[&FluxSpec],
     bootstrap: &[(String, String, String)],
     configured: &[((String, String, String), String)],
     syncs: &[SyncEntry],
 ) -> BTreeMap<(String, String), SourceRoot> {
     // Paths by source, as written (normalised), and the namespace the source is named in.
     let mut paths: BTreeMap<(String, String), (String, Vec<String>)> = BTreeMap::new();
-    for spec in specs.values() {
+    for spec in specs {
         let FluxSpec::Kustomization(ks) = spec else { continue };
         let Some(source) = &ks.source_ref else { continue };
         if !matches!(source.kind.as_str(), "GitRepository" | "OCIRepository" | "Bucket") {
@@ -299,22 +299,29 @@ pub(crate) fn join(root: &str, rest: &str) -> String {
 
 /// For each folder that could be the root, how many paths resolve under it;
 /// best first (ties: the repository root, then the shallower folder).
+///
+/// Each folder is split at each `/` into a prefix and the path below it, and
+/// the path looked up among the written ones: linear in folders and paths
+/// (comparing every path with every folder grew with their product, which a
+/// repository of many clusters makes large).
 fn score_prefixes(repo: &Repository, dirs: &[&str], paths: &[String]) -> Vec<(String, usize)> {
-    let mut scores: HashMap<String, usize> = HashMap::new();
+    // How many Kustomizations write each path.
+    let mut written: HashMap<&str, usize> = HashMap::new();
     for path in paths.iter().filter(|p| !p.is_empty()) {
-        let mut found: Vec<String> = dirs
-            .iter()
-            .filter_map(|dir| dir.strip_suffix(path.as_str()).and_then(|prefix| prefix.strip_suffix('/')))
-            .map(str::to_owned)
-            .collect();
-        if repo.is_dir(path) {
-            found.push(String::new());
+        *written.entry(path.as_str()).or_default() += 1;
+    }
+    let mut scores: HashMap<String, usize> = HashMap::new();
+    for dir in dirs {
+        // `dir` is `prefix/path` for each `/` in it (a folder gives each prefix once).
+        for (slash, _) in dir.match_indices('/') {
+            if let Some(&count) = written.get(&dir[slash + 1..]) {
+                *scores.entry(dir[..slash].to_owned()).or_default() += count;
+            }
         }
-        found.sort();
-        found.dedup();
-        for prefix in found {
-            *scores.entry(prefix).or_default() += 1;
-        }
+    }
+    let at_root: usize = written.iter().filter(|(path, _)| repo.is_dir(path)).map(|(_, count)| count).sum();
+    if at_root > 0 {
+        *scores.entry(String::new()).or_default() += at_root;
     }
     let mut scores: Vec<(String, usize)> = scores.into_iter().collect();
     scores.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.matches('/').count().cmp(&b.0.matches('/').count())).then(a.0.cmp(&b.0)));

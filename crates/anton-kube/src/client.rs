@@ -79,6 +79,12 @@ impl Cluster {
         self.context.as_deref()
     }
 
+    /// The kube-rs client, for what anton-kube does not wrap (the watchers of
+    /// `anton watch`). Its requests are counted like every other.
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
     /// HTTP requests sent so far.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)

@@ -36,7 +36,7 @@ pub use error::{LiveError, Op};
 pub use kubeconfig::parse_request_timeout;
 pub use fetch::{FLUX_CONTROLLER_SELECTOR, FetchStats, PAGE_SIZE, Plan, fetch_snapshot};
 pub use network::{NetworkPlan, fetch_network};
-pub use secrets::{Applied, FIELD_MANAGER, fetch_secrets};
+pub use secrets::{Applied, FIELD_MANAGER, fetch_secrets, fetch_secrets_with};
 pub use storage::{STORAGE_DEPLOYMENT_SELECTOR, StoragePlan, fetch_storage};
 
 /// The async runtime of one command: a small multi-threaded tokio runtime

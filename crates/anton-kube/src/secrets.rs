@@ -48,6 +48,12 @@ async fn list_secret_names(cluster: Cluster) -> Result<Vec<ObjectMeta>, LiveErro
 }
 
 pub async fn fetch_secrets(cluster: &Cluster) -> Result<(SecretsSnapshot, FetchStats), LiveError> {
+    fetch_secrets_with(cluster, true).await
+}
+
+/// [`fetch_secrets`]; without `probe_connect`, 1Password Connect's `/health`
+/// is not asked (`anton check --quick`).
+pub async fn fetch_secrets_with(cluster: &Cluster, probe_connect: bool) -> Result<(SecretsSnapshot, FetchStats), LiveError> {
     let started = Instant::now();
     let before = cluster.requests();
     let served = discover(cluster).await?;
@@ -137,6 +143,9 @@ pub async fn fetch_secrets(cluster: &Cluster) -> Result<(SecretsSnapshot, FetchS
             let https = host.trim_start().starts_with("https://");
             services.insert((service, https));
         }
+    }
+    if !probe_connect {
+        services.clear();
     }
     let checks = services.into_iter().map(|((namespace, service, port), https)| connect_health(cluster, namespace, service, port, https));
     let connect_health = futures::future::join_all(checks).await;

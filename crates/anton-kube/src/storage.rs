@@ -25,6 +25,8 @@ pub const STORAGE_DEPLOYMENT_SELECTOR: &str =
 pub struct StoragePlan {
     /// CSIDrivers, for `--check-provisioner`.
     pub csi_drivers: bool,
+    /// Leave out volume use (one kubelet request per node; `anton check --quick`).
+    pub skip_volume_usage: bool,
 }
 
 pub async fn fetch_storage(cluster: &Cluster, plan: StoragePlan) -> Result<(StorageSnapshot, FetchStats), LiveError> {
@@ -49,12 +51,13 @@ pub async fn fetch_storage(cluster: &Cluster, plan: StoragePlan) -> Result<(Stor
     let deployments = spawn(list_namespaced::<Deployment>(c(), None, Some(STORAGE_DEPLOYMENT_SELECTOR)));
     // Nodes first, then their kubelets: a user without the right to list
     // nodes still gets everything but volume use.
+    let skip_usage = plan.skip_volume_usage;
     let usage = spawn({
         let cluster = c();
         async move {
             match list_cluster_scoped::<Node>(cluster.clone()).await {
                 Ok(nodes) => {
-                    let stats = node_stats(&cluster, &nodes).await;
+                    let stats = if skip_usage { Ok(None) } else { node_stats(&cluster, &nodes).await.map(Some) };
                     Ok((nodes, stats))
                 }
                 Err(LiveError::Forbidden { .. }) => {
@@ -102,7 +105,11 @@ pub async fn fetch_storage(cluster: &Cluster, plan: StoragePlan) -> Result<(Stor
         notes.push("ReplicationSource CRD (replicationsources.volsync.backube) not installed: backups not checked".to_owned());
     }
     let (node_stats, usage_unavailable) = match stats {
-        Ok(stats) => (Some(stats), None),
+        Ok(Some(stats)) => (Some(stats), None),
+        Ok(None) => {
+            notes.push("volume use not read (quick run)".to_owned());
+            (None, None)
+        }
         Err(reason) => {
             notes.push(format!("volume use not read: {reason}"));
             (None, Some(reason))

@@ -4,7 +4,7 @@
 //! error.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anton_core::{Finding, Location, ObjectId, ScopeTable, Severity};
@@ -475,23 +475,26 @@ impl<'r> Engine<'r> {
     /// The kustomization Flux generates for a folder without one.
     fn flux_generated_config(&self, dir: &str, span: Span) -> KustomizationConfig {
         let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-        let mut nested: BTreeSet<&str> = BTreeSet::new();
-        for nested_dir in self.configs.keys() {
-            if nested_dir != dir && (nested_dir.starts_with(&prefix) || dir.is_empty()) {
-                let shadowed = self.configs.keys().any(|other| {
-                    other != nested_dir && other != dir && nested_dir.starts_with(&format!("{other}/")) && other.starts_with(&prefix)
-                });
-                if !shadowed {
-                    nested.insert(nested_dir);
-                }
-            }
-        }
+        // Folders below `dir` with a kustomization of their own, except those
+        // inside another such folder (that one's build includes them). Found
+        // by looking up each folder's parents, not by comparing every pair.
+        let has_config_between = |path: &str| {
+            path.match_indices('/').any(|(slash, _)| slash >= prefix.len() && self.configs.contains_key(&path[..slash]))
+        };
+        let nested: HashSet<&str> = self
+            .configs
+            .keys()
+            .filter(|nested_dir| *nested_dir != dir && nested_dir.starts_with(&prefix))
+            .filter(|nested_dir| !has_config_between(nested_dir))
+            .map(String::as_str)
+            .collect();
+        let in_nested = |path: &str| path.match_indices('/').any(|(slash, _)| nested.contains(&path[..slash]));
         let mut entries: Vec<String> = Vec::new();
         for file in &self.repo.files {
             if !file.path.starts_with(&prefix) || file.is_kustomization_file() {
                 continue;
             }
-            if nested.iter().any(|n| file.path.starts_with(&format!("{n}/"))) {
+            if in_nested(&file.path) {
                 continue;
             }
             if !(file.path.ends_with(".yaml") || file.path.ends_with(".yml")) {

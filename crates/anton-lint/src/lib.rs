@@ -111,6 +111,14 @@ pub fn finish(findings: Vec<Finding>, ctx: &Context<'_>) -> Vec<Finding> {
         .filter_map(|f| f.location.clone())
         .collect();
     kept.retain(|f| !(f.rule == "flux/source-missing" && f.location.as_ref().is_some_and(|l| specific.contains(l))));
+    // A `*.sops.yaml` left in plaintext is one problem: the file is not
+    // encrypted. Its clear values are that same problem, not a second one.
+    let unencrypted_sops_files: HashSet<String> = kept
+        .iter()
+        .filter(|f| f.rule == "secrets/sops-not-encrypted")
+        .filter_map(file_of)
+        .collect();
+    kept.retain(|f| !(f.rule == "secrets/plaintext-secret" && file_of(f).is_some_and(|file| unencrypted_sops_files.contains(&file))));
     // A `prune` the v1 API requires is missing: one finding, the schema's,
     // with the hint that says what each value means.
     let prune_required: HashSet<String> = kept

@@ -1,7 +1,7 @@
 //! The text of the repository's files, gathered once at the edge so that
 //! rules stay pure: YAML files (for suppression comments and positions, as
-//! the loader read them) and every other text file under the scanned folder
-//! (for committed private keys).
+//! the loader read them) and every other text file of the repository (for
+//! committed private keys).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,12 +17,17 @@ pub struct SourceTexts {
 }
 
 impl SourceTexts {
-    /// The repository's YAML files and every other text file under the
-    /// scanned folder (hidden files too; ignored files and `.git` not), as
-    /// the loader read them.
+    /// The repository's YAML files and every other text file it read
+    /// (hidden files too; ignored files and `.git` not; outside the scanned
+    /// folder, what git tracks), as the loader read them.
     pub fn read(repo: &Repository) -> Self {
-        let mut texts: HashMap<String, Arc<str>> =
-            repo.files.iter().map(|file| (file.path.clone(), Arc::clone(&file.text))).collect();
+        // YAML files outside the scanned folder are read for committed keys too.
+        let mut texts: HashMap<String, Arc<str>> = repo
+            .files
+            .iter()
+            .chain(&repo.outside_files)
+            .map(|file| (file.path.clone(), Arc::clone(&file.text)))
+            .collect();
         let mut others = Vec::new();
         for (path, text) in repo.other_files.iter().zip(&repo.other_texts) {
             if let Some(text) = text {

@@ -109,3 +109,16 @@ fn messages_never_quote_secret_values() {
     assert!(!text.contains("QQQQQQQQ"), "{text}");
     assert!(!text.contains("QUFBQUFB"), "{text}");
 }
+
+/// A `*.sops.yaml` Secret left in plaintext is one finding (the file is not
+/// encrypted), not that plus `secrets/plaintext-secret` for its values.
+#[test]
+fn a_plaintext_sops_file_is_one_finding() {
+    let findings = check(&fixture("secrets/sops-not-encrypted/fires"), Some(&["secrets"]));
+    let in_file: Vec<_> = findings
+        .iter()
+        .filter(|f| f.location.as_ref().is_some_and(|l| l.file == "cluster-secrets.sops.yaml"))
+        .map(|f| f.rule.as_str())
+        .collect();
+    assert_eq!(in_file, ["secrets/sops-not-encrypted"], "{}", render(&findings));
+}

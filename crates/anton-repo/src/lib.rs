@@ -36,8 +36,10 @@ pub struct Repository {
     /// Folders holding a Helm chart (`Chart.yaml`), relative to `root`. Their
     /// `templates/` are Go templates, not YAML, and were not parsed.
     pub helm_charts: Vec<String>,
-    /// Every file under the scanned folder that is not a loaded YAML file
-    /// (hidden files included, ignored ones not), relative to `root`, sorted.
+    /// Every file of the repository that is not a loaded YAML file (hidden
+    /// files included, ignored ones not; outside the scanned folder, every
+    /// file git tracks that is not one of `outside_files`), relative to
+    /// `root`, sorted.
     pub other_files: Vec<String>,
     /// The text of each of `other_files` (same order); `None` for binaries,
     /// files over [`MAX_TEXT_BYTES`] and unreadable ones.
@@ -52,6 +54,10 @@ pub struct Repository {
     /// `bootstrap/` Secret, another cluster's settings), as (file, object
     /// node): what exists besides the target, for lookups only.
     pub outside_objects: Vec<(String, std::sync::Arc<Node>)>,
+    /// The YAML files outside the scanned folder (what git tracks there, or
+    /// every file outside git), parsed once: the secret rules check them and
+    /// `outside_objects` are their objects. Their spans carry no file id.
+    pub outside_files: Vec<SourceFile>,
     /// The remote URLs of the git repository (`.git/config`), to tell a
     /// GitRepository of this repository from one of another.
     pub git_remotes: Vec<String>,

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anton_core::{Finding, Location, Severity};
-use anton_yaml::{Node, YamlIssueKind, parse_stream_in};
+use anton_yaml::{YamlIssueKind, parse_stream_in};
 use ignore::{WalkBuilder, WalkState};
 use rayon::prelude::*;
 
@@ -199,12 +199,23 @@ impl Repository {
             .collect();
         let mut others: Vec<(PathBuf, String)> =
             others.into_iter().filter_map(|path| relative_path(&root, &path).map(|relative| (path, relative))).collect();
+        // What lies outside the scanned folder: its YAML files are parsed
+        // (what exists there counts for lookups, and the secret rules check
+        // it), the other files only read as text (committed keys).
+        let (outside_yaml, outside_others) =
+            if scan_root != root { outside_files(&root, &scan_root, options) } else { (Vec::new(), Vec::new()) };
+        others.extend(outside_others);
         others.sort_by(|a, b| a.1.cmp(&b.1));
-        // Both lists on all cores at once. The position of a YAML file
+        // All lists on all cores at once. The position of a YAML file
         // becomes its file id, which every span carries.
-        let (parsed, other_texts): (Vec<Parsed>, Vec<Option<Arc<str>>>) = rayon::join(
-            || yaml_files.par_iter().enumerate().map(|(id, (path, relative))| parse_file(path, relative.clone(), id as u32)).collect(),
-            || if options.other_texts { others.par_iter().map(|(path, _)| read_text(path)).collect() } else { vec![None; others.len()] },
+        let ((parsed, other_texts), outside): ((Vec<Parsed>, Vec<Option<Arc<str>>>), Vec<SourceFile>) = rayon::join(
+            || {
+                rayon::join(
+                    || yaml_files.par_iter().enumerate().map(|(id, (path, relative))| parse_file(path, relative.clone(), id as u32)).collect(),
+                    || if options.other_texts { others.par_iter().map(|(path, _)| read_text(path)).collect() } else { vec![None; others.len()] },
+                )
+            },
+            || outside_yaml.par_iter().filter_map(|(path, relative)| parse_outside_file(path, relative.clone())).collect(),
         );
 
         let mut repo = Repository {
@@ -225,9 +236,16 @@ impl Repository {
         }
         repo.file_index = file_index;
         repo.ci_workflows = read_workflows(&root);
-        if repo.scan_root != root {
-            repo.outside_objects = outside_objects(&root, &repo.scan_root, options);
-        }
+        repo.outside_objects = outside
+            .iter()
+            .flat_map(|file| {
+                file.documents
+                    .iter()
+                    .filter(|d| d.root.get("kind").is_some() && d.root.path(&["metadata", "name"]).is_some())
+                    .map(|d| (file.path.clone(), Arc::clone(&d.root)))
+            })
+            .collect();
+        repo.outside_files = outside;
         repo.git_remotes = read_git_remotes(&root);
         for file in &repo.files {
             let mut dir = file.dir();
@@ -239,44 +257,143 @@ impl Repository {
     }
 }
 
-/// The objects of the YAML files under `root` but outside `scan_root`
-/// (hidden folders and Helm templates left out, ignore files respected).
-fn outside_objects(root: &Path, scan_root: &Path, options: &LoadOptions) -> Vec<(String, Arc<Node>)> {
+/// The files under `root` but outside `scan_root`, as (absolute path,
+/// repository-relative path): YAML files to parse (not in hidden folders nor
+/// in Helm chart templates), and every other file. The files git tracks (and
+/// would track: untracked files that are not ignored) when `root` is a git
+/// repository, else a walk that respects the ignore files; `.antonignore`
+/// is respected either way.
+#[allow(clippy::type_complexity)]
+fn outside_files(root: &Path, scan_root: &Path, options: &LoadOptions) -> (Vec<(PathBuf, String)>, Vec<(PathBuf, String)>) {
+    let listed = if options.respect_gitignore { git_files(root) } else { None };
+    let mut relatives: Vec<String> = match listed {
+        Some(files) => {
+            let scan = relative_path(root, scan_root).unwrap_or_default();
+            let inside_scan = |relative: &str| {
+                !scan.is_empty() && (relative == scan || relative.strip_prefix(scan.as_str()).is_some_and(|rest| rest.starts_with('/')))
+            };
+            let ignored = AntonIgnore::read(root, &files);
+            files
+                .into_iter()
+                .filter(|relative| !inside_scan(relative) && !ignored.excludes(relative))
+                // The index lists files deleted since, and symbolic links (never followed).
+                .filter(|relative| std::fs::symlink_metadata(root.join(relative)).is_ok_and(|m| m.is_file()))
+                .collect()
+        }
+        None => walk_outside(root, scan_root, options),
+    };
+    relatives.sort();
+    let mut yaml = Vec::new();
+    let mut others = Vec::new();
+    for relative in relatives {
+        let hidden = relative.split('/').any(|part| part.starts_with('.'));
+        let template = relative.split('/').any(|part| part == "templates");
+        let is_yaml = relative.ends_with(".yaml") || relative.ends_with(".yml");
+        let list = if is_yaml && !hidden && !template { &mut yaml } else { &mut others };
+        list.push((root.join(&relative), relative));
+    }
+    (yaml, others)
+}
+
+/// `git ls-files` of the repository at `root`: tracked files and untracked
+/// ones that are not ignored, repository-relative. `None` when `root` holds
+/// no git repository of its own or git cannot be run.
+fn git_files(root: &Path) -> Option<Vec<String>> {
+    let git_dir = root.join(".git");
+    if !git_dir.exists() {
+        return None;
+    }
+    // GIT_DIR pins the repository: a `.git` git does not accept must not make
+    // it list an enclosing repository instead.
+    let output = std::process::Command::new("git")
+        .current_dir(root)
+        .env("GIT_DIR", &git_dir)
+        .env("GIT_WORK_TREE", root)
+        // Inside a git hook (pre-commit) these name the outer repository's
+        // index and objects.
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_OBJECT_DIRECTORY")
+        .env_remove("GIT_ALTERNATE_OBJECT_DIRECTORIES")
+        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let mut files: Vec<String> = output
+        .stdout
+        .split(|byte| *byte == 0)
+        .filter(|path| !path.is_empty())
+        .filter_map(|path| std::str::from_utf8(path).ok())
+        .map(str::to_owned)
+        .collect();
+    // A file both staged and changed is listed once per state.
+    files.dedup();
+    Some(files)
+}
+
+/// The `.antonignore` files among `files`, each anchored at its folder.
+struct AntonIgnore {
+    matchers: Vec<(String, ignore::gitignore::Gitignore)>,
+}
+
+impl AntonIgnore {
+    fn read(root: &Path, files: &[String]) -> Self {
+        let matchers = files
+            .iter()
+            .filter(|relative| relative.rsplit('/').next() == Some(IGNORE_FILE_NAME))
+            .map(|relative| {
+                let dir = relative.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
+                // A pattern that does not parse is skipped, as git skips it.
+                let (matcher, _) = ignore::gitignore::Gitignore::new(root.join(relative));
+                (dir, matcher)
+            })
+            .collect();
+        Self { matchers }
+    }
+
+    fn excludes(&self, relative: &str) -> bool {
+        self.matchers.iter().any(|(dir, matcher)| {
+            let inside = if dir.is_empty() { Some(relative) } else { relative.strip_prefix(dir.as_str()).and_then(|r| r.strip_prefix('/')) };
+            inside.is_some_and(|inside| matcher.matched_path_or_any_parents(inside, false).is_ignore())
+        })
+    }
+}
+
+/// Every file under `root` but outside `scan_root` (`.git` excepted, ignore
+/// files respected), repository-relative: the folder is not a git repository.
+fn walk_outside(root: &Path, scan_root: &Path, options: &LoadOptions) -> Vec<String> {
     let scan_root = scan_root.to_path_buf();
     let mut builder = WalkBuilder::new(root);
     builder
-        .hidden(true)
+        .hidden(false)
         .git_ignore(options.respect_gitignore)
         .git_exclude(options.respect_gitignore)
         .git_global(false)
         .require_git(false)
         .follow_links(false)
         .add_custom_ignore_filename(IGNORE_FILE_NAME)
-        .filter_entry(move |entry| entry.path() != scan_root && entry.file_name() != "templates");
-    let mut paths: Vec<PathBuf> = builder
+        .filter_entry(move |entry| entry.path() != scan_root && entry.file_name() != ".git");
+    builder
         .build()
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
-        .map(|entry| entry.into_path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
-        .collect();
-    paths.sort();
-    paths
-        .par_iter()
-        .filter_map(|path| {
-            let relative = relative_path(root, path)?;
-            let text = read_text(path)?;
-            let parsed = parse_stream_in(&text, u32::MAX);
-            let objects: Vec<(String, Arc<Node>)> = parsed
-                .documents
-                .into_iter()
-                .filter(|d| d.root.get("kind").is_some() && d.root.path(&["metadata", "name"]).is_some())
-                .map(|d| (relative.clone(), d.root))
-                .collect();
-            Some(objects)
-        })
-        .flatten()
+        .filter_map(|entry| relative_path(root, entry.path()))
         .collect()
+}
+
+/// A YAML file outside the scanned folder, parsed once. Its spans carry no
+/// file id of the repository's (`u32::MAX`): locations are made from its
+/// path. Problems in it are not reported (it is not what was checked).
+fn parse_outside_file(path: &Path, relative: String) -> Option<SourceFile> {
+    let text = read_text(path)?;
+    let parsed = parse_stream_in(&text, u32::MAX);
+    let has_syntax_error = parsed.issues.iter().any(|issue| matches!(issue.kind, YamlIssueKind::Syntax));
+    let sops_encrypted = parsed.documents.iter().any(|d| d.root.get("sops").is_some_and(|s| s.is_map()));
+    crate::secrets::register_file(&parsed.documents, sops_encrypted, &text, has_syntax_error);
+    Some(SourceFile { path: relative, documents: parsed.documents, sops_encrypted, has_syntax_error, text })
 }
 
 /// The texts of `.github/workflows/*.y(a)ml` under the repository root.

@@ -63,6 +63,75 @@ pub(crate) fn render(report: &Report, options: &RenderOptions, out: &mut dyn io:
     writeln!(out, "</testsuites>")
 }
 
+/// One part of a run made of several (`anton check`'s suites): its name,
+/// its report, how long it took, or why it did not run.
+pub struct JunitSuite<'a> {
+    pub name: &'a str,
+    /// `None`: left out, for `skipped` (the reason).
+    pub report: Option<&'a Report>,
+    pub seconds: f64,
+    pub skipped: Option<&'a str>,
+}
+
+/// JUnit XML with one `<testsuite>` per part: a part that could not run is
+/// an `<error>`, a clean part one passing case, a part left out a
+/// `<skipped>` case; findings are cases as in [`crate::render`].
+pub fn render_suites(suites: &[JunitSuite<'_>], title: &str, out: &mut dyn io::Write) -> io::Result<()> {
+    let name = if title.is_empty() { "anton" } else { title };
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    let reports = || suites.iter().filter_map(|s| s.report);
+    let failures: usize = reports().map(|r| r.findings.iter().filter(|f| f.severity != Severity::Info).count()).sum();
+    let errors = reports().filter(|r| r.status == Status::Error).count();
+    let tests: usize = suites.iter().map(|s| s.report.map_or(1, |r| r.findings.len().max(1))).sum();
+    let time: f64 = suites.iter().map(|s| s.seconds).sum();
+    writeln!(
+        out,
+        r#"<testsuites name="{}" tests="{tests}" failures="{failures}" errors="{errors}" time="{time:.3}">"#,
+        escape(name)
+    )?;
+    for suite in suites {
+        let suite_name = escape(suite.name);
+        let time = suite.seconds;
+        match suite.report {
+            None => {
+                let reason = escape(suite.skipped.unwrap_or("not run"));
+                writeln!(out, r#"  <testsuite name="{suite_name}" tests="1" failures="0" errors="0" skipped="1" time="0">"#)?;
+                writeln!(out, r#"    <testcase name="{suite_name}" classname="{suite_name}" time="0">"#)?;
+                writeln!(out, r#"      <skipped message="{reason}"/>"#)?;
+                writeln!(out, "    </testcase>")?;
+            }
+            Some(report) if report.status == Status::Error => {
+                let reason = escape(report.issues.first().map_or("could not run", String::as_str));
+                writeln!(out, r#"  <testsuite name="{suite_name}" tests="1" failures="0" errors="1" skipped="0" time="{time:.3}">"#)?;
+                writeln!(out, r#"    <testcase name="{suite_name}" classname="{suite_name}" time="{time:.3}">"#)?;
+                writeln!(out, r#"      <error message="{reason}" type="error">{reason}</error>"#)?;
+                writeln!(out, "    </testcase>")?;
+            }
+            Some(report) if report.findings.is_empty() => {
+                writeln!(out, r#"  <testsuite name="{suite_name}" tests="1" failures="0" errors="0" skipped="0" time="{time:.3}">"#)?;
+                writeln!(
+                    out,
+                    r#"    <testcase name="{}" classname="{suite_name}" time="{time:.3}"/>"#,
+                    escape(&verdict(report, suite.name))
+                )?;
+            }
+            Some(report) => {
+                let failed = report.findings.iter().filter(|f| f.severity != Severity::Info).count();
+                writeln!(
+                    out,
+                    r#"  <testsuite name="{suite_name}" tests="{}" failures="{failed}" errors="0" skipped="0" time="{time:.3}">"#,
+                    report.findings.len()
+                )?;
+                for finding in &report.findings {
+                    testcase(finding, out)?;
+                }
+            }
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")
+}
+
 fn testcase(finding: &Finding, out: &mut dyn io::Write) -> io::Result<()> {
     let place = finding.location.as_ref().map(ToString::to_string);
     let name = match (&finding.object, &place) {
@@ -151,6 +220,27 @@ mod tests {
         let xml = render_to_string(&Report::new(["A".to_owned()], Vec::new()));
         assert!(xml.contains(r#"tests="1" failures="0""#), "{xml}");
         assert!(xml.contains("<testcase"), "{xml}");
+    }
+
+    #[test]
+    fn one_testsuite_per_part_of_a_check() {
+        let clean = Report::new(["A".to_owned()], Vec::new());
+        let broken = Report::tool_error("cannot reach the API server");
+        let found = Report::new(Vec::new(), vec![Finding::new("pod/crashloop", Severity::Critical, "web crashes").object("Pod/a/web")]);
+        let suites = [
+            JunitSuite { name: "validate", report: Some(&clean), seconds: 0.5, skipped: None },
+            JunitSuite { name: "health", report: Some(&found), seconds: 1.0, skipped: None },
+            JunitSuite { name: "flux", report: Some(&broken), seconds: 0.0, skipped: None },
+            JunitSuite { name: "storage", report: None, seconds: 0.0, skipped: Some("no cluster <ci>") },
+        ];
+        let mut out = Vec::new();
+        render_suites(&suites, "anton check", &mut out).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert_eq!(xml.matches("<testsuite ").count(), 4, "{xml}");
+        assert!(xml.contains(r#"<testsuites name="anton check" tests="4" failures="1" errors="1" time="1.500">"#), "{xml}");
+        assert!(xml.contains(r#"<testsuite name="health" tests="1" failures="1""#), "{xml}");
+        assert!(xml.contains(r#"<error message="cannot reach the API server""#), "{xml}");
+        assert!(xml.contains(r#"<skipped message="no cluster &lt;ci&gt;"/>"#), "{xml}");
     }
 
     #[test]

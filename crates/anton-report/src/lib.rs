@@ -29,6 +29,7 @@ use std::str::FromStr;
 use anton_core::{Report, Severity};
 
 pub use live::{Line, Overview, Span, Table, Tone, render_live_text};
+pub use junit::{JunitSuite, render_suites as render_junit_suites};
 pub use sources::{DiskSources, SourceProvider};
 
 /// An output format. Adding one means adding a module and a match arm here.

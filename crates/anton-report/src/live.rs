@@ -206,12 +206,12 @@ fn write_findings(
     paint: Painter,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    let mut findings: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| !(options.quiet && f.severity == Severity::Info))
-        .collect();
-    if findings.is_empty() {
+    // As in `anton validate`: info findings are counted per rule unless `-v`
+    // lists them, and `-q` leaves them out altogether.
+    let (mut findings, collapsed): (Vec<&Finding>, Vec<&Finding>) =
+        report.findings.iter().partition(|f| f.severity != Severity::Info || options.verbose);
+    let collapsed = if options.quiet { Vec::new() } else { collapsed };
+    if findings.is_empty() && collapsed.is_empty() {
         return Ok(());
     }
     let mut order: Vec<&str> = overview.area_order.iter().map(String::as_str).collect();
@@ -228,6 +228,16 @@ fn write_findings(
     let rule_width = findings.iter().map(|f| f.rule.len()).max().unwrap_or(0);
     let indent = " ".repeat(8 + 2 + rule_width + 2);
     writeln!(out)?;
+    write_listed(&findings, &indent, rule_width, paint, out)?;
+    // Listed findings first, then the counts, a blank line between.
+    if !findings.is_empty() && !collapsed.is_empty() {
+        writeln!(out)?;
+    }
+    crate::text::write_info_counts(&collapsed, paint, out)?;
+    writeln!(out)
+}
+
+fn write_listed(findings: &[&Finding], indent: &str, rule_width: usize, paint: Painter, out: &mut dyn io::Write) -> io::Result<()> {
     for finding in findings {
         let severity = format!("{:<8}", finding.severity.as_str());
         let message = terminal_safe(&finding.message).replace('\n', &format!("\n{indent}"));
@@ -242,7 +252,7 @@ fn write_findings(
             writeln!(out, "{indent}{} {hint}", paint.paint(BOLD, "help:"))?;
         }
     }
-    writeln!(out)
+    Ok(())
 }
 
 /// `node/not-ready` → `node`.
@@ -294,6 +304,54 @@ mod tests {
 
         ✗ 1 critical finding, 1 warning across 2 objects checked (status: critical)
         ");
+    }
+
+    #[test]
+    fn info_findings_are_counted_per_rule_unless_verbose_and_left_out_when_quiet() {
+        let findings = vec![
+            Finding::new("pod/restarts", Severity::Warning, "media/plex restarted 4 times").hint("read its logs"),
+            Finding::new("pvc/no-backup", Severity::Info, "media/a has no backup"),
+            Finding::new("pvc/no-backup", Severity::Info, "media/b has no backup"),
+            Finding::new("node/pressure", Severity::Info, "node-1 was under memory pressure").hint("look at it"),
+        ];
+        let report = Report::new(["Pod/media/plex".to_owned()], findings);
+        let render_with = |verbose: bool, quiet: bool| {
+            let options = RenderOptions { title: "anton health".into(), verbose, quiet, ..RenderOptions::default() };
+            let mut out = Vec::new();
+            render_live_text(&report, &Overview::default(), &options, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let verdict = "⚠ 1 warning, 3 info across 1 object checked (status: warning)\n";
+        let help = |width: usize, text: &str| format!("{}help: {text}\n", " ".repeat(width));
+        assert_eq!(
+            render_with(false, false),
+            format!(
+                "\nwarning   pod/restarts  media/plex restarted 4 times\n{}\ninfo: node/pressure ×1 — `-v` lists it\ninfo: pvc/no-backup ×2 — `-v` lists them\n\n{verdict}",
+                help(24, "read its logs")
+            )
+        );
+        // `-v` lists them, by area (in the order of the report's findings).
+        assert_eq!(
+            render_with(true, false),
+            format!(
+                "\ninfo      node/pressure  node-1 was under memory pressure\n{}warning   pod/restarts   media/plex restarted 4 times\n{}info      pvc/no-backup  media/a has no backup\ninfo      pvc/no-backup  media/b has no backup\n\n{verdict}",
+                help(25, "look at it"),
+                help(25, "read its logs")
+            )
+        );
+        // `-q` keeps the hints and drops the info findings, counts included.
+        assert_eq!(
+            render_with(false, true),
+            format!("\nwarning   pod/restarts  media/plex restarted 4 times\n{}\n{verdict}", help(24, "read its logs"))
+        );
+        // Only info findings: their counts alone.
+        let report = Report::new(["Pod/media/plex".to_owned()], vec![Finding::new("pvc/no-backup", Severity::Info, "media/a has no backup")]);
+        let mut out = Vec::new();
+        render_live_text(&report, &Overview::default(), &RenderOptions { title: "anton storage".into(), ..RenderOptions::default() }, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\ninfo: pvc/no-backup ×1 — `-v` lists it\n\n✓ 1 info across 1 object checked (status: healthy)\n"
+        );
     }
 
     #[test]

@@ -147,22 +147,8 @@ impl TextRenderer<'_> {
         Ok(())
     }
 
-    /// `info: flux/no-timeout ×131 — `-v` lists them`, one line per rule.
     fn info_counts(&self, findings: &[&Finding], out: &mut dyn io::Write) -> io::Result<()> {
-        let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
-        for finding in findings {
-            *by_rule.entry(finding.rule.as_str()).or_default() += 1;
-        }
-        for (rule, count) in by_rule {
-            let which = if count == 1 { "lists it" } else { "lists them" };
-            writeln!(
-                out,
-                "{} {} ×{count} — `-v` {which}",
-                self.paint.paint(severity_style(Severity::Info), "info:"),
-                terminal_safe(rule),
-            )?;
-        }
-        Ok(())
+        write_info_counts(findings, self.paint, out)
     }
 
     /// Files in path order, each with its findings by position; findings
@@ -322,6 +308,25 @@ impl TextRenderer<'_> {
 }
 
 /// Keeps the later lines of a multi-line message under the detail column.
+/// `info: flux/no-timeout ×131 — `-v` lists them`, one line per rule (the
+/// text and the live reports collapse info findings the same way).
+pub(crate) fn write_info_counts(findings: &[&Finding], paint: Painter, out: &mut dyn io::Write) -> io::Result<()> {
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for finding in findings {
+        *by_rule.entry(finding.rule.as_str()).or_default() += 1;
+    }
+    for (rule, count) in by_rule {
+        let which = if count == 1 { "lists it" } else { "lists them" };
+        writeln!(
+            out,
+            "{} {} ×{count} — `-v` {which}",
+            paint.paint(severity_style(Severity::Info), "info:"),
+            terminal_safe(rule),
+        )?;
+    }
+    Ok(())
+}
+
 fn indent_continuation(text: &str) -> String {
     text.replace('\n', &format!("\n{DETAIL_INDENT}"))
 }

@@ -3,7 +3,8 @@
 //!
 //! Interim: this reads the repository's objects as written and the
 //! `postBuild.substitute` / `substituteFrom` of the Kustomization that applies
-//! each one (ConfigMaps and Secrets found in the repository). Once the build
+//! each one, as its own parent applies it (ConfigMaps and Secrets found
+//! anywhere in the repository). Once the build
 //! engine records the variables it could not substitute, that record is the
 //! better source and this pass goes.
 
@@ -21,7 +22,8 @@ use crate::variables::{Definitions, variables};
 pub struct Applied<'a> {
     pub object: &'a Node,
     pub subject: Option<&'a str>,
-    /// The applying Kustomization's node and its namespace.
+    /// The applying Kustomization's node (as its parent applies it: built,
+    /// with the parent's postBuild substituted) and its namespace.
     pub kustomization: &'a Node,
     pub namespace: &'a str,
     /// The Kustomizations that apply that Kustomization: their `spec.patches`
@@ -76,7 +78,8 @@ pub fn undefined_variables(repo: &Repository, applied: &[Applied<'_>]) -> Vec<Fi
             "define {name} in spec.postBuild.substitute or in a substituteFrom ConfigMap/Secret, give it a default \
              (${{{name}:=value}}), or write $${{{name}}} if it is not meant for Flux"
         ));
-        if let Some(post_build) = item.kustomization.path(&["spec", "postBuild"]) {
+        // The built node's spans point at the lines that set each value.
+        if let Some(post_build) = item.kustomization.path(&["spec", "postBuild"]).filter(|p| (p.span.file as usize) < repo.files.len()) {
             finding = finding.related(repo.span_location(post_build.span), "the postBuild that applies");
         }
         if let Some(subject) = item.subject {
@@ -95,33 +98,44 @@ fn substitution_disabled(object: &Node) -> bool {
         .is_some_and(|v| v == "disabled")
 }
 
-/// The repository's ConfigMaps and Secrets by name, for `substituteFrom`.
+/// The repository's ConfigMaps and Secrets by name, for `substituteFrom`:
+/// those of the checked folder and those written outside it (a
+/// `clusters/<name>/cluster-settings.yaml` beside `kubernetes/`).
 struct SubstitutionSources<'r> {
-    repo: &'r Repository,
-    by_name: HashMap<(&'r str, &'r str), Vec<&'r anton_repo::Object>>,
+    by_name: HashMap<(&'r str, &'r str), Vec<(Option<&'r str>, &'r Node)>>,
 }
 
 impl<'r> SubstitutionSources<'r> {
     fn index(repo: &'r Repository) -> Self {
-        let mut by_name: HashMap<(&str, &str), Vec<&anton_repo::Object>> = HashMap::new();
+        let mut by_name: HashMap<(&str, &str), Vec<(Option<&str>, &Node)>> = HashMap::new();
         for object in &repo.objects {
             if object.group().is_empty() && matches!(object.kind.as_str(), "ConfigMap" | "Secret") {
-                by_name.entry((object.kind.as_str(), object.name.as_str())).or_default().push(object);
+                by_name
+                    .entry((object.kind.as_str(), object.name.as_str()))
+                    .or_default()
+                    .push((object.namespace.as_deref(), repo.node(object)));
             }
         }
-        Self { repo, by_name }
+        for (_, node) in &repo.outside_objects {
+            let (Some("v1"), Some(kind @ ("ConfigMap" | "Secret")), Some(name)) =
+                (node.str_at(&["apiVersion"]), node.str_at(&["kind"]), node.str_at(&["metadata", "name"]))
+            else {
+                continue;
+            };
+            by_name.entry((kind, name)).or_default().push((node.str_at(&["metadata", "namespace"]), &**node));
+        }
+        Self { by_name }
     }
 
     /// The keys of the ConfigMap or Secret `kind/name` Flux would read from
     /// `namespace`; `None` when the repository does not have it.
     fn keys(&self, kind: &str, name: &str, namespace: &str) -> Option<Vec<String>> {
         let candidates = self.by_name.get(&(kind, name))?;
-        let object = candidates
+        let (_, node) = candidates
             .iter()
-            .find(|o| o.namespace.as_deref() == Some(namespace))
-            .or_else(|| candidates.iter().find(|o| o.namespace.is_none()))
+            .find(|(ns, _)| *ns == Some(namespace))
+            .or_else(|| candidates.iter().find(|(ns, _)| ns.is_none()))
             .or_else(|| candidates.first())?;
-        let node = self.repo.node(object);
         let mut keys = Vec::new();
         for field in ["data", "stringData", "binaryData"] {
             if let Some(data) = node.get(field) {

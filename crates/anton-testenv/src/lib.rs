@@ -140,6 +140,8 @@ pub struct TestEnv {
     server_url: String,
     kubectl: PathBuf,
     kubelet: std::result::Result<StandInKubelet, String>,
+    /// The harness and its arguments, to start it again ([`TestEnv::start_again`]).
+    command: (PathBuf, Vec<std::ffi::OsString>),
 }
 
 impl std::fmt::Debug for TestEnv {
@@ -205,19 +207,19 @@ impl TestEnv {
             .with_context(|| format!("creating {}", log_path.display()))?;
         let log_err = log.try_clone()?;
 
-        let mut cmd = Command::new(&bin);
-        cmd.arg("--dir").arg(&dir_path).arg("--exit-on-stdin-close");
+        let mut args: Vec<std::ffi::OsString> = vec!["--dir".into(), dir_path.clone().into(), "--exit-on-stdin-close".into()];
         if remove_dir_on_exit {
             // For the shared environment, whose Drop never runs.
-            cmd.arg("--remove-dir-on-exit");
+            args.push("--remove-dir-on-exit".into());
         }
         for dir in &options.extra_crds {
-            cmd.arg("--extra-crds").arg(dir);
+            args.extend(["--extra-crds".into(), dir.clone().into()]);
         }
         if options.kubelet {
-            cmd.arg("--kubelet");
+            args.push("--kubelet".into());
         }
-        let mut child = cmd
+        let mut child = Command::new(&bin)
+            .args(&args)
             .stdin(Stdio::piped())
             .stdout(log)
             .stderr(log_err)
@@ -233,6 +235,7 @@ impl TestEnv {
             server_url: String::new(),
             kubectl,
             kubelet: Err("not requested (Options::kubelet)".to_owned()),
+            command: (bin.clone(), args),
         };
         let ready = env.wait_ready(timeout)?;
         env.server_url = ready["server"]
@@ -460,6 +463,74 @@ impl TestEnv {
         self.shutdown()
     }
 
+    /// Stops the server but keeps its directory, for [`TestEnv::start_again`]:
+    /// the API server is gone, as when a control-plane node reboots.
+    pub fn stop_server(&mut self) -> Result<()> {
+        self.shutdown()
+    }
+
+    /// Starts the harness again on the same directory after
+    /// [`TestEnv::stop_server`]. etcd keeps its data, so every object and its
+    /// resourceVersion is still there; the harness writes new certificates,
+    /// tokens and kubeconfigs and listens on a new port, so a client that
+    /// must reconnect goes through a [`Relay`] and authenticates with
+    /// [`TestEnv::relay_kubeconfig`].
+    pub fn start_again(&mut self) -> Result<()> {
+        if self.child.is_some() {
+            bail!("the test environment is still running; stop_server first");
+        }
+        let log_path = self.dir_path.join("server.log");
+        let log = fs::OpenOptions::new().append(true).open(&log_path).with_context(|| format!("opening {}", log_path.display()))?;
+        let log_err = log.try_clone()?;
+        // The harness removes it too, but only once it runs: not a moment for wait_ready to read the old one.
+        let _ = fs::remove_file(self.dir_path.join("ready"));
+        let (bin, args) = &self.command;
+        let mut child = Command::new(bin)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(log)
+            .stderr(log_err)
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        self.stdin = child.stdin.take();
+        self.child = Some(child);
+        let timeout = std::env::var("ANTON_TESTENV_START_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .map(Duration::from_secs)
+            .unwrap_or(Duration::from_secs(180));
+        let ready = self.wait_ready(timeout)?;
+        self.server_url = ready["server"].as_str().ok_or_else(|| anyhow!("`ready` has no server URL"))?.to_owned();
+        Ok(())
+    }
+
+    /// `127.0.0.1:<port>` of the running server.
+    pub fn server_address(&self) -> &str {
+        self.server_url.trim_start_matches("https://")
+    }
+
+    /// A kubeconfig for `admin` through `relay` that survives
+    /// [`TestEnv::start_again`]: the server's certificate is not checked (it
+    /// changes) and the token is read from the harness's current token file
+    /// by an exec credential plugin on every request.
+    pub fn relay_kubeconfig(&self, relay: &Relay, path: &Path) -> Result<()> {
+        let tokens = self.dir_path.join("pki").join("tokens.csv");
+        let script = format!(
+            "printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\",\"expirationTimestamp\":\"%s\"}}}}' \"$(head -n1 '{}' | cut -d, -f1)\" \"$(date -u -d @$(($(date +%s) + 5)) +%Y-%m-%dT%H:%M:%SZ)\"",
+            tokens.display()
+        );
+        let config = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "relay", "cluster": {"server": format!("https://127.0.0.1:{}", relay.port()), "insecure-skip-tls-verify": true}}],
+            "users": [{"name": "admin", "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1", "command": "sh", "args": ["-c", script], "interactiveMode": "Never"}}}],
+            "contexts": [{"name": "relay", "context": {"cluster": "relay", "user": "admin"}}],
+            "current-context": "relay",
+        });
+        fs::write(path, serde_json::to_string_pretty(&config)?).with_context(|| format!("writing {}", path.display()))
+    }
+
     fn shutdown(&mut self) -> Result<()> {
         // Closing stdin is the harness's shutdown signal, handled exactly
         // like SIGTERM: graceful apiserver shutdown, then etcd.
@@ -610,4 +681,58 @@ fn locate_or_build() -> Result<PathBuf> {
         );
     }
     Ok(bin)
+}
+
+/// A TCP relay on a port that stays the same while the server behind it
+/// stops and starts again on another port ([`TestEnv::start_again`]): what
+/// a client sees when the control plane of a real cluster reboots. While
+/// the server is down, connections are accepted and closed at once.
+pub struct Relay {
+    port: u16,
+    upstream: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Relay {
+    /// Relays `127.0.0.1:<new port>` to `upstream` (`127.0.0.1:6443`).
+    pub fn start(upstream: &str) -> Result<Relay> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding the relay")?;
+        let port = listener.local_addr()?.port();
+        let target = std::sync::Arc::new(std::sync::Mutex::new(upstream.to_owned()));
+        let shared = target.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let address = shared.lock().map(|a| a.clone()).unwrap_or_default();
+                std::thread::spawn(move || relay_connection(client, &address));
+            }
+        });
+        Ok(Relay { port, upstream: target })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Where new connections go from now on.
+    pub fn set_upstream(&self, upstream: &str) {
+        if let Ok(mut target) = self.upstream.lock() {
+            *target = upstream.to_owned();
+        }
+    }
+}
+
+fn relay_connection(client: std::net::TcpStream, address: &str) {
+    let Ok(server) = std::net::TcpStream::connect(address) else {
+        let _ = client.shutdown(std::net::Shutdown::Both);
+        return;
+    };
+    let (Ok(client_read), Ok(server_write)) = (client.try_clone(), server.try_clone()) else { return };
+    let pump = |mut from: std::net::TcpStream, mut to: std::net::TcpStream| {
+        let _ = std::io::copy(&mut from, &mut to);
+        // One side ended: end both, as a server that went away does.
+        let _ = to.shutdown(std::net::Shutdown::Both);
+        let _ = from.shutdown(std::net::Shutdown::Both);
+    };
+    let upstream = std::thread::spawn(move || pump(client_read, server_write));
+    pump(server, client);
+    let _ = upstream.join();
 }

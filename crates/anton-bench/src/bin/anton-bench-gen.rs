@@ -1,5 +1,7 @@
-//! `anton-bench-gen OUT_DIR --files N [--seed S]`: writes a synthetic Flux
-//! repository of exactly N files into OUT_DIR (which must be empty or absent).
+//! `anton-bench-gen OUT_DIR --files N [--clusters C] [--seed S]`: writes a
+//! synthetic Flux repository of exactly N files into OUT_DIR (which must be
+//! empty or absent); with `--clusters C`, a fleet of C clusters in one
+//! repository, each running the apps of that N-file repository over shared bases.
 //!
 //! Keep OUT_DIR outside any git work tree: anton takes the nearest folder
 //! with a `.git` as the repository root, and the generated `spec.path`s
@@ -10,7 +12,7 @@ use std::process::ExitCode;
 
 use anton_bench::{DEFAULT_SEED, Options, generate};
 
-const USAGE: &str = "usage: anton-bench-gen OUT_DIR --files N [--seed S]";
+const USAGE: &str = "usage: anton-bench-gen OUT_DIR --files N [--clusters C] [--seed S]";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -26,6 +28,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
     let mut out: Option<PathBuf> = None;
     let mut files: Option<usize> = None;
     let mut seed = DEFAULT_SEED;
+    let mut clusters: Option<usize> = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -35,6 +38,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
             }
             "--files" | "-n" => files = Some(number(args.next(), "--files")?),
             "--seed" => seed = number(args.next(), "--seed")?,
+            "--clusters" => clusters = Some(number(args.next(), "--clusters")?),
             flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}\n{USAGE}")),
             path if out.is_none() => out = Some(PathBuf::from(path)),
             extra => return Err(format!("unexpected argument {extra}\n{USAGE}")),
@@ -58,16 +62,18 @@ fn run(args: Vec<String>) -> Result<(), String> {
         );
     }
 
-    let repo = generate(&Options { files, seed }).map_err(|e| e.to_string())?;
+    let repo = generate(&Options { files, seed, clusters }).map_err(|e| e.to_string())?;
     repo.write_to(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let s = &repo.stats;
     println!(
-        "{}: {} files ({} YAML, {} lines), {} namespaces, {} apps, {} Flux Kustomizations, {} HelmReleases, \
-         {} HelmRepositories, {} kustomization folders",
+        "{}: {} files ({} YAML, {} lines), {} cluster{}, {} namespaces, {} apps, {} Flux Kustomizations, \
+         {} HelmReleases, {} HelmRepositories, {} kustomization folders",
         out.display(),
         s.files,
         s.yaml_files,
         s.lines,
+        s.clusters,
+        if s.clusters == 1 { "" } else { "s" },
         s.namespaces,
         s.apps,
         s.flux_kustomizations,

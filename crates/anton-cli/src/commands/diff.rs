@@ -4,13 +4,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anton_core::{ExitStatus, Report};
-use anton_diff::{DiffRequest, TextOptions};
+use anton_core::ExitStatus;
+use anton_diff::TextOptions;
+use anton_engine::diff::{DiffOptions, Diffed};
 use anton_report::RenderOptions;
 use clap::Args;
 
 use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::{emit, resolve_target};
+use crate::commands::emit;
 
 const TITLE: &str = "anton diff";
 
@@ -50,24 +51,11 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: &DiffArgs, global: &GlobalArgs) -> ExitStatus {
-    let request = DiffRequest {
-        path: resolve_target(args.path.as_deref()),
-        base: args.base.clone(),
-        head: args.head.clone(),
+    let options = DiffOptions { path: args.path.clone(), base: args.base.clone(), head: args.head.clone(), verbose: global.verbose };
+    let Diffed { report, outcome } = match anton_engine::diff::diff(&options) {
+        Ok(diffed) => diffed,
+        Err(report) => return emit(&report, global, TITLE, None),
     };
-    let outcome = match anton_diff::diff(&request) {
-        Ok(outcome) => outcome,
-        Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
-    };
-    let mut report = outcome.report();
-    if global.verbose {
-        let timings: serde_json::Map<String, serde_json::Value> = outcome
-            .timings
-            .iter()
-            .map(|(phase, took)| ((*phase).to_owned(), serde_json::json!(took.as_secs_f64() * 1000.0)))
-            .collect();
-        report = report.with_detail("timingsMs", serde_json::Value::Object(timings));
-    }
     let mut out = super::stdout();
     // A closed pipe (`anton diff | head`) is not an error worth reporting.
     match global.output_format() {

@@ -10,25 +10,18 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use anton_core::{ExitStatus, Finding, Report, Severity};
-use anton_health::flux::{
-    FORCE_REQUEST_ANNOTATION, RECONCILE_REQUEST_ANNOTATION, RESET_REQUEST_ANNOTATION, SUSPENDED_AT_ANNOTATION,
-    flux_subjects, reconcile_state, resume_state,
-};
+use anton_core::{ExitStatus, Report};
+use anton_engine::flux::{FluxProgress, FluxWrite, ReconcileOptions, ResumeOptions, StatusOptions, Target};
 use anton_health::util::parse_duration;
-use anton_health::{FluxKind, FluxObject, HealthConfig, check_flux, flux_details, flux_rows};
-use anton_kube::flux_ops::{self, Target, WaitOutcome};
-use anton_kube::{Cluster, LiveError, Plan, Runtime, Served};
+use anton_health::{FluxKind, flux_rows};
 use anton_report::table::Fit;
 use anton_report::{Line, Overview, Span, Table, Tone};
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::commands::emit;
-use crate::commands::live::{
-    KubeArgs, Paint, SnapshotArgs, api_notes, emit_live, live_error, now, read_snapshot, safe, short,
-};
+use crate::commands::live::{KubeArgs, Paint, SnapshotArgs, api_notes, emit_live, safe, short};
 
 #[derive(Debug, Args)]
 pub struct FluxArgs {
@@ -158,7 +151,8 @@ pub struct ObjectName {
 }
 
 impl TargetKind {
-    fn target(&self, namespace: &str) -> Target {
+    /// The object, in `namespace`.
+    pub fn target(&self, namespace: &str) -> Target {
         let (kind, name) = match self {
             TargetKind::Ks(o) => (FluxKind::Kustomization, o),
             TargetKind::Hr(o) => (FluxKind::HelmRelease, o),
@@ -242,29 +236,22 @@ pub fn run(args: &FluxArgs, global: &GlobalArgs) -> ExitStatus {
 
 fn status(args: &StatusArgs, global: &GlobalArgs) -> ExitStatus {
     const TITLE: &str = "anton flux status";
-    let config = HealthConfig { suspended_max_age: args.suspended_max_age, ..HealthConfig::default() };
-    let plan = Plan { namespace: args.namespace.clone(), cluster: false, flux: true };
-    let (mut snapshot, api) = match read_snapshot(&args.kube, &args.snapshot, &plan) {
-        Ok(read) => read,
+    let options = StatusOptions {
+        namespace: args.namespace.clone(),
+        suspended_max_age: args.suspended_max_age,
+        kube: args.kube.options(),
+        snapshot: args.snapshot.options(),
+    };
+    let checked = match anton_engine::flux::status(&options) {
+        Ok(checked) => checked,
         Err(report) => return emit_live(&report, &Overview::default(), global, TITLE, args.table.width()),
     };
-    let now = match now(&args.snapshot, &snapshot) {
-        Ok(now) => now,
-        Err(message) => return emit_live(&Report::tool_error(message), &Overview::default(), global, TITLE, args.table.width()),
-    };
-    // A recorded `anton health` snapshot has Flux too; status reads only that part.
-    let flux = snapshot.flux.take().unwrap_or_default();
-    snapshot.flux = Some(flux.clone());
-    let findings = check_flux(&snapshot, now, &config);
-    let report = Report::new(flux_subjects(&flux), findings)
-        .with_detail("flux", flux_details(&flux))
-        .with_detail("api", api);
-    let overview = status_overview(&flux, &report);
-    emit_live(&report, &overview, global, TITLE, args.table.width())
+    let overview = status_overview(&checked.snapshot, &checked.report);
+    emit_live(&checked.report, &overview, global, TITLE, args.table.width())
 }
 
 /// The controllers and counts, then the Flux CLI's `get` table.
-fn status_overview(flux: &anton_health::FluxSnapshot, report: &Report) -> Overview {
+pub fn status_overview(flux: &anton_health::FluxSnapshot, report: &Report) -> Overview {
     let mut overview = Overview { notes: api_notes(report), ..Overview::default() };
     if let Some(details) = report.details.get("flux") {
         if let Some(controllers) = details["controllers"].as_array() {
@@ -310,30 +297,18 @@ fn status_overview(flux: &anton_health::FluxSnapshot, report: &Report) -> Overvi
 }
 
 // ---------------------------------------------------------------------------
-// Write commands: progress, results, report.
+// Writes (the engine's): progress printed like the Flux CLI (► ✔ ✗ ◎) in text mode.
 
-/// Prints progress like the Flux CLI (► ✔ ✗ ◎) in text mode; collects the
-/// actions for the JSON report either way.
-struct Progress {
+struct Printer {
     text: bool,
     spinner: bool,
     paint: Paint,
-    actions: Vec<Value>,
-    findings: Vec<Finding>,
-    subjects: Vec<String>,
 }
 
-impl Progress {
+impl Printer {
     fn new(global: &GlobalArgs) -> Self {
         let text = global.output_format() == OutputFormat::Text;
-        Self {
-            text,
-            spinner: text && std::io::stderr().is_terminal(),
-            paint: Paint::new(global.use_color()),
-            actions: Vec::new(),
-            findings: Vec::new(),
-            subjects: Vec::new(),
-        }
+        Self { text, spinner: text && std::io::stderr().is_terminal(), paint: Paint::new(global.use_color()) }
     }
 
     fn say(&self, mark: &str, line: &str) {
@@ -342,24 +317,42 @@ impl Progress {
         }
     }
 
-    fn action(&self, line: &str) {
+    /// Text: the error line (the actions printed their own); other formats: the report.
+    fn finish(&mut self, written: FluxWrite, global: &GlobalArgs, title: &str) -> ExitStatus {
+        if self.text {
+            if let Some(message) = &written.error {
+                FluxProgress::fail(self, message);
+            }
+            written.report.exit_status()
+        } else {
+            emit(&written.report, global, title, None)
+        }
+    }
+}
+
+impl FluxProgress for Printer {
+    fn action(&mut self, line: &str) {
         self.say(&self.paint.bold("►"), line);
     }
 
-    fn ok(&self, line: &str) {
+    fn ok(&mut self, line: &str) {
         self.say(&self.paint.good("✔"), line);
     }
 
-    fn fail(&self, line: &str) {
+    fn fail(&mut self, line: &str) {
         self.say(&self.paint.bad("✗"), line);
     }
 
-    fn waiting(&self, line: &str) {
+    fn waiting(&mut self, line: &str) {
         self.say(&self.paint.bold("◎"), line);
     }
 
+    fn note(&mut self, line: &str) {
+        self.say("", line);
+    }
+
     /// A spinner on stderr while waiting (terminals only).
-    fn tick(&self, what: &str, elapsed: Duration) {
+    fn tick(&mut self, what: &str, elapsed: Duration) {
         if self.spinner {
             const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
             let frame = FRAMES[(elapsed.as_millis() / 1000) as usize % FRAMES.len()];
@@ -368,320 +361,40 @@ impl Progress {
         }
     }
 
-    fn clear_spinner(&self) {
+    fn done_waiting(&mut self) {
         if self.spinner {
             eprint!("\r\x1b[2K");
             let _ = std::io::stderr().flush();
         }
     }
-
-    fn finish(self, global: &GlobalArgs, title: &str, cluster: Option<&Cluster>, error: Option<String>) -> ExitStatus {
-        let mut report = match &error {
-            Some(message) => Report::tool_error(message.clone()),
-            None => Report::new(self.subjects.clone(), self.findings.clone()),
-        };
-        report = report.with_detail("actions", Value::Array(self.actions.clone()));
-        if let Some(cluster) = cluster {
-            report = report.with_detail(
-                "api",
-                json!({ "server": cluster.server(), "context": cluster.context(), "requests": cluster.requests() }),
-            );
-        }
-        if self.text {
-            if let Some(message) = &error {
-                self.fail(message);
-            }
-            report.exit_status()
-        } else {
-            emit(&report, global, title, None)
-        }
-    }
-}
-
-/// Starts the command's runtime, connects and discovers.
-fn open(kube: &KubeArgs) -> Result<(Runtime, Cluster, Served), LiveError> {
-    let options = kube.connect_options();
-    let runtime = Runtime::new()?;
-    let (cluster, served) = runtime.block_on(async {
-        let cluster = Cluster::connect(&options).await?;
-        let served = anton_kube::discover(&cluster).await?;
-        Ok::<_, LiveError>((cluster, served))
-    })?;
-    Ok((runtime, cluster, served))
-}
-
-fn error_exit(global: &GlobalArgs, title: &str, error: &LiveError) -> ExitStatus {
-    let report = live_error(error);
-    if global.output_format() == OutputFormat::Text {
-        let paint = Paint::new(global.use_color());
-        let _ = writeln!(super::stdout(), "{} {}", paint.bad("✗"), safe(&error.to_string()));
-        report.exit_status()
-    } else {
-        emit(&report, global, title, None)
-    }
-}
-
-fn hint_resume(target: &Target) -> String {
-    format!("anton flux resume {} {} -n {}", target.kind.cli_words(), target.name, target.namespace)
-}
-
-// ---------------------------------------------------------------------------
-// reconcile
-
-/// One object to reconcile, in order: sources first.
-struct Step {
-    target: Target,
-    /// HelmRelease flags apply to the object named on the command line only.
-    main: bool,
 }
 
 fn reconcile(args: &ReconcileArgs, global: &GlobalArgs) -> ExitStatus {
-    const TITLE: &str = "anton flux reconcile";
-    let target = args.target.target(&args.namespace);
-    if (args.force || args.reset) && target.kind != FluxKind::HelmRelease {
-        let error = LiveError::Other("--force and --reset apply to HelmReleases only (`anton flux reconcile hr NAME`)".into());
-        return error_exit(global, TITLE, &error);
-    }
-    let (runtime, cluster, served) = match open(&args.kube) {
-        Ok(opened) => opened,
-        Err(error) => return error_exit(global, TITLE, &error),
+    let options = ReconcileOptions {
+        target: args.target.target(&args.namespace),
+        with_source: args.with_source,
+        force: args.force,
+        reset: args.reset,
+        timeout: args.timeout,
+        no_wait: args.no_wait,
     };
-    let mut progress = Progress::new(global);
-    let result = runtime.block_on(reconcile_all(&cluster, &served, args, target, &mut progress));
-    let error = result.err().map(|error| error.to_string());
-    progress.finish(global, TITLE, Some(&cluster), error)
-}
-
-async fn reconcile_all(
-    cluster: &Cluster,
-    served: &Served,
-    args: &ReconcileArgs,
-    target: Target,
-    progress: &mut Progress,
-) -> Result<(), LiveError> {
-    let mut steps = vec![Step { target: target.clone(), main: true }];
-    if args.with_source {
-        // Walk sourceRef (and a HelmRelease's chart to its source) like the Flux CLI.
-        let mut current = target.clone();
-        loop {
-            let (_, object) = flux_ops::get(cluster, served, &current).await?;
-            let Some((kind, namespace, name, deeper)) = object.reconcile_source() else { break };
-            let source = Target::new(kind, namespace, name);
-            steps.insert(0, Step { target: source.clone(), main: false });
-            if !deeper {
-                break;
-            }
-            current = source;
-        }
-    }
-    for step in steps {
-        let done = reconcile_one(cluster, served, args, &step, progress).await?;
-        if !done {
-            break;
-        }
-    }
-    Ok(())
-}
-
-/// Returns whether to go on with the next step (false after a failed reconciliation).
-async fn reconcile_one(
-    cluster: &Cluster,
-    served: &Served,
-    args: &ReconcileArgs,
-    step: &Step,
-    progress: &mut Progress,
-) -> Result<bool, LiveError> {
-    let target = &step.target;
-    let what = target.describe();
-    let (_, object) = flux_ops::get(cluster, served, target).await?;
-    progress.subjects.push(object.id());
-    if object.suspended {
-        return Err(LiveError::Other(format!(
-            "{what} is suspended; Flux does not reconcile suspended objects. Resume it first: `{}`",
-            hint_resume(target)
-        )));
-    }
-    if object.is_static() {
-        progress.ok(&format!("{what}: reconciliation not supported by the object (an OCI HelmRepository has no reconciler)"));
-        progress.actions.push(json!({ "object": object.id(), "action": "none", "result": "static" }));
-        return Ok(true);
-    }
-    let token = flux_ops::request_token();
-    let mut annotations = vec![(RECONCILE_REQUEST_ANNOTATION, token.clone())];
-    if step.main && args.force {
-        annotations.push((FORCE_REQUEST_ANNOTATION, token.clone()));
-    }
-    if step.main && args.reset {
-        annotations.push((RESET_REQUEST_ANNOTATION, token.clone()));
-    }
-    let listed: Vec<String> = annotations.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    progress.action(&format!("annotating {what}: {}", listed.join(", ")));
-    flux_ops::annotate(cluster, served, target, &annotations).await?;
-    progress.ok(&format!("{what} annotated"));
-    let mut action = json!({
-        "object": object.id(),
-        "action": "annotate",
-        "annotations": annotations.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect::<serde_json::Map<_, _>>(),
-    });
-    if args.no_wait {
-        action["result"] = json!("not waited");
-        progress.actions.push(action);
-        return Ok(true);
-    }
-    progress.waiting(&format!("waiting for {what} reconciliation (timeout {})", short(args.timeout)));
-    let waiting = format!("waiting for {what} reconciliation");
-    let outcome = {
-        let progress_ref: &Progress = progress;
-        let mut tick = |elapsed: Duration| progress_ref.tick(&waiting, elapsed);
-        flux_ops::wait(cluster, served, target, args.timeout, Duration::from_secs(1), |o| reconcile_state(o, &token), &mut tick)
-            .await
-    };
-    progress.clear_spinner();
-    let outcome = outcome?;
-    settle(progress, action, target, outcome, args.timeout)
-}
-
-/// Reports how waiting ended; returns whether the object became Ready, or
-/// the timeout as an error.
-fn settle(
-    progress: &mut Progress,
-    mut action: Value,
-    target: &Target,
-    outcome: WaitOutcome,
-    timeout: Duration,
-) -> Result<bool, LiveError> {
-    let what = target.describe();
-    match outcome {
-        WaitOutcome::Done { ready: true, object, .. } => {
-            let message = object.success_message();
-            progress.ok(&format!("{what} reconciled: {message}"));
-            action["result"] = json!("ready");
-            action["message"] = json!(message);
-            action["revision"] = json!(object.revision());
-            progress.actions.push(action);
-            Ok(true)
-        }
-        WaitOutcome::Done { ready: false, message, object } => {
-            progress.fail(&format!("{what} reconciliation failed: {message}"));
-            action["result"] = json!("failed");
-            action["message"] = json!(message);
-            progress.actions.push(action);
-            progress.findings.push(
-                Finding::new("flux/reconcile-failed", Severity::Critical, format!("{what} reconciliation failed: {message}"))
-                    .object(object.id())
-                    .hint(format!("fix the cause in Git; details: `kubectl -n {} describe {} {}`", target.namespace, target.kind.resource(), target.name)),
-            );
-            Ok(false)
-        }
-        WaitOutcome::TimedOut { last } => {
-            action["result"] = json!("timeout");
-            progress.actions.push(action);
-            let handled = last.last_handled_reconcile_at.as_deref().unwrap_or("never");
-            // A timeout is "could not confirm": a tool error (exit 3), not a finding.
-            Err(LiveError::Other(format!(
-                "timed out after {} waiting for {what}: the annotation is set, but {} has not reported it handled (lastHandledReconcileAt: {handled}). Is it running? `kubectl -n flux-system get deploy {}`",
-                short(timeout),
-                target.kind.controller(),
-                target.kind.controller(),
-            )))
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// suspend / resume
-
-/// What suspend and resume share: open the cluster, read the object, and
-/// unless it already is as asked (`suspend`), hand it to `change`.
-fn set_suspended(
-    target: &TargetKind,
-    namespace: &str,
-    kube: &KubeArgs,
-    global: &GlobalArgs,
-    title: &str,
-    suspend: bool,
-    change: impl AsyncFnOnce(&mut Progress, &Cluster, &Served, &Target, FluxObject) -> Result<(), LiveError>,
-) -> ExitStatus {
-    let target = target.target(namespace);
-    let (runtime, cluster, served) = match open(kube) {
-        Ok(opened) => opened,
-        Err(error) => return error_exit(global, title, &error),
-    };
-    let mut progress = Progress::new(global);
-    let result = runtime.block_on(async {
-        let (_, object) = flux_ops::get(&cluster, &served, &target).await?;
-        progress.subjects.push(object.id());
-        if object.suspended == suspend {
-            let state = if suspend { "already suspended" } else { "not suspended" };
-            progress.ok(&format!("{} is {state}; nothing changed", target.describe()));
-            progress.actions.push(json!({ "object": object.id(), "action": "none", "result": state }));
-            return Ok(());
-        }
-        change(&mut progress, &cluster, &served, &target, object).await
-    });
-    let error = result.err().map(|error| error.to_string());
-    progress.finish(global, title, Some(&cluster), error)
+    let mut printer = Printer::new(global);
+    let written = anton_engine::flux::reconcile(&args.kube.options(), &options, &mut printer);
+    printer.finish(written, global, "anton flux reconcile")
 }
 
 fn suspend(args: &SuspendArgs, global: &GlobalArgs) -> ExitStatus {
-    set_suspended(&args.target, &args.namespace, &args.kube, global, "anton flux suspend", true, async |progress, cluster, served, target, object| {
-        let what = target.describe();
-        let at = flux_ops::request_token();
-        progress.action(&format!("suspending {what}"));
-        flux_ops::suspend(cluster, served, target, &at).await?;
-        progress.ok(&format!("{what} suspended: spec.suspend false → true, annotation {SUSPENDED_AT_ANNOTATION}={at}"));
-        progress.say("", &format!("  resume with: {}", hint_resume(target)));
-        progress.actions.push(json!({
-            "object": object.id(),
-            "action": "suspend",
-            "changed": { "spec.suspend": { "from": false, "to": true }, "annotations": { SUSPENDED_AT_ANNOTATION: at } },
-        }));
-        Ok(())
-    })
+    let mut printer = Printer::new(global);
+    let written = anton_engine::flux::suspend(&args.kube.options(), &args.target.target(&args.namespace), &mut printer);
+    printer.finish(written, global, "anton flux suspend")
 }
 
 fn resume(args: &ResumeArgs, global: &GlobalArgs) -> ExitStatus {
-    set_suspended(&args.target, &args.namespace, &args.kube, global, "anton flux resume", false, async |progress, cluster, served, target, object| {
-        let what = target.describe();
-        let token = flux_ops::request_token();
-        progress.action(&format!("resuming {what}"));
-        let patched: FluxObject = flux_ops::resume(cluster, served, target, &token).await?;
-        progress.ok(&format!(
-            "{what} resumed: spec.suspend true → false, annotation {RECONCILE_REQUEST_ANNOTATION}={token}, {SUSPENDED_AT_ANNOTATION} removed"
-        ));
-        let action = json!({
-            "object": object.id(),
-            "action": "resume",
-            "changed": {
-                "spec.suspend": { "from": true, "to": false },
-                "annotations": { RECONCILE_REQUEST_ANNOTATION: token, SUSPENDED_AT_ANNOTATION: null },
-            },
-        });
-        if args.no_wait {
-            progress.actions.push(action);
-            return Ok(());
-        }
-        progress.waiting(&format!("waiting for {what} reconciliation (timeout {})", short(args.timeout)));
-        let waiting = format!("waiting for {what} reconciliation");
-        let generation = patched.generation;
-        let outcome = {
-            let progress_ref: &Progress = progress;
-            let mut tick = |elapsed: Duration| progress_ref.tick(&waiting, elapsed);
-            flux_ops::wait(
-                cluster,
-                served,
-                target,
-                args.timeout,
-                Duration::from_secs(1),
-                |o| resume_state(o, generation, &token),
-                &mut tick,
-            )
-            .await
-        };
-        progress.clear_spinner();
-        settle(progress, action, target, outcome?, args.timeout)?;
-        Ok(())
-    })
+    let options = ResumeOptions { timeout: args.timeout, no_wait: args.no_wait };
+    let mut printer = Printer::new(global);
+    let written =
+        anton_engine::flux::resume(&args.kube.options(), &args.target.target(&args.namespace), &options, &mut printer);
+    printer.finish(written, global, "anton flux resume")
 }
 
 /// `99 Kustomizations, 40 HelmReleases, 12 sources: 2 not ready, 1 suspended`.

@@ -3,61 +3,32 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 
-use anton_core::{ExitStatus, Report};
-use anton_flux::model::{FluxSpec, SourceRef};
-use anton_flux::{FluxKind, FluxNode, Graph};
-use serde_json::{Value, json};
+use anton_core::ExitStatus;
+use anton_engine::get::{GetKind, GetOptions, Row};
 
 use crate::cli::{GetArgs, GetWhat, GlobalArgs, OutputFormat};
-use crate::commands::chart::Chart;
-use crate::commands::{analysis, emit, resolve_target};
+use crate::commands::emit;
 use crate::table::{Fit, Table};
 
 const TITLE: &str = "anton get";
 
 pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
-    let target = resolve_target(args.path.as_deref());
-    let (repo, loaded) = match analysis::load(&target) {
-        Ok(loaded) => loaded,
-        Err(error) => return emit(&Report::tool_error(error.to_string()), global, TITLE, None),
+    let what = match args.what {
+        GetWhat::Ks => GetKind::Kustomizations,
+        GetWhat::Hr => GetKind::HelmReleases,
+        GetWhat::Sources => GetKind::Sources,
     };
-    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
-    let command = format!("anton get {}", args.what.word());
-    if let Err(report) = crate::target::require_manifests(&repo, args.path.as_deref(), &cwd, &command) {
-        return emit(&report, global, TITLE, None);
-    }
-    let analysis = analysis::analyze_with(&repo, anton_flux::GraphOptions::default(), loaded);
-    let graph = &analysis.graph;
-    let rows: Vec<Row> = graph
-        .nodes
-        .iter()
-        .filter(|node| match args.what {
-            GetWhat::Ks => node.kind == FluxKind::Kustomization,
-            GetWhat::Hr => node.kind == FluxKind::HelmRelease,
-            GetWhat::Sources => node.kind.is_source(),
-        })
-        .map(|node| Row::of(analysis.repo, graph, node))
-        .collect();
-    let mut listed: BTreeSet<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let mut findings: Vec<anton_core::Finding> = analysis
-        .findings
-        .iter()
-        .filter(|f| f.object.as_ref().is_some_and(|o| listed.contains(o)))
-        .cloned()
-        .collect();
-    // A file that could not be read or parsed may hold Flux objects that are
-    // then missing from the list: an empty list is not "none found".
-    let unread = unread_files(&repo);
-    listed.extend(unread.iter().filter_map(anton_core::Finding::subject));
-    findings.extend(unread.iter().cloned());
-    let items: Vec<Value> = rows.iter().map(Row::to_json).collect();
-    let report = Report::new(listed, findings).with_detail("items", Value::Array(items));
+    let listed = match anton_engine::get::get(&GetOptions { what, path: args.path.clone() }) {
+        Ok(listed) => listed,
+        Err(report) => return emit(&report, global, TITLE, None),
+    };
+    let report = &listed.report;
     if global.output_format() != OutputFormat::Text {
-        return super::emit_with(&report, global, TITLE, &super::RepositorySources::new(analysis.repo));
+        return super::emit_with(report, global, TITLE, &super::RepositorySources::new(&listed.repository));
     }
     let mut out = super::stdout();
-    let _ = print_table(&mut out, args.what, &rows, args.table.width());
-    for finding in &unread {
+    let _ = print_table(&mut out, args.what, &listed.rows, args.table.width());
+    for finding in &listed.unread {
         let _ = writeln!(out, "{}; objects in this file are not listed", finding.issue_line());
     }
     if !report.findings.is_empty() {
@@ -68,114 +39,6 @@ pub fn run(args: &GetArgs, global: &GlobalArgs) -> ExitStatus {
         );
     }
     report.exit_status()
-}
-
-/// The loader's findings on files it could not read or parse.
-fn unread_files(repo: &anton_repo::Repository) -> Vec<anton_core::Finding> {
-    let broken: BTreeSet<&str> = repo.files.iter().filter(|f| f.has_syntax_error).map(|f| f.path.as_str()).collect();
-    let mut seen = BTreeSet::new();
-    repo.findings
-        .iter()
-        .filter(|f| {
-            f.rule == "yaml/unreadable"
-                || (f.rule == "yaml/syntax" && f.location.as_ref().is_some_and(|l| broken.contains(l.file.as_str())))
-        })
-        // One per file: the first error is the one to fix.
-        .filter(|f| seen.insert(f.location.as_ref().map(|l| l.file.clone())))
-        .cloned()
-        .collect()
-}
-
-struct Row {
-    id: String,
-    kind: &'static str,
-    namespace: String,
-    name: String,
-    /// Path, chart@version, or URL.
-    target: String,
-    source: String,
-    depends_on: Vec<String>,
-    interval: String,
-    suspended: bool,
-    location: String,
-    /// The folder of the roots this object's tree grows from.
-    cluster: String,
-    /// A HelmRelease's chart.
-    chart: Option<Chart>,
-}
-
-impl Row {
-    fn of(repo: &anton_repo::Repository, graph: &Graph, node: &FluxNode) -> Row {
-        let mut chart = None;
-        let source_text = |source: &SourceRef| {
-            format!("{}/{}/{}", source.kind, source.namespace.as_deref().unwrap_or(&node.namespace), source.name)
-        };
-        let deps = |list: &[anton_flux::model::DependsOn]| {
-            list.iter()
-                .map(|d| format!("{}/{}", d.namespace.as_deref().unwrap_or(&node.namespace), d.name))
-                .collect::<Vec<_>>()
-        };
-        let (target, source, depends_on, interval, suspended) = match &node.spec {
-            FluxSpec::Kustomization(ks) => (
-                ks.path.as_ref().map_or_else(|| "./".to_owned(), |p| p.value.clone()),
-                ks.source_ref.as_ref().map(source_text).unwrap_or_default(),
-                deps(&ks.depends_on),
-                ks.interval.clone().unwrap_or_default(),
-                ks.suspend,
-            ),
-            FluxSpec::HelmRelease(hr) => {
-                let source = match (&hr.chart, &hr.chart_ref) {
-                    (Some(chart), _) => chart.source_ref.as_ref().map(source_text).unwrap_or_default(),
-                    (None, Some(chart_ref)) => source_text(chart_ref),
-                    (None, None) => String::new(),
-                };
-                let installs = super::chart::of(repo, graph, node, hr);
-                let text = installs.text();
-                chart = Some(installs);
-                (text, source, deps(&hr.depends_on), hr.interval.clone().unwrap_or_default(), hr.suspend)
-            }
-            FluxSpec::Source(source) => (
-                source.url.clone().or_else(|| source.chart.clone()).unwrap_or_default(),
-                source.reference.clone().unwrap_or_default(),
-                Vec::new(),
-                source.interval.clone().unwrap_or_default(),
-                source.suspend,
-            ),
-        };
-        Row {
-            cluster: graph.clusters.get(node.cluster).cloned().unwrap_or_default(),
-            id: node.id(),
-            kind: node.kind.as_str(),
-            namespace: node.namespace.clone(),
-            name: node.name.clone(),
-            target,
-            source,
-            depends_on,
-            interval,
-            suspended,
-            location: format!("{}:{}", node.location.file, node.location.line),
-            chart,
-        }
-    }
-
-    fn to_json(&self) -> Value {
-        let mut item = json!({
-            "kind": self.kind,
-            "namespace": self.namespace,
-            "name": self.name,
-            "target": self.target,
-            "source": self.source,
-            "dependsOn": self.depends_on,
-            "interval": self.interval,
-            "suspended": self.suspended,
-            "location": self.location,
-            "cluster": self.cluster,
-        });
-        if let Some(chart) = &self.chart {
-            item["chart"] = chart.to_json();
-        }
-        item
-    }
 }
 
 fn print_table(out: &mut dyn Write, what: GetWhat, rows: &[Row], width: Option<usize>) -> std::io::Result<()> {

@@ -4,17 +4,17 @@
 
 use std::time::Duration;
 
-use anton_core::{ExitStatus, Report, Severity};
+use anton_core::{ExitStatus, Report};
+use anton_engine::health::HealthOptions;
+use anton_health::HealthConfig;
 use anton_health::util::parse_duration;
-use anton_health::{HealthConfig, check_health, health_details};
-use anton_kube::Plan;
 use anton_report::{Line, Overview};
 use clap::Args;
 use serde_json::Value;
 
 use crate::cli::GlobalArgs;
 use crate::commands::flux::flux_summary_line;
-use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live, now, read_snapshot};
+use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live};
 
 const TITLE: &str = "anton health";
 
@@ -108,32 +108,29 @@ Exit codes: 0 healthy, 1 warnings, 2 critical, 3 anton could not read the cluste
 credentials, permission).";
 
 pub fn run(args: &HealthArgs, global: &GlobalArgs) -> ExitStatus {
-    let config = args.thresholds.config();
-    let plan = Plan { namespace: args.namespace.clone(), cluster: true, flux: true };
-    let (snapshot, api) = match read_snapshot(&args.kube, &args.snapshot, &plan) {
-        Ok(read) => read,
+    let options = HealthOptions {
+        namespace: args.namespace.clone(),
+        critical_only: args.critical_only,
+        config: args.thresholds.config(),
+        kube: args.kube.options(),
+        snapshot: args.snapshot.options(),
+    };
+    let report = match anton_engine::health::health(&options) {
+        Ok(checked) => checked.report,
         Err(report) => return emit_live(&report, &Overview::default(), global, TITLE, crate::table::terminal_width()),
     };
-    let now = match now(&args.snapshot, &snapshot) {
-        Ok(now) => now,
-        Err(message) => return emit_live(&Report::tool_error(message), &Overview::default(), global, TITLE, crate::table::terminal_width()),
-    };
-    let mut findings = check_health(&snapshot, now, &config);
-    if args.critical_only {
-        findings.retain(|f| f.severity == Severity::Critical);
-    }
-    let mut report = Report::new(snapshot.subjects(), findings);
-    for (key, value) in health_details(&snapshot) {
-        report = report.with_detail(&key, value);
-    }
-    report = report.with_detail("api", api);
-    let overview = Overview {
-        lines: health_lines(&report),
-        notes: api_notes(&report),
+    let overview = overview(&report);
+    emit_live(&report, &overview, global, TITLE, crate::table::terminal_width())
+}
+
+/// The text overview of a health report: a line per area, the API notes.
+pub fn overview(report: &Report) -> Overview {
+    Overview {
+        lines: health_lines(report),
+        notes: api_notes(report),
         area_order: AREA_ORDER.map(str::to_owned).to_vec(),
         ..Overview::default()
-    };
-    emit_live(&report, &overview, global, TITLE, crate::table::terminal_width())
+    }
 }
 
 const AREA_ORDER: [&str; 9] = ["controlplane", "node", "metrics", "storage", "workload", "job", "cronjob", "pod", "flux"];

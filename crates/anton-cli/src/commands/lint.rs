@@ -1,15 +1,12 @@
-//! The rule engine in the validate pipeline: lint flags, `.anton.toml`,
-//! running the rules over an analysis, and extra report files
-//! (`--output-file FORMAT=PATH`).
+//! Rule flags of `anton validate` and extra report files (`--output-file
+//! FORMAT=PATH`); the rules run in `anton_engine::validate`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anton_core::{Finding, Report};
-use anton_lint::{CliOverrides, ObjectView, Settings, SourceTexts};
-use anton_report::{Format, RenderOptions, RuleCatalog, RuleInfo, SourceProvider};
+use anton_core::Report;
+pub use anton_engine::rules::Registry;
+use anton_report::{Format, RenderOptions, SourceProvider};
 use clap::Args;
-
-use crate::commands::analysis::Analysis;
 
 /// Rule selection and configuration for `anton validate`.
 #[derive(Debug, Clone, Default, Args)]
@@ -51,64 +48,14 @@ fn parse_output_file(text: &str) -> Result<OutputFile, String> {
     Ok(OutputFile { format, path: PathBuf::from(path) })
 }
 
-/// The root `.anton.toml` is read from: the root the loader will use (the
-/// enclosing git repository, else the folder checked).
-fn repository_root(target: &Path) -> PathBuf {
-    let target = target.canonicalize().unwrap_or_else(|_| target.to_path_buf());
-    anton_repo::find_repository_root(&target).unwrap_or_else(|| {
-        // A file (or a FIFO, which the loader then refuses) has its folder as the root.
-        if target.is_dir() { target } else { target.parent().map(Path::to_path_buf).unwrap_or(target) }
-    })
-}
-
-/// The settings for a run over `target`: `.anton.toml` (or `--config`) with the flags on top.
-pub fn settings(target: &Path, args: &LintArgs, kubernetes_version: Option<&str>) -> Result<Settings, String> {
-    let overrides = CliOverrides {
-        select: (!args.select.is_empty()).then(|| args.select.clone()),
-        ignore: args.ignore.clone(),
-        kubernetes_version: kubernetes_version.map(str::to_owned),
-    };
-    Settings::load(&repository_root(target), args.config.as_deref(), overrides).map_err(|error| error.to_string())
-}
-
-/// Runs the rules over `objects` (the analysis' built objects) while
-/// `alongside` (schema validation) runs on another thread, then applies the
-/// configuration and suppressions to all of the run's findings: `findings`,
-/// those `alongside` returns and the rules'.
-pub fn run<T: Send>(
-    analysis: &Analysis<'_>,
-    objects: &[ObjectView<'_>],
-    settings: &Settings,
-    mut findings: Vec<Finding>,
-    alongside: impl FnOnce() -> (Vec<Finding>, T) + Send,
-) -> (Vec<Finding>, T) {
-    let texts = SourceTexts::read(analysis.repo);
-    let ctx = anton_lint::Context::new(analysis.repo, &analysis.engine, &analysis.graph, objects, &texts, settings);
-    let (rules, (more, extra)) = std::thread::scope(|scope| {
-        let other = scope.spawn(alongside);
-        let rules = anton_lint::lint(&ctx);
-        (rules, other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    });
-    findings.extend(more);
-    findings.extend(rules);
-    (anton_lint::finish(findings, &ctx), extra)
-}
-
-/// The rule registry, as renderers see it.
-pub struct Registry;
-
-impl RuleCatalog for Registry {
-    fn rules(&self) -> Vec<RuleInfo> {
-        anton_lint::registry::RULES
-            .iter()
-            .map(|rule| RuleInfo {
-                id: rule.id.to_owned(),
-                severity: rule.severity,
-                summary: rule.summary.to_owned(),
-                description: rule.doc.what.to_owned(),
-                help_markdown: rule.explain(),
-            })
-            .collect()
+impl LintArgs {
+    /// The engine's rule options.
+    pub fn rule_options(&self) -> anton_engine::validate::RuleOptions {
+        anton_engine::validate::RuleOptions {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            config: self.config.clone(),
+        }
     }
 }
 

@@ -1,19 +1,20 @@
-//! What every live command shares: how to reach the cluster ([`KubeArgs`]),
-//! recorded snapshots ([`SnapshotArgs`]), client errors as reports, and the
-//! text rendering of live reports through `anton-report`. A live command adds
-//! checks and an [`Overview`]; the plumbing is here.
+//! What every live command shares on the command line: how to reach the
+//! cluster ([`KubeArgs`]), recorded snapshots ([`SnapshotArgs`]), and the
+//! text rendering of live reports through `anton-report`. Reading the
+//! cluster and checking it is `anton_engine`'s; a live command adds an
+//! [`Overview`].
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Effects, Style};
 use anton_core::{ExitStatus, Report, Severity};
+use anton_engine::live::{KubeOptions, SnapshotOptions};
 use anton_health::util::human_duration;
-use anton_health::{Now, Snapshot};
-use anton_kube::{Cluster, ConnectOptions, FetchStats, LiveError, Plan};
+use anton_kube::ConnectOptions;
 use anton_report::Overview;
 use clap::Args;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::cli::GlobalArgs;
 
@@ -33,12 +34,17 @@ pub struct KubeArgs {
 }
 
 impl KubeArgs {
-    pub fn connect_options(&self) -> ConnectOptions {
-        ConnectOptions {
+    /// The engine's connection options.
+    pub fn options(&self) -> KubeOptions {
+        KubeOptions {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
             request_timeout: self.request_timeout,
         }
+    }
+
+    pub fn connect_options(&self) -> ConnectOptions {
+        self.options().connect_options()
     }
 }
 
@@ -57,142 +63,14 @@ pub struct SnapshotArgs {
     pub now: Option<String>,
 }
 
-/// `--now`; else, replaying a snapshot, the time it was recorded; else the clock.
-pub fn now(args: &SnapshotArgs, snapshot: &Snapshot) -> Result<Now, String> {
-    now_for(args, snapshot.recorded_at.as_deref())
-}
-
-/// [`now`] for any snapshot that says when it was `recorded_at`.
-pub fn now_for(args: &SnapshotArgs, recorded_at: Option<&str>) -> Result<Now, String> {
-    if let Some(text) = &args.now {
-        return text.parse::<Now>().map_err(|e| format!("--now {text}: not an RFC 3339 time ({e})"));
+impl SnapshotArgs {
+    /// The engine's snapshot options.
+    pub fn options(&self) -> SnapshotOptions {
+        SnapshotOptions { from: self.from_snapshot.clone(), save: self.save_snapshot.clone(), now: self.now.clone() }
     }
-    if args.from_snapshot.is_some()
-        && let Some(recorded) = recorded_at.and_then(|t| t.parse::<Now>().ok())
-    {
-        return Ok(recorded);
-    }
-    Ok(Now::now())
 }
 
-/// The snapshot from a file or from the cluster, and `details.api`. Errors
-/// come back as ready-made tool-error reports (exit 3).
-#[allow(clippy::result_large_err)] // built once per run, on the way out
-pub fn read_snapshot(kube: &KubeArgs, args: &SnapshotArgs, plan: &Plan) -> Result<(Snapshot, Value), Report> {
-    let (snapshot, api) = snapshot_or_fetch(kube, args, "an anton", Snapshot::from_json, async |cluster| {
-        let (snapshot, stats, _) = anton_kube::fetch_snapshot(cluster, plan).await?;
-        Ok((snapshot, stats))
-    })?;
-    // A saved snapshot may hold every namespace; the cluster was asked for one.
-    let snapshot = match (&args.from_snapshot, &plan.namespace) {
-        (Some(_), Some(ns)) => snapshot_in_namespace(snapshot, ns),
-        _ => snapshot,
-    };
-    Ok((snapshot, api))
-}
-
-/// What every live command does before its checks: read the `--from-snapshot`
-/// file with `parse` (`what` names the command in the error: "an `anton
-/// storage`"), or connect, `fetch`, and save the result when
-/// `--save-snapshot` asks. Returns the snapshot and `details.api`.
-#[allow(clippy::result_large_err)] // built once per run, on the way out
-pub fn snapshot_or_fetch<S, E>(
-    kube: &KubeArgs,
-    args: &SnapshotArgs,
-    what: &str,
-    parse: impl FnOnce(&str) -> Result<S, E>,
-    fetch: impl AsyncFnOnce(&Cluster) -> Result<(S, FetchStats), LiveError>,
-) -> Result<(S, Value), Report>
-where
-    S: serde::Serialize,
-    E: std::fmt::Display,
-{
-    if let Some(path) = &args.from_snapshot {
-        let text = anton_repo::read_regular_text(path)
-            .map_err(|e| Report::tool_error(format!("cannot read the snapshot {}: {e}", path.display())))?;
-        let snapshot =
-            parse(&text).map_err(|e| Report::tool_error(format!("{} is not {what} snapshot: {e}", path.display())))?;
-        return Ok((snapshot, json!({ "snapshot": path.display().to_string(), "requests": 0 })));
-    }
-    let options = kube.connect_options();
-    let result = anton_kube::block_on(async {
-        let cluster = Cluster::connect(&options).await?;
-        let (snapshot, stats) = fetch(&cluster).await?;
-        Ok::<_, LiveError>((cluster, snapshot, stats))
-    });
-    let (cluster, snapshot, stats) = match result {
-        Ok(Ok(read)) => read,
-        Ok(Err(error)) | Err(error) => return Err(live_error(&error)),
-    };
-    if let Some(path) = &args.save_snapshot {
-        write_snapshot_file(path, &serde_json::to_string_pretty(&snapshot).unwrap_or_default())?;
-    }
-    Ok((snapshot, api_details(&cluster, &stats)))
-}
-
-/// Writes a `--save-snapshot` file readable by its owner only (0600 on
-/// Unix): a snapshot names the cluster's objects and is meant to be handed
-/// on deliberately.
-#[allow(clippy::result_large_err)] // built once per run, on the way out
-pub fn write_snapshot_file(path: &std::path::Path, text: &str) -> Result<(), Report> {
-    let fail = |e: std::io::Error| Report::tool_error(format!("cannot write the snapshot {}: {e}", path.display()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(fail)?;
-    // An existing file keeps its mode on open: narrow it too.
-    #[cfg(unix)]
-    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600)).map_err(fail)?;
-    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(fail)
-}
-
-/// A recorded all-namespaces snapshot narrowed the way a live `-n` run reads it.
-fn snapshot_in_namespace(mut snapshot: Snapshot, namespace: &str) -> Snapshot {
-    fn keep<T: k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>>(
-        items: &mut Vec<T>,
-        namespace: &str,
-    ) {
-        items.retain(|item| item.metadata().namespace.as_deref() == Some(namespace));
-    }
-    keep(&mut snapshot.pods, namespace);
-    keep(&mut snapshot.deployments, namespace);
-    keep(&mut snapshot.stateful_sets, namespace);
-    keep(&mut snapshot.daemon_sets, namespace);
-    keep(&mut snapshot.jobs, namespace);
-    keep(&mut snapshot.cron_jobs, namespace);
-    snapshot.nodes = None;
-    snapshot.storage_classes = None;
-    snapshot.node_metrics = None;
-    snapshot.server_version = None;
-    if let Some(flux) = &mut snapshot.flux {
-        flux.objects.retain(|o| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(namespace));
-        if namespace != "flux-system" {
-            flux.controllers.clear();
-            flux.controllers_listed = false;
-        }
-    }
-    snapshot.namespace = Some(namespace.to_owned());
-    snapshot
-}
-
-/// `details.api`: where anton read from and how many requests it took.
-pub fn api_details(cluster: &Cluster, stats: &FetchStats) -> Value {
-    let counts: serde_json::Map<String, Value> = stats.counts.iter().map(|(k, n)| (k.clone(), json!(n))).collect();
-    json!({
-        "server": cluster.server(),
-        "context": cluster.context(),
-        "requests": stats.requests,
-        "durationMs": (stats.elapsed.as_secs_f64() * 1000.0).round(),
-        "objects": counts,
-        "notes": stats.notes,
-    })
-}
-
-/// A client-layer error as the report of a command that could not do its job (exit 3).
-pub fn live_error(error: &LiveError) -> Report {
-    Report::tool_error(error.to_string())
-}
+pub use anton_engine::live::live_error;
 
 /// Renders a live report in the chosen format (text: `overview`, the
 /// findings by area, the verdict; tables fitted to `width`, `None`: full

@@ -1,8 +1,7 @@
 //! The commands. Each builds one [`anton_core::Report`] and hands it to a renderer.
 
-pub mod analysis;
 pub mod build;
-pub mod chart;
+pub mod check;
 pub mod completions;
 pub mod diff;
 pub mod flux;
@@ -18,6 +17,11 @@ pub mod schemas;
 pub mod secrets;
 pub mod storage;
 pub mod validate;
+pub mod watch;
+
+/// The offline pipeline, now in the engine (kept here for the benchmarks).
+pub use anton_engine::analysis;
+pub use anton_engine::validate::RepositorySources;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,13 +34,7 @@ use crate::cli::{GlobalArgs, OutputFormat};
 
 /// Where a command's target is, resolved against the current folder.
 pub fn resolve_target(path: Option<&Path>) -> PathBuf {
-    match path {
-        Some(path) => path.to_path_buf(),
-        None => {
-            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            crate::target::default_target(&cwd)
-        }
-    }
+    anton_engine::target::resolve_target(path)
 }
 
 /// Standard output, buffered: a report of thousands of lines is written in
@@ -58,28 +56,6 @@ pub fn definition_stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
 /// Standard error (colour handled by anstream), redacted like [`stdout`].
 pub fn stderr() -> RedactingWriter<anstream::Stderr> {
     RedactingWriter::new(anstream::stderr())
-}
-
-/// Code frames from the texts a load already read, and from disk for any
-/// other file: a report over a large repository reads nothing twice.
-pub struct RepositorySources<'r> {
-    repo: &'r anton_repo::Repository,
-    disk: DiskSources,
-}
-
-impl<'r> RepositorySources<'r> {
-    pub fn new(repo: &'r anton_repo::Repository) -> Self {
-        Self { repo, disk: DiskSources::new(&repo.root) }
-    }
-}
-
-impl SourceProvider for RepositorySources<'_> {
-    fn source(&self, file: &str) -> Option<std::borrow::Cow<'_, str>> {
-        match self.repo.text(file) {
-            Some(text) => Some(std::borrow::Cow::Borrowed(text)),
-            None => self.disk.source(file),
-        }
-    }
 }
 
 /// Renders a report to stdout in the chosen format and returns its exit status.
@@ -116,7 +92,7 @@ pub fn emit_with(report: &Report, global: &GlobalArgs, title: &str, sources: &dy
     let (format, options) = render_setup(global, title, None);
     let mut out = stdout();
     // A closed pipe (`anton validate | head`) is not an error worth reporting.
-    let _ = anton_report::render_with(report, format, &options, sources, &lint::Registry, &mut out);
+    let _ = anton_report::render_with(report, format, &options, sources, &anton_engine::rules::Registry, &mut out);
     let _ = out.flush();
     report.exit_status()
 }

@@ -2,15 +2,16 @@
 //! LoadBalancer addresses, Cilium LB-IPAM pools, Ingresses and HTTPRoutes with
 //! their backends, certificates, the Cloudflare tunnel and the DNS apps, read
 //! from the API; `--probe` adds DNS and HTTPS requests from this machine.
-//! The checks and the report are `anton_health::network_report`; this file
-//! reads the flags and draws the tables.
+//! The run is `anton_engine::network::network`; this file reads the flags
+//! and draws the tables.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anton_core::{ExitStatus, Report};
+use anton_engine::network::NetworkOptions;
 use anton_health::util::parse_duration;
-use anton_health::{NETWORK_AREAS, NetworkConfig, NetworkSnapshot, network_report};
+use anton_health::{NETWORK_AREAS, NetworkConfig};
 use anton_kube::NetworkPlan;
 use anton_kube::probe::ProbeOptions;
 use anton_report::{Line, Overview, Span, Table, Tone};
@@ -18,7 +19,7 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::cli::GlobalArgs;
-use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live, now_for, snapshot_or_fetch};
+use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live};
 
 const TITLE: &str = "anton network";
 
@@ -37,6 +38,9 @@ pub struct NetworkArgs {
     /// --probe: also trust this CA (PEM), for hosts served with a private CA's certificates.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+    /// Report critical findings only (warnings and info are left out, and do not change the exit code).
+    #[arg(long)]
+    pub critical_only: bool,
     #[command(flatten)]
     pub thresholds: NetworkThresholds,
     #[command(flatten)]
@@ -105,28 +109,27 @@ Exit codes: 0 healthy, 1 warnings, 2 critical, 3 anton could not read the cluste
 credentials, permission).";
 
 pub fn run(args: &NetworkArgs, global: &GlobalArgs) -> ExitStatus {
-    let fail = |message: String| emit_live(&Report::tool_error(message), &Overview::default(), global, TITLE, crate::table::terminal_width());
+    let fail = |report: &Report| emit_live(report, &Overview::default(), global, TITLE, crate::table::terminal_width());
     let config = match args.thresholds.config() {
         Ok(config) => config,
-        Err(message) => return fail(message),
+        Err(message) => return fail(&Report::tool_error(message)),
     };
     let plan = match plan(args) {
         Ok(plan) => plan,
-        Err(message) => return fail(message),
+        Err(message) => return fail(&Report::tool_error(message)),
     };
-    let read = snapshot_or_fetch(&args.kube, &args.snapshot, "an `anton network`", NetworkSnapshot::from_json, async |cluster| {
-        anton_kube::fetch_network(cluster, &plan).await
-    });
-    let (snapshot, api) = match read {
-        Ok(read) => read,
-        Err(report) => return emit_live(&report, &Overview::default(), global, TITLE, crate::table::terminal_width()),
+    let options = NetworkOptions {
+        critical_only: args.critical_only,
+        plan,
+        config,
+        kube: args.kube.options(),
+        snapshot: args.snapshot.options(),
     };
-    let now = match now_for(&args.snapshot, snapshot.recorded_at.as_deref()) {
-        Ok(now) => now,
-        Err(message) => return fail(message),
+    let checked = match anton_engine::network::network(&options) {
+        Ok(checked) => checked,
+        Err(report) => return fail(&report),
     };
-    let report = network_report(&snapshot, now, &config).with_detail("api", api);
-    emit_live(&report, &overview(&report), global, TITLE, crate::table::terminal_width())
+    emit_live(&checked.report, &overview(&checked.report), global, TITLE, crate::table::terminal_width())
 }
 
 fn plan(args: &NetworkArgs) -> Result<NetworkPlan, String> {

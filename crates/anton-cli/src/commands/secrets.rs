@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use anton_core::{ExitStatus, Finding, Report, Severity};
 use anton_health::secrets::connect_service;
 use anton_health::util::{age, human_duration, parse_duration, parse_timestamp};
-use anton_health::{Now, SECRETS_AREAS, SecretsSnapshot, check_secrets, secrets_details};
+use anton_engine::secrets::SecretsOptions;
+use anton_health::{Now, SECRETS_AREAS, check_secrets};
 use anton_kube::secrets::{self as ops, Applied};
 use anton_kube::{Cluster, LiveError, Runtime};
 use anton_report::{Line, Overview, Span, Table, Tone};
@@ -23,7 +24,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, OutputFormat};
-use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live, live_error, now_for, safe, snapshot_or_fetch};
+use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live, live_error, safe};
 
 const TITLE: &str = "anton secrets";
 
@@ -201,37 +202,22 @@ fn emit(report: &Report, overview: &Overview, global: &GlobalArgs) -> ExitStatus
 // ---------------------------------------------------------------------------
 
 fn check(args: &SecretsArgs, global: &GlobalArgs) -> ExitStatus {
-    let (snapshot, api) = match read(args) {
-        Ok(read) => read,
+    let options = SecretsOptions {
+        critical_only: args.critical_only,
+        skip_connect_probe: false,
+        kube: args.kube.options(),
+        snapshot: args.snapshot.options(),
+    };
+    let checked = match anton_engine::secrets::secrets(&options) {
+        Ok(checked) => checked,
         Err(report) => return emit(&report, &Overview::default(), global),
     };
-    let now = match now_for(&args.snapshot, snapshot.recorded_at.as_deref()) {
-        Ok(now) => now,
-        Err(message) => return emit(&Report::tool_error(message), &Overview::default(), global),
-    };
-    let mut findings = check_secrets(&snapshot, now);
-    if args.critical_only {
-        findings.retain(|f| f.severity == Severity::Critical);
-    }
-    let mut report = Report::new(snapshot.subjects(), findings);
-    for (key, value) in secrets_details(&snapshot) {
-        report = report.with_detail(&key, value);
-    }
-    report = report.with_detail("api", api);
-    let overview = overview(&report, now);
-    emit(&report, &overview, global)
-}
-
-/// The snapshot from a file or the cluster, and `details.api`.
-#[allow(clippy::result_large_err)] // built once per run, on the way out
-fn read(args: &SecretsArgs) -> Result<(SecretsSnapshot, Value), Report> {
-    snapshot_or_fetch(&args.kube, &args.snapshot, "an `anton secrets`", SecretsSnapshot::from_json, async |cluster| {
-        anton_kube::fetch_secrets(cluster).await
-    })
+    let overview = overview(&checked.report, checked.now);
+    emit(&checked.report, &overview, global)
 }
 
 /// One line per part of the chain, and the ExternalSecrets.
-fn overview(report: &Report, now: Now) -> Overview {
+pub fn overview(report: &Report, now: Now) -> Overview {
     let d = &report.details;
     let counts = d.get("counts").cloned().unwrap_or(Value::Null);
     let mut lines = Vec::new();

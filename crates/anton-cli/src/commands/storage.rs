@@ -5,21 +5,20 @@
 
 use std::time::Duration;
 
-use anton_core::{ExitStatus, Report, Severity};
+use anton_core::{ExitStatus, Report};
+use anton_engine::storage::StorageOptions;
 use anton_health::storage::usage::bytes;
 use anton_health::util::{age, human_duration, parse_duration, parse_timestamp};
 use anton_health::{
     CEPH_CRITICAL_PERCENT, CEPH_EXPAND_PERCENT, CEPH_ORDER_PERCENT, CEPH_PLAN_PERCENT, DEFAULT_CRITICAL_NAMESPACES, Now,
-    PVC_CRITICAL_PERCENT, PVC_WARNING_PERCENT, STORAGE_AREAS, StorageChecks, StorageConfig, StorageSnapshot, check_volumes,
-    volume_details,
+    PVC_CRITICAL_PERCENT, PVC_WARNING_PERCENT, STORAGE_AREAS, StorageConfig,
 };
-use anton_kube::StoragePlan;
 use anton_report::{Line, Overview, Span, Table, Tone};
 use clap::Args;
 use serde_json::Value;
 
 use crate::cli::GlobalArgs;
-use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live, now_for, snapshot_or_fetch};
+use crate::commands::live::{KubeArgs, SnapshotArgs, api_notes, emit_live};
 
 const TITLE: &str = "anton storage";
 
@@ -159,44 +158,30 @@ Exit codes: 0 healthy, 1 warnings, 2 critical, 3 anton could not read the cluste
 credentials, permission).";
 
 pub fn run(args: &StorageArgs, global: &GlobalArgs) -> ExitStatus {
-    let fail = |message: String| emit_live(&Report::tool_error(message), &Overview::default(), global, TITLE, crate::table::terminal_width());
+    let fail = |report: &Report| emit_live(report, &Overview::default(), global, TITLE, crate::table::terminal_width());
     let config = match args.thresholds.config() {
         Ok(config) => config,
-        Err(message) => return fail(message),
+        Err(message) => return fail(&Report::tool_error(message)),
     };
-    let plan = StoragePlan { csi_drivers: args.check_provisioner };
-    let (snapshot, api) = match read(args, plan) {
-        Ok(read) => read,
-        Err(report) => return emit_live(&report, &Overview::default(), global, TITLE, crate::table::terminal_width()),
+    let options = StorageOptions {
+        check_provisioner: args.check_provisioner,
+        critical_only: args.critical_only,
+        skip_volume_usage: false,
+        config,
+        kube: args.kube.options(),
+        snapshot: args.snapshot.options(),
     };
-    let now = match now_for(&args.snapshot, snapshot.recorded_at.as_deref()) {
-        Ok(now) => now,
-        Err(message) => return fail(message),
+    let checked = match anton_engine::storage::storage(&options) {
+        Ok(checked) => checked,
+        Err(report) => return fail(&report),
     };
-    let mut findings = check_volumes(&snapshot, now, &config, StorageChecks { provisioners: args.check_provisioner });
-    if args.critical_only {
-        findings.retain(|f| f.severity == Severity::Critical);
-    }
-    let mut report = Report::new(snapshot.subjects(), findings);
-    for (key, value) in volume_details(&snapshot) {
-        report = report.with_detail(&key, value);
-    }
-    report = report.with_detail("api", api);
-    let overview = overview(&report, args.detailed, now);
-    emit_live(&report, &overview, global, TITLE, crate::table::terminal_width())
-}
-
-/// The snapshot from a file or the cluster, and `details.api`.
-#[allow(clippy::result_large_err)] // built once per run, on the way out
-fn read(args: &StorageArgs, plan: StoragePlan) -> Result<(StorageSnapshot, Value), Report> {
-    snapshot_or_fetch(&args.kube, &args.snapshot, "an `anton storage`", StorageSnapshot::from_json, async |cluster| {
-        anton_kube::fetch_storage(cluster, plan).await
-    })
+    let overview = overview(&checked.report, args.detailed, checked.now);
+    emit_live(&checked.report, &overview, global, TITLE, crate::table::terminal_width())
 }
 
 /// Lines per area (claims, classes, usage, Ceph, backups), the Ceph pools,
 /// and the fullest claims (all of them with `--detailed`).
-fn overview(report: &Report, detailed: bool, now: Now) -> Overview {
+pub fn overview(report: &Report, detailed: bool, now: Now) -> Overview {
     let d = &report.details;
     let mut lines = Vec::new();
     let counts = d.get("counts").unwrap_or(&Value::Null);

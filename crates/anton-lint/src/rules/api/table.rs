@@ -80,7 +80,9 @@ pub(crate) const TABLE: &[Entry] = &[
     k8s("flowcontrol.apiserver.k8s.io", "v1beta3", &[], v(1, 29), v(1, 32), "flowcontrol.apiserver.k8s.io/v1"),
     k8s("", "v1", &["ComponentStatus"], v(1, 19), None, ""),
     k8s("", "v1", &["Endpoints"], v(1, 33), None, "discovery.k8s.io/v1 EndpointSlice"),
-    // Flux: v1beta1/v2beta1 removed in Flux 2.7, v1beta2/v2beta2 in Flux 2.8 (run `flux migrate` first).
+    // Flux: v1beta1/v2beta1 removed in Flux 2.7, v1beta2/v2beta2 in Flux 2.8 (run `flux migrate` first);
+    // the image automation APIs went GA (v1) in Flux 2.7 and their v1beta2 was removed in Flux 2.9
+    // (image-reflector-controller v1.2.0, image-automation-controller PR 1049, fluxcd/flux2 issue 5942).
     flux("kustomize.toolkit.fluxcd.io", "v1beta1", &[], v(2, 0), v(2, 7), "kustomize.toolkit.fluxcd.io/v1"),
     flux("kustomize.toolkit.fluxcd.io", "v1beta2", &[], v(2, 0), v(2, 8), "kustomize.toolkit.fluxcd.io/v1"),
     flux("helm.toolkit.fluxcd.io", "v2beta1", &[], v(2, 2), v(2, 7), "helm.toolkit.fluxcd.io/v2"),
@@ -94,7 +96,7 @@ pub(crate) const TABLE: &[Entry] = &[
     flux("notification.toolkit.fluxcd.io", "v1beta2", &["Alert", "Provider"], v(2, 3), None, "notification.toolkit.fluxcd.io/v1beta3"),
     flux("notification.toolkit.fluxcd.io", "v1beta2", &["Receiver"], v(2, 1), None, "notification.toolkit.fluxcd.io/v1"),
     flux("image.toolkit.fluxcd.io", "v1beta1", &[], v(2, 0), v(2, 7), "image.toolkit.fluxcd.io/v1"),
-    flux("image.toolkit.fluxcd.io", "v1beta2", &[], v(2, 7), None, "image.toolkit.fluxcd.io/v1"),
+    flux("image.toolkit.fluxcd.io", "v1beta2", &[], v(2, 7), v(2, 9), "image.toolkit.fluxcd.io/v1"),
     gone("Flux v1", "helm.fluxcd.io", "v1", &["HelmRelease"], &[], "helm.toolkit.fluxcd.io/v2", "the Helm Operator of Flux v1 was archived in 2022"),
     // External Secrets: v1beta1 removed in v0.17.0, v1alpha1 long before.
     gone("External Secrets", "external-secrets.io", "v1beta1", ESO_KINDS, &[], "external-secrets.io/v1", "removed in External Secrets v0.17"),

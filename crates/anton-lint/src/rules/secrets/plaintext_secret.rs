@@ -1,11 +1,12 @@
 //! `secrets/plaintext-secret`: a Secret whose values are in Git in clear text.
 
-use anton_core::{Finding, Severity};
+use anton_core::{Finding, Location, Severity};
 use anton_yaml::Node;
 
 use crate::context::Context;
 use crate::rule::{Doc, Implementation, Rule};
 use crate::rules::secrets::sops_format::is_sops_encrypted;
+use crate::rules::secrets::sops_not_encrypted::written_subject;
 use crate::util::{decode_base64, is_substituted};
 
 pub const RULE: Rule = Rule {
@@ -13,7 +14,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Critical,
     summary: "A Secret with data or stringData that is not SOPS-encrypted",
     doc: Doc {
-        what: "`kind: Secret` objects with values under `data` or `stringData` in a file without SOPS metadata, and `secretGenerator` `literals` of kustomizations (a Secret generated from `files`/`envs` that SOPS encrypted — YAML, JSON, dotenv, INI or binary — is encrypted, Flux decrypts it). Values that are not secrets in Git are not reported: empty values, values that are entirely `${VAR}` substitutions (filled from an encrypted Secret at apply time), references resolved elsewhere (1Password `op://…`, vals `ref+…`, argocd-vault-plugin `<path:…>`, templates), certificates (`tls.crt`, `ca.crt`), and the placeholder words of examples and tests (`secret`, `changeme`, `foo` …, also as a docker config's password). The finding names the keys, never the values.",
+        what: "`kind: Secret` objects with values under `data` or `stringData` in a file without SOPS metadata (anywhere in the repository: outside the checked folder, in every YAML file git tracks or leaves unignored, except in hidden folders and Helm `templates/`), and `secretGenerator` `literals` of kustomizations (a Secret generated from `files`/`envs` that SOPS encrypted — YAML, JSON, dotenv, INI or binary — is encrypted, Flux decrypts it). Values that are not secrets in Git are not reported: empty values, values that are entirely `${VAR}` substitutions (filled from an encrypted Secret at apply time), references resolved elsewhere (1Password `op://…`, vals `ref+…`, argocd-vault-plugin `<path:…>`, templates), certificates (`tls.crt`, `ca.crt`), and the placeholder words of examples and tests (`secret`, `changeme`, `foo` …, also as a docker config's password). The finding names the keys, never the values.",
         why: "Git history is forever and copied to every clone, fork and CI runner: a token committed once must be rotated, not deleted. `data` is base64, not encryption. The Anton rule: a Secret in Git is always SOPS-encrypted; everything else comes from an ExternalSecret.",
         bad: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cloudflare\n  namespace: network\nstringData:\n  api-token: 8f2c…\n",
         fixed: "# an ExternalSecret that reads the token from 1Password\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: cloudflare\n  namespace: network\nspec:\n  secretStoreRef:\n    kind: ClusterSecretStore\n    name: onepassword-connect\n  target:\n    name: cloudflare\n  dataFrom:\n    - extract:\n        key: cloudflare\n",
@@ -127,47 +128,73 @@ fn only_substitutions(value: &str) -> bool {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for view in ctx.objects.iter().filter(|v| v.is("", "Secret") && !v.sops_encrypted) {
-        for field in ["stringData", "data"] {
-            let Some(entry) = view.node.entry(field) else { continue };
-            let keys = clear_keys(&entry.value, field == "data");
-            if keys.is_empty() {
-                continue;
-            }
-            out.push(
-                RULE.finding(format!(
-                    "Secret has {} value{} in clear text under {field} (key{}: {})",
-                    keys.len(),
-                    if keys.len() == 1 { "" } else { "s" },
-                    if keys.len() == 1 { "" } else { "s" },
-                    keys.join(", ")
-                ))
-                .at(ctx.span_location(entry.key.span))
-                .object(view.subject())
-                .hint("move the values to 1Password and read them with an ExternalSecret, or encrypt this file with SOPS; then rotate them, they are in Git history"),
-            );
-        }
+        check_secret(view.node, |span| ctx.span_location(span), &view.subject(), out);
     }
     let mut configs: Vec<_> = ctx.engine.configs().collect();
     configs.sort_by_key(|c| c.file);
     for config in configs {
-        let Some(document) = ctx.repo.files[config.file].documents.first() else { continue };
-        if ctx.repo.files[config.file].sops_encrypted {
+        let file = &ctx.repo.files[config.file];
+        if let (Some(document), false) = (file.documents.first(), file.sops_encrypted) {
+            check_literals(&document.root, |span| ctx.repo.location(config.file, span), out);
+        }
+    }
+    // Wherever it is in the repository: a `bootstrap/` Secret outside the target too.
+    for file in ctx.repo.outside_files.iter().filter(|file| !file.sops_encrypted) {
+        let at = |span: anton_yaml::Span| Location::new(file.path.clone(), span.line, span.column);
+        if file.is_kustomization_file() {
+            if let Some(document) = file.documents.first() {
+                check_literals(&document.root, at, out);
+            }
             continue;
         }
-        for generator in document.root.get("secretGenerator").map(Node::items).unwrap_or_default() {
-            let name = generator.str_at(&["name"]).unwrap_or("?");
-            for literal in generator.get("literals").map(Node::items).unwrap_or_default() {
-                let Some(text) = literal.scalar_text() else { continue };
-                let (key, value) = text.split_once('=').unwrap_or((text, ""));
-                if !is_secret_value(key, value) {
-                    continue;
-                }
-                out.push(
-                    RULE.finding(format!("secretGenerator `{name}` has the literal `{key}` in clear text"))
-                        .at(ctx.repo.location(config.file, literal.span))
-                        .hint("generate the Secret from a SOPS-encrypted file, or use an ExternalSecret; then rotate the value"),
-                );
+        for document in &file.documents {
+            let root = &document.root;
+            if root.str_at(&["apiVersion"]) == Some("v1") && root.str_at(&["kind"]) == Some("Secret") {
+                let subject = written_subject(root).unwrap_or_else(|| "Secret".to_owned());
+                check_secret(root, at, &subject, out);
             }
+        }
+    }
+}
+
+/// A Secret's `stringData` and `data` values in clear text.
+fn check_secret(secret: &Node, at: impl Fn(anton_yaml::Span) -> Location, subject: &str, out: &mut Vec<Finding>) {
+    for field in ["stringData", "data"] {
+        let Some(entry) = secret.entry(field) else { continue };
+        let keys = clear_keys(&entry.value, field == "data");
+        if keys.is_empty() {
+            continue;
+        }
+        out.push(
+            RULE.finding(format!(
+                "Secret has {} value{} in clear text under {field} (key{}: {})",
+                keys.len(),
+                if keys.len() == 1 { "" } else { "s" },
+                if keys.len() == 1 { "" } else { "s" },
+                keys.join(", ")
+            ))
+            .at(at(entry.key.span))
+            .object(subject)
+            .hint("move the values to 1Password and read them with an ExternalSecret, or encrypt this file with SOPS; then rotate them, they are in Git history"),
+        );
+    }
+}
+
+/// `secretGenerator` `literals` of a kustomization in clear text.
+fn check_literals(kustomization: &Node, at: impl Fn(anton_yaml::Span) -> Location, out: &mut Vec<Finding>) {
+    for generator in kustomization.get("secretGenerator").map(Node::items).unwrap_or_default() {
+        let name = generator.str_at(&["name"]).unwrap_or("?");
+        for literal in generator.get("literals").map(Node::items).unwrap_or_default() {
+            let Some(text) = literal.scalar_text() else { continue };
+            let (key, value) = text.split_once('=').unwrap_or((text, ""));
+            if !is_secret_value(key, value) {
+                continue;
+            }
+            out.push(
+                RULE.finding(format!("secretGenerator `{name}` has the literal `{key}` in clear text"))
+                    .at(at(literal.span))
+                    .hint("generate the Secret from a SOPS-encrypted file, or use an ExternalSecret; then rotate the value"),
+            );
         }
     }
 }

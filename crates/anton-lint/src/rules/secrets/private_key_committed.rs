@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Critical,
     summary: "An age private key, a PEM private key, or an age.key file is in the repository",
     doc: Doc {
-        what: "Any text file under the checked folder (not only YAML; `.gitignore`d files are skipped) that contains an age secret key (`AGE-SECRET-KEY-1…`), an unencrypted PEM private key (`-----BEGIN … PRIVATE KEY-----` followed by key material, also when base64-encoded in a Secret's `data`), or that is named `age.key` / `*.agekey` without being SOPS-encrypted. The finding names the file and line, never the key.",
+        what: "Any text file of the repository, wherever it is (not only YAML, not only the checked folder: every file git tracks and every untracked file it does not ignore, or every file not ignored outside git; untracked `.gitignore`d files and `.antonignore`d files are skipped) that contains an age secret key (`AGE-SECRET-KEY-1…`), an unencrypted PEM private key (`-----BEGIN … PRIVATE KEY-----` followed by key material, also when base64-encoded in a Secret's `data`), or that is named `age.key` / `*.agekey` without being SOPS-encrypted. The finding names the file and line, never the key.",
         why: "The age key decrypts every SOPS file in the repository's history; a TLS or SSH key lets anyone impersonate the service or the machine. Once pushed, a key is compromised: it must be rotated, and everything it protected re-encrypted.",
         bad: "# age.key, committed next to .sops.yaml\n# created: 2025-01-01T00:00:00Z\n# public key: age1…\nAGE-SECRET-KEY-1…\n",
         fixed: "# .gitignore\nage.key\n*.agekey\n# the key lives in ~/.config/sops/age/keys.txt and in the cluster Secret flux-system/sops-age\n",

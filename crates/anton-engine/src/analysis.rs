@@ -144,14 +144,14 @@ pub fn check_schemas(
     let mut applied = Vec::new();
     for (node_id, objects) in &graph.applies {
         let Some(kustomization) = graph.nodes.get(*node_id) else { continue };
-        let kustomization_node = repo.node(&repo.objects[kustomization.object]);
+        // Each Kustomization as its parent applies it (built, substituted).
+        fn as_applied<'a>(repo: &'a Repository, node: &'a anton_flux::FluxNode) -> &'a anton_yaml::Node {
+            node.applied.as_deref().unwrap_or_else(|| repo.node(&repo.objects[node.object]))
+        }
+        let kustomization_node = as_applied(repo, kustomization);
         // The Kustomization that applies this one may patch a postBuild into it.
-        let parents: Vec<&anton_yaml::Node> = kustomization
-            .applied_by
-            .and_then(|parent| graph.nodes.get(parent))
-            .map(|parent| repo.node(&repo.objects[parent.object]))
-            .into_iter()
-            .collect();
+        let parents: Vec<&anton_yaml::Node> =
+            kustomization.applied_by.and_then(|parent| graph.nodes.get(parent)).map(|parent| as_applied(repo, parent)).into_iter().collect();
         for object in objects {
             if let anton_kustomize::Origin::Object(index) = object.origin {
                 applied.push(anton_schema::Applied {

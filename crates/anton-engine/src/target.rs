@@ -6,6 +6,18 @@ use std::path::{Path, PathBuf};
 use anton_core::{Finding, Location, Report, Severity};
 use anton_repo::Repository;
 
+/// Where a command's target is: `path` as given, else the [`default_target`]
+/// around the current folder.
+pub fn resolve_target(path: Option<&Path>) -> PathBuf {
+    match path {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            default_target(&cwd)
+        }
+    }
+}
+
 /// The `kubernetes/` folder of the git repository around `cwd`, or `cwd`
 /// itself when there is no such folder — the same default the old scripts had.
 pub fn default_target(cwd: &Path) -> PathBuf {
