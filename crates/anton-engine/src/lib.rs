@@ -45,7 +45,7 @@
 //! | [`flux::status`] | `anton flux status` | [`live::Checked`] with the Flux snapshot |
 //! | [`storage::storage`] | `anton storage` | [`live::Checked`] or an error report |
 //! | [`secrets::secrets`] | `anton secrets` | [`live::Checked`] or an error report |
-| [`network::network`] | `anton network` | [`live::Checked`] or an error report |
+//! | [`network::network`] | `anton network` | [`live::Checked`] or an error report |
 //! | [`flux::reconcile`], [`flux::suspend`], [`flux::resume`] | `anton flux reconcile\|suspend\|resume` | [`flux::FluxWrite`] |
 //!
 //! The calls block: each live call runs its own small async runtime. From
