@@ -291,7 +291,7 @@ async fn tunnel_ready(cluster: &Cluster, namespace: String, pod: String, port: u
             return readiness;
         }
     };
-    let response = match cluster.call(&op, cluster.client.send(request.map(kube::client::Body::from))).await {
+    let response = match cluster.call(&op, cluster.proxy_client.send(request.map(kube::client::Body::from))).await {
         Ok(response) => response,
         Err(e) => {
             readiness.error = Some(e.to_string());
