@@ -92,13 +92,15 @@ module_dir() {
     fi
     echo "$dir"
 }
-# copy_crds DEST MODULE@VERSION SUBDIR: copy SUBDIR/*.yaml out of the module.
+# copy_crds DEST MODULE@VERSION SUBDIR [GLOB]: copy SUBDIR/GLOB (default
+# *.yaml) out of the module.
 copy_crds() {
-    local dest="$stage/crds/$1" dir
+    local dest="$stage/crds/$1" dir glob="${4:-*.yaml}"
     dir="$(module_dir "$2")"
     mkdir -p "$dest"
     local n=0 f
-    for f in "$dir/$3"/*.yaml; do
+    for f in "$dir/$3"/$glob; do
+        [ -f "$f" ] || continue
         case "$(basename "$f")" in kustomization.yaml) continue ;; esac
         if grep -q '{{' "$f"; then
             log "$2 $3/$(basename "$f") is templated; it cannot be installed as-is"
@@ -111,7 +113,7 @@ copy_crds() {
         log "no CRD files in $2 $3"
         exit 1
     fi
-    echo "$2 $3 ($n files)" >>"$stage/crds/SOURCES"
+    echo "$2 $3/$glob ($n files)" >>"$stage/crds/SOURCES"
 }
 
 log "collecting CRDs"
@@ -120,6 +122,8 @@ copy_crds flux github.com/fluxcd/source-controller@"$FLUX_SOURCE_CONTROLLER_VERS
 copy_crds cert-manager github.com/cert-manager/cert-manager@"$CERT_MANAGER_VERSION" deploy/crds
 copy_crds external-secrets github.com/external-secrets/external-secrets@"$EXTERNAL_SECRETS_VERSION" config/crds/bases
 copy_crds prometheus-operator github.com/prometheus-operator/prometheus-operator@"$PROMETHEUS_OPERATOR_VERSION" example/prometheus-operator-crd
+copy_crds gateway-api sigs.k8s.io/gateway-api@"$GATEWAY_API_VERSION" config/crd/standard 'gateway.networking.k8s.io_*.yaml'
+copy_crds cilium github.com/cilium/cilium@"$CILIUM_VERSION" pkg/k8s/apis/cilium.io/client/crds/v2 ciliumloadbalancerippools.yaml
 
 log "generating helm-controller and notification-controller CRDs with controller-gen $CONTROLLER_TOOLS_VERSION"
 (cd crdgen && "$GO" tool controller-gen crd:crdVersions=v1 \

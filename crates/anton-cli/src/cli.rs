@@ -94,6 +94,9 @@ pub enum Command {
     /// Live storage: PVCs and volumes, how full they are, Rook-Ceph health and capacity, VolSync backups.
     #[command(after_help = crate::commands::storage::AFTER_HELP)]
     Storage(crate::commands::storage::StorageArgs),
+    /// Live network: ingress controllers, LoadBalancer addresses (Cilium LB-IPAM), Ingresses and routes, certificates, tunnel, DNS; --probe from here.
+    #[command(after_help = crate::commands::network::AFTER_HELP)]
+    Network(crate::commands::network::NetworkArgs),
     /// Live secrets: External Secrets, stores, 1Password Connect, pods missing a Secret; `onepassword setup` puts Connect's credentials in.
     #[command(after_help = crate::commands::secrets::AFTER_HELP)]
     Secrets(crate::commands::secrets::SecretsArgs),

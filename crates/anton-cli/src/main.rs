@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args, &cli.global),
         Command::Health(args) => commands::health::run(args, &cli.global),
         Command::Storage(args) => commands::storage::run(args, &cli.global),
+        Command::Network(args) => commands::network::run(args, &cli.global),
         Command::Secrets(args) => commands::secrets::run(args, &cli.global),
         Command::Flux(args) => commands::flux::run(args, &cli.global),
         Command::Schemas(args) => commands::schemas::run(args, &cli.global),

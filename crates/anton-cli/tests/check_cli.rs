@@ -46,7 +46,7 @@ fn with_ci_and_no_cluster_only_the_offline_suite_runs_and_it_says_why() {
     let report = stable(&stdout);
     assert_eq!(code, 2, "the worst suite, validate, is critical:\n{stdout}");
     let skipped = report["details"]["skipped"].as_object().expect("details.skipped");
-    assert_eq!(skipped.keys().collect::<Vec<_>>(), ["flux", "health", "secrets", "storage"]);
+    assert_eq!(skipped.keys().collect::<Vec<_>>(), ["flux", "health", "network", "secrets", "storage"]);
     assert!(skipped["health"].as_str().unwrap().contains("no cluster reachable"), "{skipped:?}");
     insta::assert_json_snapshot!("check_ci_no_cluster", report);
 }
@@ -57,7 +57,7 @@ fn without_ci_and_no_cluster_each_live_suite_is_an_error_with_its_message() {
     let report = stable(&stdout);
     assert_eq!(code, 3, "{stdout}");
     assert_eq!(report["status"], "error");
-    for suite in ["health", "flux", "storage", "secrets"] {
+    for suite in ["health", "flux", "storage", "secrets", "network"] {
         let own = &report["details"]["suites"][suite];
         assert_eq!(own["status"], "error", "{suite}: {own}");
         assert!(own["issues"][0].as_str().unwrap().contains("no kubeconfig"), "{suite}: {own}");
@@ -83,6 +83,11 @@ fn only_picks_suites_and_junit_has_one_testsuite_per_suite() {
     assert_eq!(stdout.matches("<testsuite ").count(), 2, "{stdout}");
     assert!(stdout.contains(r#"<testsuite name="validate" tests="8" failures="2""#), "{stdout}");
     assert!(stdout.contains(r#"<testsuite name="flux" tests="1" failures="0" errors="0" skipped="1""#), "{stdout}");
-    let (code, stdout) = check(&["--only", "network"]);
+    let (code, stdout) = check(&["--only", "dns"]);
     assert_eq!(code, 3, "an unknown suite is a usage error: {stdout}");
+    let (code, stdout) = check(&["--only", "network", "--ci", "--json"]);
+    let report = stable(&stdout);
+    assert_eq!(code, 0, "nothing ran, nothing failed: {report:#}");
+    assert!(report["details"]["suites"].as_object().unwrap().is_empty(), "{report:#}");
+    assert!(report["details"]["skipped"]["network"].as_str().unwrap().contains("no cluster reachable"), "{report:#}");
 }

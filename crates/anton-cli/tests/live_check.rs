@@ -42,8 +42,8 @@ fn each_suite_reports_its_own_problems_and_the_worst_decides() {
     assert_eq!(report["status"], "critical");
 
     let suites: Vec<&String> = report["details"]["suites"].as_object().expect("details.suites").keys().collect();
-    assert_eq!(suites, ["validate", "health", "flux", "storage", "secrets"], "every suite ran");
-    for name in ["validate", "health", "flux", "storage", "secrets"] {
+    assert_eq!(suites, ["validate", "health", "flux", "storage", "secrets", "network"], "every suite ran");
+    for name in ["validate", "health", "flux", "storage", "secrets", "network"] {
         assert!(suite(&report, name)["durationMs"].is_number(), "{name}");
         assert_ne!(suite(&report, name)["status"], "error", "{name}: {:#}", suite(&report, name));
     }
@@ -80,7 +80,7 @@ fn fail_fast_stops_at_the_first_critical_suite() {
     assert!(finished.values().any(|s| s["status"] == "critical"), "{report:#}");
     // Every suite is either finished with its own report or said to be
     // unfinished; none is silently missing.
-    for name in ["validate", "health", "flux", "storage", "secrets"] {
+    for name in ["validate", "health", "flux", "storage", "secrets", "network"] {
         let finished = !suite(&report, name).is_null();
         let unfinished = report["details"]["skipped"][name].as_str().is_some_and(|why| why.starts_with("not finished"));
         assert!(finished || unfinished, "{name} is missing: {report:#}");

@@ -22,10 +22,10 @@ use serde_json::{Value, json};
 
 static SERVER: Shared = Shared::new(2);
 
-const READ_TOOLS: [&str; 10] =
-    ["build", "check", "diff", "explain_rule", "flux_status", "get", "health", "secrets", "storage", "validate"];
+const READ_TOOLS: [&str; 11] =
+    ["build", "check", "diff", "explain_rule", "flux_status", "get", "health", "network", "secrets", "storage", "validate"];
 /// The suites of `anton check`, in its order.
-const SUITES: [&str; 5] = ["validate", "health", "flux", "storage", "secrets"];
+const SUITES: [&str; 6] = ["validate", "health", "flux", "storage", "secrets", "network"];
 const WRITE_TOOLS: [&str; 3] = ["flux_reconcile", "flux_resume", "flux_suspend"];
 
 fn fixture(name: &str) -> PathBuf {
@@ -267,7 +267,7 @@ async fn check_with_ci_and_no_cluster_runs_the_offline_suite_and_says_why() {
     assert_eq!(suites_of(&checked), ["validate"]);
     assert!(rules(&checked["details"]["suites"]["validate"]).iter().any(|r| r == "flux/dependson-missing"), "{checked}");
     let skipped = checked["details"]["skipped"].as_object().expect("details.skipped");
-    assert_eq!(skipped.keys().collect::<Vec<_>>(), ["flux", "health", "secrets", "storage"]);
+    assert_eq!(skipped.keys().collect::<Vec<_>>(), ["flux", "health", "network", "secrets", "storage"]);
     assert!(skipped["health"].as_str().unwrap().contains("no cluster reachable"), "{skipped:?}");
     // The text: the verdict, then a line per suite in the suites' order.
     let lines: Vec<&str> = text.lines().collect();
@@ -319,7 +319,7 @@ async fn bad_arguments_are_errors_and_the_server_goes_on() {
         ("validate", json!({"page_size": 100000}), "page_size must be between 1 and 500"),
         ("build", json!({}), "build needs `target`"),
         ("health", json!({"namespace": 7}), "invalid type"),
-        ("check", json!({"only": ["heath"]}), "no suite named `heath`; the suites are validate, health, flux, storage, secrets"),
+        ("check", json!({"only": ["heath"]}), "no suite named `heath`; the suites are validate, health, flux, storage, secrets, network"),
         ("check", json!({"only": "validate"}), "invalid type"),
         ("no_such_tool", json!({}), "no tool named `no_such_tool`"),
     ] {
@@ -462,6 +462,13 @@ async fn live_tools_read_the_test_api_server() {
     assert_eq!(rules(&secrets), rules(&report(&anton(&env, &["secrets", "--json"]))));
     assert!(findings(&secrets).iter().any(|f| f["message"].as_str().is_some_and(|m| m.contains("missing-secret"))), "{secrets}");
     everything.push_str(&secrets.to_string());
+
+    let (network, text, failed) = client.call("network", json!({})).await;
+    assert!(!failed, "{network}");
+    assert_eq!(rules(&network), rules(&report(&anton(&env, &["network", "--json"]))));
+    assert!(network["details"]["ingresses"].is_array(), "{network}");
+    assert!(text.starts_with("anton network: "), "{text}");
+    everything.push_str(&network.to_string());
 
     // check: the repository and the cluster in one call, each suite's own
     // report under details.suites (flux is cluster-wide, so only this

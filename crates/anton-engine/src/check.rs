@@ -51,6 +51,7 @@ pub const SUITES: &[Suite] = &[
     Suite { name: "flux", about: "Flux objects and controllers (anton flux status)", live: true, run: flux },
     Suite { name: "storage", about: "claims, volumes, Ceph, backups (anton storage)", live: true, run: storage },
     Suite { name: "secrets", about: "External Secrets, stores, 1Password Connect (anton secrets)", live: true, run: secrets },
+    Suite { name: "network", about: "ingress controllers, LB addresses, Ingresses, certificates, tunnel, DNS (anton network)", live: true, run: network },
 ];
 
 fn validate(options: &CheckOptions) -> Report {
@@ -83,6 +84,13 @@ fn secrets(options: &CheckOptions) -> Report {
         ..Default::default()
     };
     live::report_of(crate::secrets::secrets(&secrets))
+}
+
+/// Read from the API only: the DNS and HTTPS probes are `anton network
+/// --probe`'s, never the check's (`--quick` or not).
+fn network(options: &CheckOptions) -> Report {
+    let network = crate::network::NetworkOptions { kube: options.kube.clone(), ..Default::default() };
+    live::report_of(crate::network::network(&network))
 }
 
 /// A suite that ran: its own report and how long it took.

@@ -45,6 +45,7 @@
 //! | [`flux::status`] | `anton flux status` | [`live::Checked`] with the Flux snapshot |
 //! | [`storage::storage`] | `anton storage` | [`live::Checked`] or an error report |
 //! | [`secrets::secrets`] | `anton secrets` | [`live::Checked`] or an error report |
+//! | [`network::network`] | `anton network` | [`live::Checked`] or an error report |
 //! | [`flux::reconcile`], [`flux::suspend`], [`flux::resume`] | `anton flux reconcile\|suspend\|resume` | [`flux::FluxWrite`] |
 //!
 //! The calls block: each live call runs its own small async runtime. From
@@ -59,6 +60,7 @@ pub mod flux;
 pub mod get;
 pub mod health;
 pub mod live;
+pub mod network;
 pub mod rules;
 pub mod secrets;
 pub mod storage;

@@ -10,6 +10,7 @@ pub mod codes;
 mod config;
 pub mod flux;
 mod metrics;
+pub mod network;
 mod nodes;
 mod pods;
 pub mod secrets;
@@ -28,6 +29,7 @@ pub use config::{
 };
 pub use flux::{FluxKind, FluxObject, FluxRow, Readiness, ReconcileState, check_flux, flux_details, flux_rows};
 pub use metrics::check_metrics;
+pub use network::{NETWORK_AREAS, NetworkConfig, NetworkSnapshot, check_network, network_details, network_report};
 pub use nodes::check_nodes;
 pub use pods::{check_pods, estimated_recent_restarts};
 pub use secrets::{ConnectHealth, SECRETS_AREAS, SecretsSnapshot, check_secrets, secrets_details};

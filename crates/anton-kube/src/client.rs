@@ -33,6 +33,11 @@ impl Default for ConnectOptions {
 #[derive(Clone)]
 pub struct Cluster {
     pub(crate) client: Client,
+    /// The same client without kube-rs's retries of 429/503/504: through the
+    /// API server's proxy a 503 is the answer of the app behind it
+    /// (cloudflared's `/ready` when it has no connection), not a busy server
+    /// to wait for, and retrying it would run into the request timeout.
+    pub(crate) proxy_client: Client,
     server: String,
     context: Option<String>,
     requests: Arc<AtomicU64>,
@@ -62,11 +67,16 @@ impl Cluster {
             counter.fetch_add(1, Ordering::Relaxed);
             request
         });
-        let client = kube::client::ClientBuilder::try_from(config)
-            .map_err(|e| classify(e, &Op::new("connect to", server.clone(), None), &server, context.as_deref()))?
-            .with_layer(&count)
-            .build();
-        Ok(Cluster { client, server, context, requests, request_timeout: options.request_timeout })
+        let mut proxy_config = config.clone();
+        proxy_config.default_retry = false;
+        let build = |config: kube::Config| {
+            kube::client::ClientBuilder::try_from(config)
+                .map_err(|e| classify(e, &Op::new("connect to", server.clone(), None), &server, context.as_deref()))
+                .map(|builder| builder.with_layer(&count).build())
+        };
+        let client = build(config)?;
+        let proxy_client = build(proxy_config)?;
+        Ok(Cluster { client, proxy_client, server, context, requests, request_timeout: options.request_timeout })
     }
 
     /// `https://192.168.1.97:6443`.

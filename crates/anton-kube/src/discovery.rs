@@ -21,6 +21,8 @@ pub struct Served {
     pub storage: BTreeMap<&'static str, ApiResource>,
     /// External Secrets Operator and 1Password operator kinds `anton secrets` reads, by kind.
     pub secrets: BTreeMap<&'static str, ApiResource>,
+    /// Cilium LB-IPAM, cert-manager and Gateway API kinds `anton network` reads, by kind.
+    pub network: BTreeMap<&'static str, ApiResource>,
 }
 
 /// The custom kinds of `anton storage`: (group, kind).
@@ -43,6 +45,16 @@ pub const SECRETS_KINDS: [(&str, &str); 6] = [
     ("onepassword.com", "OnePasswordItem"),
 ];
 
+/// The custom kinds of `anton network`: (group, kind).
+pub const NETWORK_KINDS: [(&str, &str); 6] = [
+    ("cilium.io", "CiliumLoadBalancerIPPool"),
+    ("cert-manager.io", "Certificate"),
+    ("cert-manager.io", "CertificateRequest"),
+    ("cert-manager.io", "Issuer"),
+    ("cert-manager.io", "ClusterIssuer"),
+    ("gateway.networking.k8s.io", "HTTPRoute"),
+];
+
 impl Served {
     pub fn flux_kind(&self, kind: FluxKind) -> Result<&ApiResource, LiveError> {
         self.flux.get(&kind).ok_or_else(|| LiveError::NotFound {
@@ -61,6 +73,7 @@ pub async fn discover(cluster: &Cluster) -> Result<Served, LiveError> {
             groups.push(METRICS_GROUP);
             groups.extend(STORAGE_KINDS.iter().map(|(group, _)| *group));
             groups.extend(SECRETS_KINDS.iter().map(|(group, _)| *group));
+            groups.extend(NETWORK_KINDS.iter().map(|(group, _)| *group));
             groups.sort_unstable();
             groups.dedup();
             cluster.call(&op, Discovery::new(cluster.client.clone()).filter(&groups).run()).await?
@@ -84,6 +97,11 @@ pub async fn discover(cluster: &Cluster) -> Result<Served, LiveError> {
         let found = discovery.get(group).and_then(|g| g.resources_by_stability().into_iter().find(|(r, _)| r.kind == kind));
         if let Some((resource, _)) = found {
             served.secrets.insert(kind, resource);
+        }
+    }
+    for (group, kind) in NETWORK_KINDS {
+        if let Some((resource, _)) = discovery.get(group).and_then(|g| g.recommended_kind(kind)) {
+            served.network.insert(kind, resource);
         }
     }
     served.node_metrics = discovery

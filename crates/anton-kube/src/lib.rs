@@ -9,6 +9,9 @@
 //!   [`anton_health::Snapshot`] for the pure checks;
 //! - [`fetch_storage`]: the same for `anton storage`, plus one kubelet
 //!   `stats/summary` per node through the API server's node proxy;
+//! - [`fetch_network`]: the same for `anton network`, plus cloudflared's
+//!   `/ready` through the pod proxy and, with `--probe`, [`probe`]'s DNS and
+//!   HTTPS requests from this machine;
 //! - [`flux_ops`]: the Flux CLI's writes (reconcile annotation, suspend/resume);
 //! - [`schemas`]: OpenAPI v3 and CRD schemas for offline validation.
 //!
@@ -20,6 +23,8 @@ mod discovery;
 mod error;
 mod fetch;
 mod kubeconfig;
+mod network;
+pub mod probe;
 pub mod flux_ops;
 pub mod schemas;
 pub mod secrets;
@@ -30,6 +35,7 @@ pub use discovery::{Served, discover};
 pub use error::{LiveError, Op};
 pub use kubeconfig::parse_request_timeout;
 pub use fetch::{FLUX_CONTROLLER_SELECTOR, FetchStats, PAGE_SIZE, Plan, fetch_snapshot};
+pub use network::{NetworkPlan, fetch_network};
 pub use secrets::{Applied, FIELD_MANAGER, fetch_secrets, fetch_secrets_with};
 pub use storage::{STORAGE_DEPLOYMENT_SELECTOR, StoragePlan, fetch_storage};
 

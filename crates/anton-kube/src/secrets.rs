@@ -200,7 +200,8 @@ pub async fn connect_health(cluster: &Cluster, namespace: String, service: Strin
     let result = async {
         let request =
             http::Request::get(&path).body(Vec::new()).map_err(|e| LiveError::Other(format!("building GET {path}: {e}")))?;
-        let text = cluster.call(&op, cluster.client.request_text(request)).await?;
+        // Without kube-rs's 503 retries: an unhealthy Connect answers 503 and must say so, not time out.
+        let text = cluster.call(&op, cluster.proxy_client.request_text(request)).await?;
         serde_json::from_str::<Value>(&text)
             .map_err(|e| LiveError::Api { op: op.describe(), detail: format!("Connect answered with something that is not JSON ({e})") })
     }

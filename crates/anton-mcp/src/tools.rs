@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anton_core::Report;
 use anton_engine::live::{self, KubeOptions};
-use anton_engine::{build, check, diff, flux, get, health, rules, secrets, storage, validate};
+use anton_engine::{build, check, diff, flux, get, health, network, rules, secrets, storage, validate};
 use anton_health::FluxKind;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -117,9 +117,17 @@ pub(crate) const TOOLS: &[ToolSpec] = &[
         schema: schema::<CriticalArgs>,
     },
     ToolSpec {
+        name: "network",
+        title: "Can traffic reach the apps",
+        description: "Ingress controllers and their LoadBalancer addresses, Cilium LB-IPAM pools, Ingresses and HTTPRoutes with their backends and ready endpoints, cert-manager Certificates and the X.509 of TLS Secrets (expiry, hosts covered), the Cloudflare tunnel, k8s-gateway and external-dns in the live cluster (`anton network`). details.ingresses and details.certificates hold the tables. probe: also resolve each Ingress host through k8s-gateway and GET it over HTTPS from the machine anton runs on (`--probe`: sends DNS and HTTPS requests, changes nothing). Secret values are never returned. Read-only.",
+        writes: false,
+        live: true,
+        schema: schema::<NetworkArgs>,
+    },
+    ToolSpec {
         name: "check",
         title: "Check the repository and the live cluster at once",
-        description: "Run validate and every live suite (health, flux, storage, secrets) at the same time, as `anton check` does, and answer with one report: every suite's findings, the worst status, details.suites.NAME holding each suite's own report (with durationMs) and details.skipped.NAME why a suite did not run. only: the suites to run; ci: without a reachable cluster run the offline suite only (and say so); quick: skip volume use per node and the 1Password Connect probe; fail_fast: stop at the first critical suite. Read-only.",
+        description: "Run validate and every live suite (health, flux, storage, secrets, network; never network's probes) at the same time, as `anton check` does, and answer with one report: every suite's findings, the worst status, details.suites.NAME holding each suite's own report (with durationMs) and details.skipped.NAME why a suite did not run. only: the suites to run; ci: without a reachable cluster run the offline suite only (and say so); quick: skip volume use per node and the 1Password Connect probe; fail_fast: stop at the first critical suite. Read-only.",
         writes: false,
         live: true,
         schema: schema::<CheckArgs>,
@@ -313,6 +321,23 @@ pub(crate) struct StorageArgs {
     /// Keep critical findings only.
     #[serde(default)]
     pub critical_only: bool,
+    /// Page of the long lists (findings, issues, items) to return, from 1. Default 1.
+    #[serde(default)]
+    pub page: Option<usize>,
+    /// Entries per page of each long list, 1 to 500. Default 50.
+    #[serde(default)]
+    pub page_size: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NetworkArgs {
+    /// Keep critical findings only.
+    #[serde(default)]
+    pub critical_only: bool,
+    /// Also resolve and GET every Ingress host from this machine (DNS through k8s-gateway, HTTPS with SNI; 5 s per host, 8 at once).
+    #[serde(default)]
+    pub probe: bool,
     /// Page of the long lists (findings, issues, items) to return, from 1. Default 1.
     #[serde(default)]
     pub page: Option<usize>,
@@ -592,6 +617,12 @@ pub(crate) fn prepare(tool: &ToolSpec, arguments: Value, kube: &KubeOptions) -> 
             let args: CriticalArgs = parse(name, arguments)?;
             let options = secrets::SecretsOptions { critical_only: args.critical_only, kube, ..Default::default() };
             Call { run: job(move || live::report_of(secrets::secrets(&options)).into()), paging: paging(args.page, args.page_size)?, wait: None }
+        }
+        "network" => {
+            let args: NetworkArgs = parse(name, arguments)?;
+            let plan = network::NetworkPlan { probe: args.probe.then(network::ProbeOptions::default) };
+            let options = network::NetworkOptions { critical_only: args.critical_only, plan, kube, ..Default::default() };
+            Call { run: job(move || live::report_of(network::network(&options)).into()), paging: paging(args.page, args.page_size)?, wait: None }
         }
         "check" => {
             let args: CheckArgs = parse(name, arguments)?;

@@ -30,8 +30,9 @@ Examples:
 
 Suites (--only): validate (the repository, offline), health (nodes, workloads, pods, Flux),
 flux (Flux objects and controllers), storage (claims, volumes, Ceph, backups), secrets
-(External Secrets, stores, 1Password Connect). They run at the same time; each is the library
-call its own command makes. A suite that cannot run (no cluster, no permission) is `error` with
+(External Secrets, stores, 1Password Connect), network (ingress controllers, LB addresses,
+Ingresses, certificates, tunnel, DNS; read from the API, never anton network's --probe).
+They run at the same time; each is the library call its own command makes. A suite that cannot run (no cluster, no permission) is `error` with
 its message, and the others go on.
 
 JSON: the report contract over every suite's findings, with details.suites.NAME holding each

@@ -12,6 +12,7 @@ pub mod lint;
 pub mod live;
 pub mod man;
 pub mod mcp;
+pub mod network;
 pub mod rules;
 pub mod schemas;
 pub mod secrets;

@@ -1,0 +1,327 @@
+//! Fetching a [`NetworkSnapshot`] for `anton network`: one list per kind, all
+//! at once; then cloudflared's `/ready` through the API server's pod proxy,
+//! and with `--probe` the DNS and HTTPS probes of [`crate::probe`].
+//!
+//! TLS Secrets are listed with `type=kubernetes.io/tls` and only `tls.crt`
+//! (the public certificate) of those an Ingress names is kept; the key is
+//! dropped as soon as the list is decoded and never recorded.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use anton_health::network::{HostProbe, NetworkSnapshot, TlsSecret, TunnelReadiness, probe_plan, tunnel_targets};
+use http_body_util::BodyExt;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
+use k8s_openapi::api::core::v1::{Pod, Secret, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
+use kube::api::{Api, ListParams};
+use serde_json::Value;
+
+use crate::client::Cluster;
+use crate::discovery::discover;
+use crate::error::{LiveError, Op};
+use crate::fetch::{FetchStats, list_cluster_scoped, list_dynamic, list_namespaced, list_with, spawn};
+use crate::probe::{ProbeOptions, run_probes};
+
+/// What to do besides reading the API.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkPlan {
+    /// `--probe`: resolve and GET every Ingress host from this machine.
+    pub probe: Option<ProbeOptions>,
+}
+
+/// A list that may be refused: `Ok(Err(reason))` when the user may not list it.
+type Tolerant<T> = Result<Result<T, String>, LiveError>;
+
+async fn tolerant<T>(what: &str, resource: &str, future: impl std::future::Future<Output = Result<T, LiveError>>) -> Tolerant<T> {
+    match future.await {
+        Ok(value) => Ok(Ok(value)),
+        Err(LiveError::Forbidden { .. }) => Ok(Err(format!("{what}: this user may not list {resource} (403)"))),
+        Err(other) => Err(other),
+    }
+}
+
+fn name_of<T: kube::Resource>(object: &T) -> (String, String) {
+    let meta = object.meta();
+    (meta.namespace.clone().unwrap_or_default(), meta.name.clone().unwrap_or_default())
+}
+
+pub async fn fetch_network(cluster: &Cluster, plan: &NetworkPlan) -> Result<(NetworkSnapshot, FetchStats), LiveError> {
+    let started = Instant::now();
+    let before = cluster.requests();
+    let served = discover(cluster).await?;
+    let c = || cluster.clone();
+    let classes = spawn({
+        let cluster = c();
+        async move { tolerant("IngressClasses", "ingressclasses.networking.k8s.io", list_cluster_scoped::<IngressClass>(cluster)).await }
+    });
+    macro_rules! namespaced {
+        ($kind:ty, $what:expr, $resource:expr) => {
+            spawn({
+                let cluster = c();
+                async move { tolerant($what, $resource, list_namespaced::<$kind>(cluster, None, None)).await }
+            })
+        };
+    }
+    let ingresses = namespaced!(Ingress, "Ingresses", "ingresses.networking.k8s.io");
+    let services = namespaced!(Service, "Services", "services");
+    let slices = namespaced!(EndpointSlice, "EndpointSlices", "endpointslices.discovery.k8s.io");
+    let deployments = namespaced!(Deployment, "Deployments", "deployments.apps");
+    let daemon_sets = namespaced!(DaemonSet, "DaemonSets", "daemonsets.apps");
+    let secrets = spawn({
+        let cluster = c();
+        async move {
+            let op = Op::new("list", "secrets", None);
+            let params = ListParams::default().fields("type=kubernetes.io/tls");
+            let list = list_with(&cluster, Api::<Secret>::all(cluster.client.clone()), op, params);
+            tolerant("TLS Secrets (certificates, and whether Ingresses' TLS Secrets exist)", "secrets", async {
+                // Keep the certificate only; the key goes out of scope here.
+                Ok(list.await?.into_iter().map(|s| {
+                    let (namespace, name) = name_of(&s);
+                    let certificate = s.data.as_ref().and_then(|d| d.get("tls.crt")).map(|b| String::from_utf8_lossy(&b.0).into_owned());
+                    TlsSecret { namespace, name, certificate }
+                }).collect::<Vec<_>>())
+            })
+            .await
+        }
+    });
+    let custom = |kind: &'static str| {
+        let resource = served.network.get(kind).cloned();
+        let cluster = c();
+        spawn(async move {
+            match resource {
+                Some(resource) => {
+                    let plural = format!("{}.{}", resource.plural, resource.group);
+                    tolerant(kind, &plural, list_dynamic(cluster, resource, None)).await.map(Some)
+                }
+                None => Ok(None),
+            }
+        })
+    };
+    let (pools, certificates, requests, issuers, cluster_issuers, routes) = (
+        custom("CiliumLoadBalancerIPPool"),
+        custom("Certificate"),
+        custom("CertificateRequest"),
+        custom("Issuer"),
+        custom("ClusterIssuer"),
+        custom("HTTPRoute"),
+    );
+    let (classes, ingresses, services, slices, deployments, daemon_sets, secrets) =
+        tokio::try_join!(classes, ingresses, services, slices, deployments, daemon_sets, secrets)?;
+    let (pools, certificates, requests, issuers, cluster_issuers, routes) =
+        tokio::try_join!(pools, certificates, requests, issuers, cluster_issuers, routes)?;
+
+    let mut notes = Vec::new();
+    let mut unread = Vec::new();
+    let mut snapshot = NetworkSnapshot {
+        recorded_at: Some(k8s_openapi::jiff::Timestamp::now().to_string()),
+        ingress_classes: readable(classes, &mut unread),
+        ingresses: readable(ingresses, &mut unread),
+        services: readable(services, &mut unread),
+        endpoint_slices: readable(slices, &mut unread),
+        deployments: readable(deployments, &mut unread),
+        daemon_sets: readable(daemon_sets, &mut unread),
+        ..NetworkSnapshot::default()
+    };
+    let mut take = |kind: &str, crd: &str, list: Option<Result<Vec<Value>, String>>| match list {
+        Some(Ok(mut items)) => {
+            for item in &mut items {
+                strip(item);
+            }
+            Some(items)
+        }
+        Some(Err(reason)) => {
+            unread.push(reason);
+            None
+        }
+        None => {
+            notes.push(format!("{kind} CRD ({crd}) not installed: not checked"));
+            None
+        }
+    };
+    snapshot.ip_pools = take("CiliumLoadBalancerIPPool", "ciliumloadbalancerippools.cilium.io", pools);
+    snapshot.certificates = take("Certificate", "certificates.cert-manager.io", certificates);
+    snapshot.certificate_requests = take("CertificateRequest", "certificaterequests.cert-manager.io", requests);
+    snapshot.issuers = take("Issuer", "issuers.cert-manager.io", issuers);
+    snapshot.cluster_issuers = take("ClusterIssuer", "clusterissuers.cert-manager.io", cluster_issuers);
+    snapshot.http_routes = take("HTTPRoute", "httproutes.gateway.networking.k8s.io", routes);
+    let used: BTreeSet<(String, String)> = snapshot
+        .ingresses
+        .iter()
+        .flat_map(|i| {
+            let ns = i.metadata.namespace.clone().unwrap_or_default();
+            i.spec.iter().flat_map(|s| s.tls.iter().flatten()).filter_map(move |t| Some((ns.clone(), t.secret_name.clone()?)))
+        })
+        .collect();
+    snapshot.tls_secrets = match secrets {
+        Ok(all) => Some(all.into_iter().filter(|s| used.contains(&(s.namespace.clone(), s.name.clone()))).collect()),
+        Err(reason) => {
+            unread.push(reason);
+            None
+        }
+    };
+    // The kubectl-apply copy and field managers say nothing the checks read.
+    for d in &mut snapshot.deployments {
+        trim_meta(&mut d.metadata);
+    }
+    for d in &mut snapshot.daemon_sets {
+        trim_meta(&mut d.metadata);
+    }
+    for s in &mut snapshot.services {
+        trim_meta(&mut s.metadata);
+    }
+    for i in &mut snapshot.ingresses {
+        trim_meta(&mut i.metadata);
+    }
+    for s in &mut snapshot.endpoint_slices {
+        trim_meta(&mut s.metadata);
+    }
+
+    // cloudflared: its pods (by the workload's own selector), then `/ready` on each.
+    snapshot.tunnel_pods = tunnel_pods(cluster, &snapshot, &mut unread).await?;
+    let targets = tunnel_targets(&snapshot);
+    let checks = targets.into_iter().map(|(namespace, pod, port)| tunnel_ready(cluster, namespace, pod, port));
+    snapshot.tunnel_readiness = futures::future::join_all(checks).await;
+    if snapshot.tunnel_readiness.iter().any(|r| r.forbidden) {
+        let namespaces: BTreeSet<&str> = snapshot.tunnel_readiness.iter().filter(|r| r.forbidden).map(|r| r.namespace.as_str()).collect();
+        snapshot.tunnel_unchecked = Some(format!(
+            "this user may not get pods/proxy in {} (403)",
+            namespaces.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+        snapshot.tunnel_readiness.retain(|r| !r.forbidden);
+    }
+    snapshot.unread = unread;
+
+    if let Some(options) = &plan.probe {
+        let probes: Vec<HostProbe> = run_probes(&probe_plan(&snapshot), options).await;
+        snapshot.probes = Some(probes);
+    }
+
+    let counts = vec![
+        ("IngressClass".to_owned(), snapshot.ingress_classes.len()),
+        ("Ingress".to_owned(), snapshot.ingresses.len()),
+        ("Service".to_owned(), snapshot.services.len()),
+        ("EndpointSlice".to_owned(), snapshot.endpoint_slices.len()),
+        ("Deployment".to_owned(), snapshot.deployments.len()),
+        ("DaemonSet".to_owned(), snapshot.daemon_sets.len()),
+        ("TlsCertificate".to_owned(), snapshot.tls_secrets.as_ref().map_or(0, Vec::len)),
+        ("CiliumLoadBalancerIPPool".to_owned(), snapshot.ip_pools.as_ref().map_or(0, Vec::len)),
+        ("Certificate".to_owned(), snapshot.certificates.as_ref().map_or(0, Vec::len)),
+        ("HTTPRoute".to_owned(), snapshot.http_routes.as_ref().map_or(0, Vec::len)),
+    ];
+    let stats = FetchStats { requests: cluster.requests() - before, elapsed: started.elapsed(), notes, counts };
+    Ok((snapshot, stats))
+}
+
+/// The list, or an empty one and the reason in `unread`.
+fn readable<T>(list: Result<Vec<T>, String>, unread: &mut Vec<String>) -> Vec<T> {
+    list.unwrap_or_else(|reason| {
+        unread.push(reason);
+        Vec::new()
+    })
+}
+
+fn trim_meta(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) {
+    meta.managed_fields = None;
+    if let Some(annotations) = &mut meta.annotations {
+        annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
+}
+
+fn strip(item: &mut Value) {
+    if let Some(meta) = item.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+        if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+    }
+}
+
+/// The pods of each cloudflared workload: one list per workload, by its pod labels.
+async fn tunnel_pods(cluster: &Cluster, snapshot: &NetworkSnapshot, unread: &mut Vec<String>) -> Result<Vec<Pod>, LiveError> {
+    let selectors: BTreeSet<(String, String)> = snapshot
+        .deployments
+        .iter()
+        .map(|d| (d.metadata.clone(), d.spec.template.metadata.as_ref().and_then(|m| m.labels.clone())))
+        .chain(snapshot.daemon_sets.iter().map(|d| (d.metadata.clone(), d.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()))))
+        .filter(|(meta, _)| {
+            let name = meta.name.as_deref().unwrap_or("");
+            let app = meta.labels.as_ref().and_then(|l| l.get("app.kubernetes.io/name").or_else(|| l.get("app"))).map(String::as_str);
+            app == Some("cloudflared") || name == "cloudflared" || name.starts_with("cloudflared-")
+        })
+        .filter_map(|(meta, labels)| {
+            let labels = labels.filter(|l| !l.is_empty())?;
+            let selector = labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+            Some((meta.namespace.unwrap_or_default(), selector))
+        })
+        .collect();
+    let mut pods = Vec::new();
+    for (namespace, selector) in selectors {
+        let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &namespace);
+        let op = Op::new("list", "pods", Some(&namespace));
+        match list_with(cluster, api, op, ListParams::default().labels(&selector)).await {
+            Ok(found) => pods.extend(found),
+            Err(LiveError::Forbidden { .. }) => unread.push(format!("cloudflared's pods: this user may not list pods in {namespace} (403)")),
+            Err(other) => return Err(other),
+        }
+    }
+    for pod in &mut pods {
+        trim_meta(&mut pod.metadata);
+        // Only where it runs matters; env values are not for a snapshot.
+        if let Some(spec) = &mut pod.spec {
+            for container in &mut spec.containers {
+                container.env = None;
+                container.env_from = None;
+            }
+        }
+    }
+    Ok(pods)
+}
+
+/// `GET /api/v1/namespaces/NS/pods/POD:PORT/proxy/ready`.
+async fn tunnel_ready(cluster: &Cluster, namespace: String, pod: String, port: u16) -> TunnelReadiness {
+    let path = format!("/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/ready");
+    let op = Op::new("get", "pods/proxy", Some(&namespace)).named(&pod);
+    let mut readiness = TunnelReadiness { namespace: namespace.clone(), pod: pod.clone(), port, ..TunnelReadiness::default() };
+    let request = match http::Request::get(&path).body(Vec::new()) {
+        Ok(request) => request,
+        Err(e) => {
+            readiness.error = Some(format!("building GET {path}: {e}"));
+            return readiness;
+        }
+    };
+    let response = match cluster.call(&op, cluster.proxy_client.send(request.map(kube::client::Body::from))).await {
+        Ok(response) => response,
+        Err(e) => {
+            readiness.error = Some(e.to_string());
+            return readiness;
+        }
+    };
+    let status = response.status();
+    let body = match response.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            readiness.error = Some(format!("reading /ready: {e}"));
+            return readiness;
+        }
+    };
+    if status == http::StatusCode::FORBIDDEN {
+        readiness.forbidden = true;
+        readiness.error = Some(format!("this user may not get pods/proxy in {namespace} (403)"));
+        return readiness;
+    }
+    // cloudflared answers JSON both when ready (200) and not (503).
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(json) if json.get("readyConnections").is_some() => readiness.body = Some(json),
+        _ => {
+            let text = String::from_utf8_lossy(&body);
+            let text: String = text.chars().take(200).collect();
+            readiness.error = Some(format!("answered {status}: {}", text.trim()));
+        }
+    }
+    if status == http::StatusCode::SERVICE_UNAVAILABLE && readiness.body.is_none() {
+        readiness.error = Some(format!("answered {status}"));
+    }
+    readiness
+}
