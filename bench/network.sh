@@ -20,6 +20,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo build --release --locked -p anton-cli
-export ANTON_BIN="$PWD/target/release/anton"
+export ANTON_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/anton"
 export ANTON_NETWORK_BENCH_OUT="$PWD/bench/network-results.md"
 cargo bench --locked -p anton-kube --bench network

@@ -19,7 +19,7 @@ use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
 pub use edge::{ProbePlan, ProbeTarget, probe_plan, tunnel_targets};
-pub use snapshot::{HostProbe, NetworkSnapshot, TlsSecret, TunnelReadiness};
+pub use snapshot::{HostProbe, NOT_READY_ANSWER, NetworkSnapshot, TlsSecret, TunnelReadiness};
 
 /// The areas of `anton network`'s finding codes, in the order to show them.
 pub const NETWORK_AREAS: [&str; 12] =

@@ -178,3 +178,38 @@ fn tls_secrets_are_read_as_x509() {
     assert!(parse_leaf("not pem").is_err());
     assert!(parse_leaf("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap_err().contains("not an X.509"));
 }
+
+/// Controllers anton cannot see per class: Cilium's (served by its agent),
+/// Traefik's (found by its flag or name), and any when the workloads could
+/// not be listed — never `controller/missing`.
+#[test]
+fn cilium_and_traefik_classes_and_unread_workloads_are_not_missing_controllers() {
+    let mut snapshot = snapshot();
+    let class = |name: &str, controller: &str| {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+            "metadata": {"name": name}, "spec": {"controller": controller}
+        }))
+        .unwrap()
+    };
+    snapshot.ingress_classes.push(class("cilium", "io.cilium/ingress-controller"));
+    snapshot.ingress_classes.push(class("traefik", "traefik.io/ingress-controller"));
+    snapshot.ingress_classes.push(class("traefik-lan", "traefik.io/ingress-controller"));
+    snapshot.deployments.push(
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "traefik", "namespace": "network", "labels": {"app.kubernetes.io/name": "traefik"}},
+            "spec": {"selector": {"matchLabels": {"app": "traefik"}}, "template": {"metadata": {"labels": {"app": "traefik"}},
+                "spec": {"containers": [{"name": "traefik", "image": "traefik:v3.5.0", "args": ["--providers.kubernetesingress.ingressclass=traefik-lan"]}]}}},
+            "status": {"replicas": 1, "availableReplicas": 1, "readyReplicas": 1}
+        }))
+        .unwrap(),
+    );
+    let findings = check_network(&snapshot, now(&snapshot), &NetworkConfig::default());
+    let missing: Vec<&str> = findings.iter().filter(|f| f.rule == "controller/missing").filter_map(|f| f.object.as_deref()).collect();
+    assert_eq!(missing, ["IngressClass/legacy"], "only the class no workload serves");
+
+    snapshot.unread.push("Deployments: this user may not list deployments.apps (403)".into());
+    let findings = check_network(&snapshot, now(&snapshot), &NetworkConfig::default());
+    assert!(!findings.iter().any(|f| f.rule == "controller/missing"), "{:?}", lines(&findings));
+}

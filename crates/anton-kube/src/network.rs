@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use anton_health::network::{HostProbe, NetworkSnapshot, TlsSecret, TunnelReadiness, probe_plan, tunnel_targets};
+use anton_health::network::{HostProbe, NOT_READY_ANSWER, NetworkSnapshot, TlsSecret, TunnelReadiness, probe_plan, tunnel_targets};
 use http_body_util::BodyExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::core::v1::{Pod, Secret, Service};
@@ -76,10 +76,12 @@ pub async fn fetch_network(cluster: &Cluster, plan: &NetworkPlan) -> Result<(Net
             let params = ListParams::default().fields("type=kubernetes.io/tls");
             let list = list_with(&cluster, Api::<Secret>::all(cluster.client.clone()), op, params);
             tolerant("TLS Secrets (certificates, and whether Ingresses' TLS Secrets exist)", "secrets", async {
-                // Keep the certificate only; the key goes out of scope here.
+                // Keep the certificates only; tls.key goes out of scope here,
+                // and so does a key bundled into tls.crt.
                 Ok(list.await?.into_iter().map(|s| {
                     let (namespace, name) = name_of(&s);
-                    let certificate = s.data.as_ref().and_then(|d| d.get("tls.crt")).map(|b| String::from_utf8_lossy(&b.0).into_owned());
+                    let certificate =
+                        s.data.as_ref().and_then(|d| d.get("tls.crt")).map(|b| certificate_blocks(&String::from_utf8_lossy(&b.0)));
                     TlsSecret { namespace, name, certificate }
                 }).collect::<Vec<_>>())
             })
@@ -279,6 +281,27 @@ async fn tunnel_pods(cluster: &Cluster, snapshot: &NetworkSnapshot, unread: &mut
     Ok(pods)
 }
 
+/// Only the `CERTIFICATE` blocks of a PEM text, in their order: a private key
+/// bundled into `tls.crt` is never kept (nor saved with a snapshot). Text
+/// that holds no PEM block at all is kept as it is, for the check to call it
+/// unreadable.
+fn certificate_blocks(pem: &str) -> String {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    if !pem.contains("-----BEGIN ") {
+        return pem.to_owned();
+    }
+    let mut kept = String::new();
+    let mut rest = pem;
+    while let Some(start) = rest.find(BEGIN) {
+        let Some(length) = rest[start..].find(END) else { break };
+        kept.push_str(&rest[start..start + length + END.len()]);
+        kept.push('\n');
+        rest = &rest[start + length + END.len()..];
+    }
+    kept
+}
+
 /// `GET /api/v1/namespaces/NS/pods/POD:PORT/proxy/ready`.
 async fn tunnel_ready(cluster: &Cluster, namespace: String, pod: String, port: u16) -> TunnelReadiness {
     let path = format!("/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/ready");
@@ -311,17 +334,45 @@ async fn tunnel_ready(cluster: &Cluster, namespace: String, pod: String, port: u
         readiness.error = Some(format!("this user may not get pods/proxy in {namespace} (403)"));
         return readiness;
     }
-    // cloudflared answers JSON both when ready (200) and not (503).
+    // cloudflared answers JSON both when ready (200) and not (503); a
+    // `kind: Status` body is the API server's own answer: it could not reach
+    // the pod (e.g. --metrics bound to localhost), which says nothing about
+    // the tunnel.
     match serde_json::from_slice::<Value>(&body) {
         Ok(json) if json.get("readyConnections").is_some() => readiness.body = Some(json),
+        Ok(json) if json.get("kind").and_then(Value::as_str) == Some("Status") => {
+            let message = json.get("message").and_then(Value::as_str).unwrap_or("no message");
+            let message: String = message.chars().take(200).collect();
+            readiness.error = Some(format!("the API server could not reach it ({status}): {message}"));
+        }
+        _ if status == http::StatusCode::SERVICE_UNAVAILABLE => readiness.error = Some(format!("{NOT_READY_ANSWER} ({status})")),
         _ => {
             let text = String::from_utf8_lossy(&body);
             let text: String = text.chars().take(200).collect();
             readiness.error = Some(format!("answered {status}: {}", text.trim()));
         }
     }
-    if status == http::StatusCode::SERVICE_UNAVAILABLE && readiness.body.is_none() {
-        readiness.error = Some(format!("answered {status}"));
-    }
     readiness
+}
+
+#[cfg(test)]
+mod certificate_blocks_tests {
+    use super::certificate_blocks;
+
+    #[test]
+    fn a_key_bundled_into_tls_crt_is_dropped() {
+        let bundle = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n\
+                      -----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n\
+                      -----BEGIN RSA PRIVATE KEY-----\nCCCC\n-----END RSA PRIVATE KEY-----\n\
+                      -----BEGIN CERTIFICATE-----\nDDDD\n-----END CERTIFICATE-----\n";
+        let kept = certificate_blocks(bundle);
+        assert_eq!(kept, "-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nDDDD\n-----END CERTIFICATE-----\n");
+        assert!(!kept.contains("PRIVATE") && !kept.contains("AAAA") && !kept.contains("CCCC"));
+    }
+
+    #[test]
+    fn text_without_pem_is_kept_and_a_lone_key_is_not() {
+        assert_eq!(certificate_blocks("not pem"), "not pem");
+        assert_eq!(certificate_blocks("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"), "");
+    }
 }

@@ -116,6 +116,8 @@ async fn probe_host(
     timeout: Duration,
 ) -> HostProbe {
     let started = Instant::now();
+    // DNS and HTTPS share one deadline: `timeout` is per host.
+    let deadline = tokio::time::Instant::now() + timeout;
     let mut probe = HostProbe {
         host: target.host.clone(),
         class: target.class.clone(),
@@ -127,7 +129,7 @@ async fn probe_host(
     match resolver {
         Some(Ok(resolver)) => {
             let name = format!("{}.", target.host.trim_end_matches('.'));
-            match tokio::time::timeout(timeout, resolver.lookup_ip(name.as_str())).await {
+            match tokio::time::timeout_at(deadline, resolver.lookup_ip(name.as_str())).await {
                 Ok(Ok(answer)) => probe.resolved = answer.iter().map(|ip: IpAddr| ip.to_string()).collect(),
                 Ok(Err(e)) => probe.dns_error = Some(e.to_string()),
                 Err(_) => probe.dns_error = Some(format!("no answer within {}s", timeout.as_secs())),
@@ -141,7 +143,7 @@ async fn probe_host(
         probe.error = Some(format!("its controller's address {address} is not an IP address and port"));
     }
     if let Some(Ok(address)) = address {
-        match tokio::time::timeout(timeout, https_get(address, &target.host, tls)).await {
+        match tokio::time::timeout_at(deadline, https_get(address, &target.host, tls)).await {
             Ok(Ok((status, redirect))) => {
                 probe.status = Some(status);
                 probe.redirect = redirect;

@@ -179,11 +179,14 @@ async fn watch_warnings(api: Api<Event>, tx: UnboundedSender<Update>) {
     let mut stream = pin!(watcher::watcher(api, config).backoff(Retry::default()));
     let mut listing: Vec<Event> = Vec::new();
     let mut latest: Option<Timestamp> = None;
-    let send_newer = |events: Vec<Event>, latest: &mut Option<Timestamp>, limit: usize| -> Vec<Update> {
+    // Event times have second resolution: a watched event in the same second
+    // as the latest one is new (`>=`); a re-listed one must be strictly newer
+    // not to repeat what was logged.
+    let send_newer = |events: Vec<Event>, latest: &mut Option<Timestamp>, limit: usize, same_second: bool| -> Vec<Update> {
         let mut fresh: Vec<(Timestamp, Event)> = events
             .into_iter()
             .filter_map(|e| rows::event_time(&e).map(|t| (t, e)))
-            .filter(|(t, _)| latest.is_none_or(|l| *t > l))
+            .filter(|(t, _)| latest.is_none_or(|l| *t > l || (same_second && *t == l)))
             .collect();
         fresh.sort_by_key(|(t, _)| *t);
         let skip = fresh.len().saturating_sub(limit);
@@ -204,11 +207,11 @@ async fn watch_warnings(api: Api<Event>, tx: UnboundedSender<Update>) {
             }
             Ok(WatchEvent::InitDone) => {
                 let limit = if latest.is_none() { RECENT_WARNINGS } else { usize::MAX };
-                let mut updates = send_newer(std::mem::take(&mut listing), &mut latest, limit);
+                let mut updates = send_newer(std::mem::take(&mut listing), &mut latest, limit, false);
                 updates.push(Update::Listed(NAME));
                 updates
             }
-            Ok(WatchEvent::Apply(event)) => send_newer(vec![event], &mut latest, usize::MAX),
+            Ok(WatchEvent::Apply(event)) => send_newer(vec![event], &mut latest, usize::MAX, true),
             Ok(WatchEvent::Delete(_)) => Vec::new(),
             Err(error) => vec![Update::Trouble(NAME, describe_error(&error))],
         };

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::controllers::controllers;
 use super::ingresses::{class_of, hosts, ingress_id, is_external};
 use super::workloads::{EDGE_APPS, Workload, edge_workloads, is_load_balancer, load_balancer_addresses, metrics_port, selects, workloads};
-use super::{NetworkConfig, NetworkSnapshot};
+use super::{NOT_READY_ANSWER, NetworkConfig, NetworkSnapshot};
 
 /// `tunnel/unavailable`, `dns/unavailable`, `tunnel/not-ready`, `tunnel/ready-unchecked`.
 pub fn check_edge(snapshot: &NetworkSnapshot) -> Vec<Finding> {
@@ -60,7 +60,7 @@ pub fn check_edge(snapshot: &NetworkSnapshot) -> Vec<Finding> {
                     .object(object)
                     .hint("a user with get on pods/proxy in cloudflared's namespace lets anton read the tunnel's connections"),
             ),
-            (None, Some(error)) if error.contains("503") => findings.push(
+            (None, Some(error)) if error.starts_with(NOT_READY_ANSWER) => findings.push(
                 Finding::new("tunnel/not-ready", Severity::Critical, format!("cloudflared {}/{} is not ready: {error}", r.namespace, r.pod))
                     .object(object)
                     .hint(format!("kubectl -n {} logs {}: the tunnel token or credentials, or outbound 7844/tcp+udp blocked", r.namespace, r.pod)),

@@ -61,6 +61,11 @@ pub struct TlsSecret {
     pub certificate: Option<String>,
 }
 
+/// How a [`TunnelReadiness`] error starts when cloudflared itself answered
+/// 503 (not ready) without its JSON; the API server's own 503 (it could not
+/// reach the pod) reads differently and is not a tunnel finding.
+pub const NOT_READY_ANSWER: &str = "cloudflared answered not ready";
+
 /// cloudflared's `GET /ready` on its metrics port, through the API server's pod proxy.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

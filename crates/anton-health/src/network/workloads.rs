@@ -93,23 +93,34 @@ fn has_flag(args: &[&str], flag: &str, value: &str) -> bool {
 }
 
 /// The workload that serves `class`: ingress-nginx's `--controller-class`
-/// or `--ingress-class` argument names it; else a controller labelled with
-/// an instance name that contains the class's name.
+/// or `--ingress-class` argument (or Traefik's
+/// `--providers.kubernetesingress.ingressclass`) names it; else a controller
+/// labelled with an instance name that contains the class's name; else, for
+/// another controller than ingress-nginx, a workload named after its vendor
+/// (`traefik` for `traefik.io/ingress-controller`).
 pub fn controller_for<'a>(all: &[Workload<'a>], class: &IngressClass) -> Option<Workload<'a>> {
     let name = class.metadata.name.as_deref().unwrap_or("");
     let controller = class.spec.as_ref().and_then(|s| s.controller.as_deref()).unwrap_or("");
     let by_args = all.iter().find(|w| {
         let args: Vec<&str> = w.arguments().collect();
-        (!controller.is_empty() && has_flag(&args, "--controller-class", controller)) || has_flag(&args, "--ingress-class", name)
+        (!controller.is_empty() && has_flag(&args, "--controller-class", controller))
+            || has_flag(&args, "--ingress-class", name)
+            || has_flag(&args, "--providers.kubernetesingress.ingressclass", name)
     });
-    by_args.copied().or_else(|| {
-        all.iter()
-            .find(|w| {
-                w.label("app.kubernetes.io/component") == Some("controller")
-                    && (w.label("app.kubernetes.io/instance").is_some_and(|i| i.contains(name)) || w.name.contains(name))
-            })
-            .copied()
-    })
+    let by_instance = || {
+        all.iter().find(|w| {
+            w.label("app.kubernetes.io/component") == Some("controller")
+                && (w.label("app.kubernetes.io/instance").is_some_and(|i| i.contains(name)) || w.name.contains(name))
+        })
+    };
+    // "k8s" (ingress-nginx's vendor) would name k8s-gateway: only other vendors.
+    let vendor = controller.split('/').next().and_then(|domain| domain.split('.').next()).filter(|v| !v.is_empty() && *v != "k8s");
+    let by_vendor = || {
+        vendor.and_then(|vendor| {
+            all.iter().find(|w| w.label("app.kubernetes.io/name") == Some(vendor) || w.name == vendor || w.name.starts_with(&format!("{vendor}-")))
+        })
+    };
+    by_args.or_else(by_instance).or_else(by_vendor).copied()
 }
 
 /// Whether `service` selects the pods of `workload`.
