@@ -153,10 +153,15 @@ fn ingress(env: &TestEnv, ns: &str, name: &str, class: Option<&str>, host: &str,
 }
 
 fn tls_secret(env: &TestEnv, ns: &str, name: &str, leaf: &loopback::Leaf) {
+    typed_tls_secret(env, ns, name, leaf, "kubernetes.io/tls");
+}
+
+/// A Secret of `type_` holding `tls.crt` and `tls.key` (ingress-nginx serves an Opaque one too).
+fn typed_tls_secret(env: &TestEnv, ns: &str, name: &str, leaf: &loopback::Leaf, type_: &str) {
     use base64::Engine as _;
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     apply(env, &serde_json::to_string(&json!({
-        "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+        "apiVersion": "v1", "kind": "Secret", "type": type_,
         "metadata": {"name": name, "namespace": ns},
         "data": {"tls.crt": b64(&leaf.cert), "tls.key": b64(&leaf.key)},
     })).unwrap());
@@ -168,6 +173,9 @@ fn certificate(env: &TestEnv, ns: &str, name: &str, secret: &str, issuer: &str, 
     ));
     status(env, "certificates.cert-manager.io", Some(ns), name, st);
 }
+
+/// A stand-in for the tunnel token cloudflared is given on its command line.
+const TUNNEL_TOKEN: &str = "stand-in-tunnel-token-0000";
 
 #[test]
 fn network_checks_against_the_real_api_server() {
@@ -239,7 +247,9 @@ fn network_checks_against_the_real_api_server() {
     tls_secret(&env, "media", "old-tls", &ca.leaf(&["old.lab.example"], 2));
     ingress(&env, "media", "sonarr", Some("internal"), "sonarr.lab.example", "sonarr", "http", Some("sonarr-tls"));
     ingress(&env, "media", "sonarr-copy", Some("internal"), "sonarr.lab.example", "sonarr", "8080", None);
-    ingress(&env, "media", "radarr", Some("internal"), "radarr.lab.example", "radarr", "http", None);
+    // An Opaque Secret with tls.crt serves as well: not missing, its certificate checked.
+    typed_tls_secret(&env, "media", "radarr-opaque-tls", &ca.leaf(&["radarr.lab.example"], 90), "Opaque");
+    ingress(&env, "media", "radarr", Some("internal"), "radarr.lab.example", "radarr", "http", Some("radarr-opaque-tls"));
     ingress(&env, "media", "slow", Some("internal"), "slow.lab.example", "slow", "http", None);
     ingress(&env, "media", "jellyfin", Some("external"), "jellyfin.example.com", "jellyfin", "http", Some("jellyfin-tls"));
     ingress(&env, "media", "typo", Some("externl"), "typo.example.com", "ghost", "80", None);
@@ -272,7 +282,7 @@ fn network_checks_against_the_real_api_server() {
 
     // --- Tunnel and DNS ----------------------------------------------------------------
     let address = stand_in_cloudflared(&env);
-    workload(&env, "network", "cloudflared", "app.kubernetes.io/name: cloudflared", &["tunnel", "--metrics", "0.0.0.0:2000", "run"], "{name: metrics, containerPort: 2000}", 1, 1);
+    workload(&env, "network", "cloudflared", "app.kubernetes.io/name: cloudflared", &["tunnel", "--metrics", "0.0.0.0:2000", "run", "--token", TUNNEL_TOKEN], "{name: metrics, containerPort: 2000}", 1, 1);
     apply(&env, "apiVersion: v1\nkind: Pod\nmetadata: {name: cloudflared-0, namespace: network, labels: {app: cloudflared}}\nspec:\n  containers: [{name: main, image: 'registry.example/cloudflared:1', ports: [{name: metrics, containerPort: 2000}]}]\n");
     status(&env, "pod", Some("network"), "cloudflared-0", json!({"phase": "Running", "podIP": address, "podIPs": [{"ip": address}]}));
     workload(&env, "network", "k8s-gateway", "app.kubernetes.io/name: k8s-gateway", &[], "{name: dns, containerPort: 1053, protocol: UDP}", 1, 0);
@@ -352,6 +362,8 @@ fn network_checks_against_the_real_api_server() {
     // The recorded snapshot holds certificates, never keys.
     let recorded = std::fs::read_to_string(&snapshot_path).unwrap();
     assert!(recorded.contains("BEGIN CERTIFICATE") && !recorded.contains("PRIVATE KEY"), "the snapshot must not hold a key");
+    assert!(!recorded.contains(TUNNEL_TOKEN) && recorded.contains("<concealed>"), "the snapshot must not hold cloudflared's --token");
+    assert!(certs.contains(&"radarr-opaque-tls"), "the Opaque TLS Secret's certificate is read: {certs:?}");
     let (replayed_exit, replayed) = {
         let out = assert_cmd::Command::cargo_bin("anton")
             .unwrap()

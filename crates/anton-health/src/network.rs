@@ -18,12 +18,12 @@ use anton_core::{Finding, Report, Severity};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
-pub use edge::{ProbePlan, ProbeTarget, probe_plan, tunnel_targets};
+pub use edge::{ProbePlan, ProbeTarget, probe_plan, tunnel_pod_selectors, tunnel_targets};
 pub use snapshot::{HostProbe, NOT_READY_ANSWER, NetworkSnapshot, TlsSecret, TunnelReadiness};
 
 /// The areas of `anton network`'s finding codes, in the order to show them.
-pub const NETWORK_AREAS: [&str; 12] =
-    ["network", "controller", "lb", "ingress", "route", "certificate", "issuer", "tls", "tunnel", "dns", "probe", "secrets"];
+pub const NETWORK_AREAS: [&str; 11] =
+    ["network", "controller", "lb", "ingress", "route", "certificate", "issuer", "tls", "tunnel", "dns", "probe"];
 
 /// Thresholds of `anton network`.
 #[derive(Debug, Clone, PartialEq, Eq)]

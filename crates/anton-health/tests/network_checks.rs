@@ -168,6 +168,22 @@ fn the_report_has_the_contract_and_the_tables_data() {
     assert_eq!(sonarr.expected, ["127.0.0.3"]);
 }
 
+/// k8s-gateway behind a load balancer that gives a hostname: the DNS probes
+/// say why they did not run instead of being left out silently.
+#[test]
+fn a_hostname_as_the_dns_address_is_said_not_probed() {
+    let mut snapshot = snapshot();
+    let gateway = snapshot.services.iter_mut().find(|s| s.metadata.name.as_deref() == Some("k8s-gateway")).unwrap();
+    let status: k8s_openapi::api::core::v1::ServiceStatus =
+        serde_json::from_value(serde_json::json!({"loadBalancer": {"ingress": [{"hostname": "dns.lb.example"}]}})).unwrap();
+    gateway.status = Some(status);
+    let plan = probe_plan(&snapshot);
+    assert_eq!(plan.dns_server, None);
+    assert_eq!(plan.dns_missing.as_deref(), Some("k8s-gateway's LoadBalancer address dns.lb.example is a hostname, not an IP address"));
+    let findings = check_network(&snapshot, now(&snapshot), &NetworkConfig::default());
+    assert!(message(&findings, "probe/unavailable", "-").contains("is a hostname"), "{findings:?}");
+}
+
 #[test]
 fn tls_secrets_are_read_as_x509() {
     let snapshot = snapshot();

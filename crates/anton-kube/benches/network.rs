@@ -21,14 +21,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anton_testenv::TestEnv;
-use futures::StreamExt;
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
-use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
-use kube::api::{Api, Patch, PatchParams, PostParams};
-use kube::{Client, Config};
-use serde_json::{Value, json};
+use anton_testenv::bench_support;
+use serde_json::Value;
 
 const NAMESPACES: usize = 10;
 /// What `anton network` lists, as kubectl names it.
@@ -88,8 +82,8 @@ fn main() {
     let (anton_wall, kubectl_wall) = (median(&mut anton_times), median(&mut kubectl_times));
     let table = format!(
         "# bench/network.sh results\n\n\
-         Live benchmark: test API server (testharness/) with {ingresses} Ingresses, each with its Service and EndpointSlice\n\
-         (2 endpoints), in {NAMESPACES} namespaces, 2 IngressClasses with their controllers; median of {runs} runs.\n\
+         Live benchmark: test API server (testharness/) with {ingresses} Ingresses, each with its (headless) Service and\n\
+         EndpointSlice (2 endpoints), in {NAMESPACES} namespaces, 2 IngressClasses with their controllers; median of {runs} runs.\n\
          kubectl: `kubectl get <kind> -A -o json`, one process per kind, one after the other (warm discovery cache).\n\n\
          | what | anton wall | anton requests | kubectl wall | kubectl requests | kinds | objects checked | target |\n\
          |---|---:|---:|---:|---:|---:|---:|---|\n\
@@ -150,87 +144,7 @@ fn run_kubectl(kubectl: &Path, kubeconfig: &Path, cache: &Path) -> (Duration, u6
 }
 
 async fn load(kubeconfig: &Path, ingresses: usize) {
-    let kc = kube::config::Kubeconfig::read_from(kubeconfig).unwrap();
-    let config = Config::from_custom_kubeconfig(kc, &Default::default()).await.unwrap();
-    let client = Client::try_from(config).unwrap();
-    let post = PostParams::default();
-
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    for name in (0..NAMESPACES).map(|i| format!("app-{i:02}")).chain(["network".to_owned()]) {
-        let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
-        namespaces.create(&post, &ns).await.unwrap();
-    }
-    let classes: Api<IngressClass> = Api::all(client.clone());
-    for (class, default) in [("internal", true), ("external", false)] {
-        let object: IngressClass = serde_json::from_value(json!({
-            "metadata": {"name": class, "annotations": {"ingressclass.kubernetes.io/is-default-class": default.to_string()}},
-            "spec": {"controller": format!("k8s.io/{class}")},
-        }))
-        .unwrap();
-        classes.create(&post, &object).await.unwrap();
-        let name = format!("{class}-ingress-nginx-controller");
-        let deployments: Api<Deployment> = Api::namespaced(client.clone(), "network");
-        let deployment: Deployment = serde_json::from_value(json!({
-            "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}},
-            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}}, "template": {"metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": "controller", "image": "registry.k8s.io/ingress-nginx/controller:v1.14.0",
-                    "args": ["/nginx-ingress-controller", format!("--controller-class=k8s.io/{class}"), format!("--ingress-class={class}")]}]}}},
-        }))
-        .unwrap();
-        deployments.create(&post, &deployment).await.unwrap();
-        let status = json!({"status": {"observedGeneration": 1, "replicas": 2, "readyReplicas": 2, "availableReplicas": 2}});
-        deployments.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
-        let services: Api<Service> = Api::namespaced(client.clone(), "network");
-        let service: Service = serde_json::from_value(json!({
-            "metadata": {"name": name},
-            "spec": {"type": "LoadBalancer", "selector": {"app": name}, "ports": [{"name": "https", "port": 443}]},
-        }))
-        .unwrap();
-        services.create(&post, &service).await.unwrap();
-        let address = if class == "internal" { "192.168.1.200" } else { "192.168.1.201" };
-        let status = json!({"status": {"loadBalancer": {"ingress": [{"ip": address, "ipMode": "VIP"}]}}});
-        services.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.unwrap();
-    }
-
-    // Each app: a Service, its EndpointSlice with two ready endpoints, and an Ingress; 16 apps in flight.
-    futures::stream::iter(0..ingresses)
-        .map(|i| {
-            let client = client.clone();
-            async move {
-                let ns = format!("app-{:02}", i % NAMESPACES);
-                let name = format!("app-{i:03}");
-                let class = if i % 3 == 0 { "external" } else { "internal" };
-                let service: Service = serde_json::from_value(json!({
-                    "metadata": {"name": name, "labels": {"app.kubernetes.io/name": name}},
-                    "spec": {"selector": {"app.kubernetes.io/name": name}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]},
-                }))
-                .unwrap();
-                Api::<Service>::namespaced(client.clone(), &ns).create(&PostParams::default(), &service).await.unwrap();
-                let slice: EndpointSlice = serde_json::from_value(json!({
-                    "metadata": {"name": format!("{name}-x7k2p"), "labels": {"kubernetes.io/service-name": name}},
-                    "addressType": "IPv4",
-                    "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
-                    "endpoints": [
-                        {"addresses": [format!("10.244.{}.{}", i / 100, i % 100 + 10)], "conditions": {"ready": true}, "nodeName": "k8s-1"},
-                        {"addresses": [format!("10.245.{}.{}", i / 100, i % 100 + 10)], "conditions": {"ready": true}, "nodeName": "k8s-2"},
-                    ],
-                }))
-                .unwrap();
-                Api::<EndpointSlice>::namespaced(client.clone(), &ns).create(&PostParams::default(), &slice).await.unwrap();
-                let ingress: Ingress = serde_json::from_value(json!({
-                    "metadata": {"name": name, "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "0"}},
-                    "spec": {
-                        "ingressClassName": class,
-                        "rules": [{"host": format!("{name}.lab.example"), "http": {"paths": [
-                            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": name, "port": {"name": "http"}}}},
-                        ]}}],
-                    },
-                }))
-                .unwrap();
-                Api::<Ingress>::namespaced(client, &ns).create(&PostParams::default(), &ingress).await.unwrap();
-            }
-        })
-        .buffer_unordered(16)
-        .collect::<Vec<()>>()
-        .await;
+    let client = bench_support::client(kubeconfig).await;
+    bench_support::create_namespaces(&client, NAMESPACES).await;
+    bench_support::stage_ingresses(&client, ingresses, NAMESPACES).await;
 }

@@ -9,7 +9,10 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use anton_health::network::{HostProbe, NOT_READY_ANSWER, NetworkSnapshot, TlsSecret, TunnelReadiness, probe_plan, tunnel_targets};
+use anton_health::network::{
+    HostProbe, NOT_READY_ANSWER, NetworkSnapshot, TlsSecret, TunnelReadiness, probe_plan, tunnel_pod_selectors, tunnel_targets,
+};
+use futures::StreamExt;
 use http_body_util::BodyExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::core::v1::{Pod, Secret, Service};
@@ -157,18 +160,46 @@ pub async fn fetch_network(cluster: &Cluster, plan: &NetworkPlan) -> Result<(Net
         })
         .collect();
     snapshot.tls_secrets = match secrets {
-        Ok(all) => Some(all.into_iter().filter(|s| used.contains(&(s.namespace.clone(), s.name.clone()))).collect()),
+        Ok(all) => {
+            let mut kept: Vec<TlsSecret> = all.into_iter().filter(|s| used.contains(&(s.namespace.clone(), s.name.clone()))).collect();
+            // ingress-nginx also serves a Secret of another type (Opaque) that
+            // holds tls.crt and tls.key: read those an Ingress names one by one,
+            // so only a Secret that is really absent counts as missing.
+            let listed: BTreeSet<(String, String)> = kept.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect();
+            let others = used.difference(&listed).map(|(namespace, name)| other_tls_secret(cluster, namespace, name));
+            let answers: Vec<_> = futures::stream::iter(others).buffer_unordered(8).collect().await;
+            for answer in answers {
+                match answer {
+                    Ok(Some(secret)) => kept.push(secret),
+                    Ok(None) => {}
+                    Err((name, reason)) => {
+                        snapshot.tls_secrets_unread.push(name);
+                        unread.push(reason);
+                    }
+                }
+            }
+            snapshot.tls_secrets_unread.sort();
+            kept.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+            Some(kept)
+        }
         Err(reason) => {
             unread.push(reason);
             None
         }
     };
-    // The kubectl-apply copy and field managers say nothing the checks read.
+    // The kubectl-apply copy and field managers say nothing the checks read;
+    // env values and secret flags (cloudflared's `--token`) are not for a snapshot.
     for d in &mut snapshot.deployments {
         trim_meta(&mut d.metadata);
+        if let Some(spec) = &mut d.spec.template.spec {
+            conceal_containers(spec);
+        }
     }
     for d in &mut snapshot.daemon_sets {
         trim_meta(&mut d.metadata);
+        if let Some(spec) = &mut d.spec.template.spec {
+            conceal_containers(spec);
+        }
     }
     for s in &mut snapshot.services {
         trim_meta(&mut s.metadata);
@@ -231,6 +262,96 @@ fn trim_meta(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMe
     }
 }
 
+/// What replaces a secret flag's value in a snapshot.
+const CONCEALED: &str = "<concealed>";
+
+/// Whether a command-line flag carries a credential (`--token`,
+/// `--client-secret`, `--password-file` names a file and is kept).
+fn is_secret_flag(flag: &str) -> bool {
+    let name = flag.trim_start_matches('-').to_ascii_lowercase();
+    let name = name.split('=').next().unwrap_or_default();
+    !name.ends_with("-file")
+        && !name.ends_with("-path")
+        && ["token", "secret", "password", "passwd", "credential", "api-key", "apikey"].iter().any(|word| name.contains(word))
+}
+
+/// Drops env values (names and `valueFrom` references stay) and conceals the
+/// values of secret flags, in `--flag=value` and `--flag value` form, across
+/// `command` and `args` (the container runs them as one list) and inside
+/// shell strings (`sh -c "cloudflared tunnel run --token …"`).
+fn conceal_containers(spec: &mut k8s_openapi::api::core::v1::PodSpec) {
+    let containers = spec.containers.iter_mut().chain(spec.init_containers.iter_mut().flatten());
+    for container in containers {
+        conceal_process(&mut container.env, &mut container.command, &mut container.args);
+    }
+    for container in spec.ephemeral_containers.iter_mut().flatten() {
+        conceal_process(&mut container.env, &mut container.command, &mut container.args);
+    }
+}
+
+fn conceal_process(
+    env: &mut Option<Vec<k8s_openapi::api::core::v1::EnvVar>>,
+    command: &mut Option<Vec<String>>,
+    args: &mut Option<Vec<String>>,
+) {
+    for variable in env.iter_mut().flatten() {
+        if variable.value.is_some() {
+            variable.value = Some(CONCEALED.to_owned());
+        }
+    }
+    let mut conceal_next = false;
+    for word in command.iter_mut().flatten().chain(args.iter_mut().flatten()) {
+        if word.contains(char::is_whitespace) {
+            // A shell string: its own words, with its own flags.
+            let mut inner_next = false;
+            let words: Vec<String> = word.split_whitespace().map(|w| conceal_word(w, &mut inner_next)).collect();
+            if words.iter().any(|w| w.contains(CONCEALED)) {
+                *word = words.join(" ");
+            }
+            conceal_next = false;
+            continue;
+        }
+        *word = conceal_word(word, &mut conceal_next);
+    }
+}
+
+/// One word of a command line: concealed when it is a secret flag's value.
+fn conceal_word(word: &str, conceal_next: &mut bool) -> String {
+    if std::mem::take(conceal_next) && !word.starts_with('-') {
+        return CONCEALED.to_owned();
+    }
+    if word.starts_with('-') && is_secret_flag(word) {
+        match word.split_once('=') {
+            Some((flag, _)) => return format!("{flag}={CONCEALED}"),
+            None => *conceal_next = true,
+        }
+    }
+    word.to_owned()
+}
+
+/// A Secret an Ingress names that is not of type `kubernetes.io/tls`:
+/// its `tls.crt` certificates when it has the key, `None` when it is absent,
+/// or (`namespace/name`, why) when it could not be read.
+async fn other_tls_secret(cluster: &Cluster, namespace: &str, name: &str) -> Result<Option<TlsSecret>, (String, String)> {
+    let api: Api<Secret> = Api::namespaced(cluster.client.clone(), namespace);
+    let op = Op::new("get", "secrets", Some(namespace)).named(name);
+    let shown = format!("{namespace}/{name}");
+    match cluster.call(&op, api.get_opt(name)).await {
+        Ok(found) => Ok(found.map(|s| {
+            let certificate = s.data.as_ref().and_then(|d| d.get("tls.crt")).map(|b| certificate_blocks(&String::from_utf8_lossy(&b.0)));
+            TlsSecret { namespace: namespace.to_owned(), name: name.to_owned(), certificate }
+        })),
+        Err(LiveError::Forbidden { .. }) => {
+            let reason = format!("TLS Secret {shown}: this user may not get secrets in {namespace} (403)");
+            Err((shown, reason))
+        }
+        Err(other) => {
+            let reason = format!("TLS Secret {shown}: {other}");
+            Err((shown, reason))
+        }
+    }
+}
+
 fn strip(item: &mut Value) {
     if let Some(meta) = item.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("managedFields");
@@ -242,22 +363,7 @@ fn strip(item: &mut Value) {
 
 /// The pods of each cloudflared workload: one list per workload, by its pod labels.
 async fn tunnel_pods(cluster: &Cluster, snapshot: &NetworkSnapshot, unread: &mut Vec<String>) -> Result<Vec<Pod>, LiveError> {
-    let selectors: BTreeSet<(String, String)> = snapshot
-        .deployments
-        .iter()
-        .map(|d| (d.metadata.clone(), d.spec.template.metadata.as_ref().and_then(|m| m.labels.clone())))
-        .chain(snapshot.daemon_sets.iter().map(|d| (d.metadata.clone(), d.spec.template.metadata.as_ref().and_then(|m| m.labels.clone()))))
-        .filter(|(meta, _)| {
-            let name = meta.name.as_deref().unwrap_or("");
-            let app = meta.labels.as_ref().and_then(|l| l.get("app.kubernetes.io/name").or_else(|| l.get("app"))).map(String::as_str);
-            app == Some("cloudflared") || name == "cloudflared" || name.starts_with("cloudflared-")
-        })
-        .filter_map(|(meta, labels)| {
-            let labels = labels.filter(|l| !l.is_empty())?;
-            let selector = labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
-            Some((meta.namespace.unwrap_or_default(), selector))
-        })
-        .collect();
+    let selectors = tunnel_pod_selectors(snapshot);
     let mut pods = Vec::new();
     for (namespace, selector) in selectors {
         let api: Api<Pod> = Api::namespaced(cluster.client.clone(), &namespace);
@@ -270,12 +376,13 @@ async fn tunnel_pods(cluster: &Cluster, snapshot: &NetworkSnapshot, unread: &mut
     }
     for pod in &mut pods {
         trim_meta(&mut pod.metadata);
-        // Only where it runs matters; env values are not for a snapshot.
+        // Only where it runs matters; env values and secret flags are not for a snapshot.
         if let Some(spec) = &mut pod.spec {
             for container in &mut spec.containers {
                 container.env = None;
                 container.env_from = None;
             }
+            conceal_containers(spec);
         }
     }
     Ok(pods)
@@ -302,6 +409,9 @@ fn certificate_blocks(pem: &str) -> String {
     kept
 }
 
+/// The most of `/ready`'s answer read.
+const READY_BODY_LIMIT: usize = 64 * 1024;
+
 /// `GET /api/v1/namespaces/NS/pods/POD:PORT/proxy/ready`.
 async fn tunnel_ready(cluster: &Cluster, namespace: String, pod: String, port: u16) -> TunnelReadiness {
     let path = format!("/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/ready");
@@ -322,10 +432,17 @@ async fn tunnel_ready(cluster: &Cluster, namespace: String, pod: String, port: u
         }
     };
     let status = response.status();
-    let body = match response.into_body().collect().await {
+    // cloudflared's answer is a few dozen bytes; a proxy that streams
+    // something else is not read without end.
+    let body = match http_body_util::Limited::new(response.into_body(), READY_BODY_LIMIT).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
-            readiness.error = Some(format!("reading /ready: {e}"));
+            let too_long = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
+            readiness.error = Some(if too_long {
+                format!("reading /ready: the answer is longer than {} KiB", READY_BODY_LIMIT / 1024)
+            } else {
+                format!("reading /ready: {e}")
+            });
             return readiness;
         }
     };
@@ -374,5 +491,57 @@ mod certificate_blocks_tests {
     fn text_without_pem_is_kept_and_a_lone_key_is_not() {
         assert_eq!(certificate_blocks("not pem"), "not pem");
         assert_eq!(certificate_blocks("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"), "");
+    }
+}
+
+#[cfg(test)]
+mod conceal_tests {
+    use super::{CONCEALED, conceal_containers, is_secret_flag};
+    use k8s_openapi::api::core::v1::PodSpec;
+    use serde_json::json;
+
+    #[test]
+    fn secret_flags_are_told_from_the_others() {
+        for flag in ["--token", "--token=x", "-token", "--client-secret", "--api-key", "--TUNNEL-TOKEN", "--password"] {
+            assert!(is_secret_flag(flag), "{flag}");
+        }
+        for flag in ["--metrics", "--controller-class=k8s.io/internal", "--token-file", "--credentials-path", "--password-file=/run/x"] {
+            assert!(!is_secret_flag(flag), "{flag}");
+        }
+    }
+
+    #[test]
+    fn env_values_and_secret_flag_values_are_concealed_the_rest_kept() {
+        let mut spec: PodSpec = serde_json::from_value(json!({
+            "containers": [{
+                "name": "cloudflared",
+                "args": ["tunnel", "--metrics", "0.0.0.0:2000", "run", "--token", "abc123", "--no-autoupdate", "--api-key=k3y"],
+                "env": [{"name": "TUNNEL_TOKEN", "value": "abc123"}, {"name": "FROM", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}],
+            }],
+            "initContainers": [{"name": "init", "command": ["sh", "--password", "hunter2"]}],
+        }))
+        .unwrap();
+        conceal_containers(&mut spec);
+        let text = serde_json::to_string(&spec).unwrap();
+        assert!(!text.contains("abc123") && !text.contains("k3y") && !text.contains("hunter2"), "{text}");
+        let args = spec.containers[0].args.clone().unwrap();
+        assert_eq!(args, ["tunnel", "--metrics", "0.0.0.0:2000", "run", "--token", CONCEALED, "--no-autoupdate", &format!("--api-key={CONCEALED}")]);
+        let env = spec.containers[0].env.clone().unwrap();
+        assert_eq!((env[0].name.as_str(), env[0].value.as_deref()), ("TUNNEL_TOKEN", Some(CONCEALED)));
+        assert!(env[1].value.is_none() && env[1].value_from.is_some(), "references are kept");
+        // A flag in `command` and its value in `args`; a shell string.
+        let mut spec: PodSpec = serde_json::from_value(json!({
+            "containers": [{"name": "c", "command": ["cloudflared", "--token"], "args": ["abc123", "run"]}],
+            "ephemeralContainers": [{"name": "debug", "command": ["sh", "-c", "cloudflared tunnel run --token abc123 --metrics 0.0.0.0:2000"]}],
+        }))
+        .unwrap();
+        conceal_containers(&mut spec);
+        assert_eq!(spec.containers[0].args.clone().unwrap(), [CONCEALED, "run"]);
+        let shell = spec.ephemeral_containers.clone().unwrap()[0].command.clone().unwrap();
+        assert_eq!(shell[2], format!("cloudflared tunnel run --token {CONCEALED} --metrics 0.0.0.0:2000"));
+        // A flag right after a secret flag is not taken for its value.
+        let mut spec: PodSpec = serde_json::from_value(json!({"containers": [{"name": "c", "args": ["--token", "--metrics", "x"]}]})).unwrap();
+        conceal_containers(&mut spec);
+        assert_eq!(spec.containers[0].args.clone().unwrap(), ["--token", "--metrics", "x"]);
     }
 }

@@ -149,6 +149,7 @@ async fn probe_host(
                 probe.redirect = redirect;
             }
             Ok(Err(HttpsError::Tls(e))) => probe.tls_error = Some(e),
+            Ok(Err(HttpsError::Redirects(e))) => probe.redirect_error = Some(e),
             Ok(Err(HttpsError::Other(e))) => probe.error = Some(e),
             Err(_) => probe.timed_out = true,
         }
@@ -161,6 +162,8 @@ async fn probe_host(
 
 enum HttpsError {
     Tls(String),
+    /// The host answered, with redirects in a loop or too many of them.
+    Redirects(String),
     Other(String),
 }
 
@@ -169,6 +172,7 @@ enum HttpsError {
 async fn https_get(address: SocketAddr, host: &str, tls: Arc<rustls::ClientConfig>) -> Result<(u16, Option<String>), HttpsError> {
     let server_name = ServerName::try_from(host.to_owned()).map_err(|e| HttpsError::Other(format!("{host} is not a valid TLS server name: {e}")))?;
     let mut path = "/".to_owned();
+    let mut visited: Vec<String> = Vec::new();
     for _ in 0..=MAX_REDIRECTS {
         let tcp = TcpStream::connect(address).await.map_err(|e| HttpsError::Other(format!("connect: {e}")))?;
         let stream = tokio_rustls::TlsConnector::from(Arc::clone(&tls))
@@ -192,23 +196,94 @@ async fn https_get(address: SocketAddr, host: &str, tls: Arc<rustls::ClientConfi
         let Some(location) = response.headers().get(http::header::LOCATION).and_then(|l| l.to_str().ok()).map(str::to_owned) else {
             return Ok((status.as_u16(), None));
         };
-        match same_host_path(&location, host) {
+        visited.push(std::mem::take(&mut path));
+        match same_host_path(&location, host, visited.last().map_or("/", String::as_str)) {
+            Some(next) if visited.contains(&next) => {
+                visited.push(next);
+                return Err(HttpsError::Redirects(format!("redirect loop: {}", visited.join(" → "))));
+            }
             Some(next) => path = next,
             None => return Ok((status.as_u16(), Some(location))),
         }
     }
-    Err(HttpsError::Other(format!("more than {MAX_REDIRECTS} redirects on {host}")))
+    Err(HttpsError::Redirects(format!("more than {MAX_REDIRECTS} redirects: {}", visited.join(" → "))))
 }
 
-/// The path to follow when `location` stays on `https://host`; `None` otherwise.
-fn same_host_path(location: &str, host: &str) -> Option<String> {
-    if location.starts_with('/') && !location.starts_with("//") {
-        return Some(location.to_owned());
+/// The path to follow when `location` stays on `https://host`; `None`
+/// otherwise. A relative reference (`login`, `../x`, `?next=/`, `#top`) is
+/// resolved against `current`, the path just requested (RFC 3986 §5.2).
+fn same_host_path(location: &str, host: &str, current: &str) -> Option<String> {
+    // The fragment never reaches the server.
+    let location = location.split('#').next().unwrap_or_default();
+    let has_scheme = location.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if location.starts_with("//") {
+        return None;
     }
-    let rest = location.strip_prefix("https://")?;
-    let (authority, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    if !has_scheme {
+        let current_path = current.split('?').next().unwrap_or("/");
+        if location.is_empty() {
+            return Some(current.to_owned());
+        }
+        if location.starts_with('?') {
+            return Some(format!("{current_path}{location}"));
+        }
+        let (path, query) = location.split_once('?').map_or((location, None), |(p, q)| (p, Some(q)));
+        let merged = if path.starts_with('/') {
+            path.to_owned()
+        } else {
+            let directory = current_path.rsplit_once('/').map_or("", |(directory, _)| directory);
+            format!("{directory}/{path}")
+        };
+        let resolved = remove_dot_segments(&merged);
+        return Some(match query {
+            Some(query) => format!("{resolved}?{query}"),
+            None => resolved,
+        });
+    }
+    let (scheme, rest) = location.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(at) if rest[at..].starts_with('/') => (&rest[..at], rest[at..].to_owned()),
+        Some(at) => (&rest[..at], format!("/{}", &rest[at..])),
+        None => (rest, "/".to_owned()),
+    };
     let authority = authority.strip_suffix(":443").unwrap_or(authority);
-    authority.eq_ignore_ascii_case(host).then_some(path)
+    authority.eq_ignore_ascii_case(host).then(|| remove_dot_segments(&path))
+}
+
+/// `/a/./b/../c` → `/a/c` (RFC 3986 §5.2.4), so a relative loop is seen as one.
+fn remove_dot_segments(path: &str) -> String {
+    let (path, query) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
+    let mut kept: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    for (index, segment) in segments.iter().enumerate() {
+        let last = index + 1 == segments.len();
+        match *segment {
+            "." => {
+                if last {
+                    kept.push("");
+                }
+            }
+            ".." => {
+                kept.pop();
+                if last {
+                    kept.push("");
+                }
+            }
+            other => kept.push(other),
+        }
+    }
+    let mut out = format!("/{}", kept.join("/"));
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -217,11 +292,30 @@ mod tests {
 
     #[test]
     fn only_same_host_redirects_are_followed() {
-        assert_eq!(same_host_path("/login", "app.example.com").as_deref(), Some("/login"));
-        assert_eq!(same_host_path("https://app.example.com/x", "app.example.com").as_deref(), Some("/x"));
-        assert_eq!(same_host_path("https://APP.example.com:443", "app.example.com").as_deref(), Some("/"));
-        assert_eq!(same_host_path("https://sso.example.com/x", "app.example.com"), None);
-        assert_eq!(same_host_path("//evil.example/x", "app.example.com"), None);
-        assert_eq!(same_host_path("http://app.example.com/", "app.example.com"), None);
+        let host = "app.example.com";
+        assert_eq!(same_host_path("/login", host, "/").as_deref(), Some("/login"));
+        assert_eq!(same_host_path("https://app.example.com/x", host, "/").as_deref(), Some("/x"));
+        assert_eq!(same_host_path("https://APP.example.com:443", host, "/").as_deref(), Some("/"));
+        assert_eq!(same_host_path("https://sso.example.com/x", host, "/"), None);
+        assert_eq!(same_host_path("//evil.example/x", host, "/"), None);
+        assert_eq!(same_host_path("http://app.example.com/", host, "/"), None);
+        assert_eq!(same_host_path("mailto:a@example.com", host, "/"), None);
+    }
+
+    #[test]
+    fn relative_redirects_resolve_against_the_path_requested() {
+        let host = "app.example.com";
+        assert_eq!(same_host_path("web", host, "/").as_deref(), Some("/web"));
+        assert_eq!(same_host_path("login?next=1", host, "/admin/index.html").as_deref(), Some("/admin/login?next=1"));
+        assert_eq!(same_host_path("?page=2", host, "/list?page=1").as_deref(), Some("/list?page=2"));
+        assert_eq!(same_host_path("./a:b", host, "/x/").as_deref(), Some("/x/a:b"));
+        assert_eq!(same_host_path("../up", host, "/a/b/c").as_deref(), Some("/a/up"));
+        assert_eq!(same_host_path("../../../../x", host, "/a/b").as_deref(), Some("/x"));
+        assert_eq!(same_host_path("#top", host, "/a/b").as_deref(), Some("/a/b"));
+        assert_eq!(same_host_path("", host, "/a/b?q=1").as_deref(), Some("/a/b?q=1"));
+        assert_eq!(same_host_path("next#frag", host, "/a/b").as_deref(), Some("/a/next"));
+        assert_eq!(same_host_path("HTTPS://app.example.com/x/../y", host, "/").as_deref(), Some("/y"));
+        assert_eq!(same_host_path("https://app.example.com?x=1", host, "/").as_deref(), Some("/?x=1"));
+        assert_eq!(same_host_path("https://app.example.com:8443/", host, "/"), None, "another port is another server");
     }
 }

@@ -2,6 +2,8 @@
 //! group, version, kind, name and namespace as anchored regular expressions,
 //! plus label and annotation selectors in Kubernetes syntax.
 
+use std::sync::Arc;
+
 use anton_yaml::{Node, Span};
 use regex::Regex;
 
@@ -36,30 +38,55 @@ impl TargetSpec {
     }
 }
 
-fn anchored(pattern: &Option<String>) -> Result<Option<Regex>, String> {
+/// One field of a target: kustomize reads it as an anchored regular
+/// expression; most are plain names (`HelmRelease`, `my-app`), compared as
+/// text without a regex.
+#[derive(Debug, Clone)]
+enum Pattern {
+    Literal(String),
+    /// Shared, not cloned: a cloned `Regex` starts an empty pool of match
+    /// caches, and building a cache on every first match cost more than the
+    /// matching itself.
+    Regex(Arc<Regex>),
+}
+
+impl Pattern {
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Pattern::Literal(literal) => literal == text,
+            Pattern::Regex(regex) => regex.is_match(text),
+        }
+    }
+}
+
+fn anchored(pattern: &Option<String>) -> Result<Option<Pattern>, String> {
     thread_local! {
         // The same few targets (`kind: Namespace`, a parent's patch on every
         // HelmRelease) are compiled once per folder and per Flux
-        // Kustomization otherwise; a compiled Regex is cheap to clone.
-        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Regex>> = Default::default();
+        // Kustomization otherwise.
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Arc<Regex>>> = Default::default();
     }
     let Some(p) = pattern else { return Ok(None) };
-    if let Some(regex) = COMPILED.with(|compiled| compiled.borrow().get(p).cloned()) {
-        return Ok(Some(regex));
+    // Characters that mean nothing special in a regex outside a class.
+    if p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | ':' | '@')) {
+        return Ok(Some(Pattern::Literal(p.clone())));
     }
-    let regex = Regex::new(&format!("^(?:{p})$")).map_err(|e| format!("invalid regular expression `{p}`: {e}"))?;
-    COMPILED.with(|compiled| compiled.borrow_mut().insert(p.clone(), regex.clone()));
-    Ok(Some(regex))
+    if let Some(regex) = COMPILED.with(|compiled| compiled.borrow().get(p).cloned()) {
+        return Ok(Some(Pattern::Regex(regex)));
+    }
+    let regex = Arc::new(Regex::new(&format!("^(?:{p})$")).map_err(|e| format!("invalid regular expression `{p}`: {e}"))?);
+    COMPILED.with(|compiled| compiled.borrow_mut().insert(p.clone(), Arc::clone(&regex)));
+    Ok(Some(Pattern::Regex(regex)))
 }
 
 /// A compiled selector.
 #[derive(Debug)]
 pub(crate) struct Selector {
-    group: Option<Regex>,
-    version: Option<Regex>,
-    kind: Option<Regex>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    group: Option<Pattern>,
+    version: Option<Pattern>,
+    kind: Option<Pattern>,
+    name: Option<Pattern>,
+    namespace: Option<Pattern>,
     labels: Option<LabelSelector>,
     annotations: Option<LabelSelector>,
 }
@@ -82,7 +109,7 @@ impl Selector {
     pub(crate) fn matches(&self, resource: &Resource) -> bool {
         let current = resource.id();
         let original = resource.org_id();
-        let is = |re: &Option<Regex>, text: &str| re.as_ref().is_none_or(|re| re.is_match(text));
+        let is = |pattern: &Option<Pattern>, text: &str| pattern.as_ref().is_none_or(|p| p.is_match(text));
         if !(is(&self.namespace, original.effective_namespace()) || is(&self.namespace, current.effective_namespace())) {
             return false;
         }
@@ -207,5 +234,19 @@ mod tests {
         assert!(sel("!legacy"));
         assert!(!sel("legacy"));
         assert!(LabelSelector::parse("a in b").is_err());
+    }
+
+    #[test]
+    fn plain_names_match_as_text_and_patterns_as_anchored_regexes() {
+        let pattern = |p: &str| anchored(&Some(p.to_owned())).unwrap().unwrap();
+        assert!(matches!(pattern("HelmRelease"), Pattern::Literal(_)));
+        assert!(matches!(pattern("my-app"), Pattern::Literal(_)));
+        assert!(pattern("my-app").is_match("my-app") && !pattern("my-app").is_match("my-app-2"));
+        assert!(matches!(pattern("app.*"), Pattern::Regex(_)));
+        assert!(pattern("app-.*").is_match("app-1") && !pattern("app-.*").is_match("my-app-1"), "anchored");
+        // `.` is a regex metacharacter: `a.b` matches `axb`, as in kustomize.
+        assert!(pattern("a.b").is_match("axb"));
+        assert!(pattern("Deployment|StatefulSet").is_match("StatefulSet"));
+        assert!(anchored(&Some("(".to_owned())).is_err());
     }
 }

@@ -2,6 +2,8 @@
 //! allowed), argument checks, and each call on its own thread with a
 //! timeout.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anton_core::Report;
@@ -21,15 +23,49 @@ use crate::tools::{self, Answer, ToolSpec};
 /// Slack on top of a write's own wait before the call is given up.
 const WRITE_SLACK: Duration = Duration::from_secs(30);
 
+/// Calls that may run at once, those given up after their timeout included
+/// (their threads run on): beyond it a call is refused, not queued, so a
+/// client that keeps retrying a call that hangs cannot pile up threads.
+const MAX_RUNNING: usize = 8;
+
+/// The calls running now, counted across the server's clones.
+#[derive(Debug, Clone, Default)]
+struct Running(Arc<AtomicUsize>);
+
+/// One running call; the count goes down when its thread ends.
+struct Slot(Arc<AtomicUsize>);
+
+impl Running {
+    /// A slot, or `None` when `limit` calls are running.
+    fn take(&self, limit: usize) -> Option<Slot> {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |running| (running < limit).then_some(running + 1))
+            .ok()
+            .map(|_| Slot(Arc::clone(&self.0)))
+    }
+
+    #[cfg(test)]
+    fn count(&self) -> usize {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// anton as an MCP server ([`rmcp::ServerHandler`]).
 #[derive(Debug, Clone)]
 pub struct AntonServer {
     options: ServeOptions,
+    running: Running,
 }
 
 impl AntonServer {
     pub fn new(options: ServeOptions) -> Self {
-        Self { options }
+        Self { options, running: Running::default() }
     }
 
     fn offered(&self) -> impl Iterator<Item = &'static ToolSpec> + '_ {
@@ -56,13 +92,21 @@ impl AntonServer {
             Some(wait) => self.options.call_timeout.max(wait + WRITE_SLACK),
             None => self.options.call_timeout,
         };
+        let Some(slot) = self.running.take(MAX_RUNNING) else {
+            let busy = Report::tool_error(format!(
+                "anton is busy: {MAX_RUNNING} calls are still running (calls that timed out run on until they end); try again later"
+            ));
+            return Ok(respond(spec.name, &Answer::from(busy), call.paging));
+        };
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let run = call.run;
         // Its own thread, not the runtime's: the engine's calls block and
         // start their own small runtime. A call that times out is left to
-        // finish; its answer is dropped.
+        // finish (holding its slot); its answer is dropped.
         let spawned = std::thread::Builder::new().name(format!("mcp-{}", spec.name)).spawn(move || {
             let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+            // Free before answering: a client may call again at once.
+            drop(slot);
             let _ = sender.send(answer);
         });
         if let Err(error) = spawned {
@@ -184,5 +228,23 @@ impl ServerHandler for AntonServer {
         }
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         self.run(spec, arguments).await.map(CallToolResponse::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Running;
+
+    #[test]
+    fn calls_beyond_the_limit_are_refused_until_one_ends() {
+        let running = Running::default();
+        let first = running.take(2).expect("a first slot");
+        let second = running.take(2).expect("a second slot");
+        assert!(running.take(2).is_none(), "a third call must be refused");
+        assert_eq!(running.count(), 2);
+        drop(first);
+        let third = running.take(2).expect("a slot again once a call ended");
+        drop((second, third));
+        assert_eq!(running.count(), 0);
     }
 }

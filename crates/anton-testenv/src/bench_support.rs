@@ -1,12 +1,15 @@
-//! What the live benchmarks (`crates/anton-kube/benches/live.rs`,
+//! What the live benchmarks (`crates/anton-kube/benches/{live,network}.rs`,
 //! `crates/anton-watch/benches/watch.rs`) stage on the test API server:
-//! namespaces, Ready Flux objects and app-sized pods with a kubelet-like
-//! status. Behind the `bench-support` feature so the tests do not pay for it.
+//! namespaces, Ready Flux objects, app-sized pods with a kubelet-like status,
+//! and Ingresses with their Services, EndpointSlices and controllers. Behind the `bench-support` feature so the tests do not pay for it.
 
 use std::path::Path;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::discovery::ApiResource;
 use kube::{Client, Config};
@@ -163,4 +166,91 @@ fn pod(name: &str, i: usize, nodes: usize) -> Pod {
         },
     }))
     .expect("a pod")
+}
+
+/// Stages what `anton network` reads: the `network` namespace, two
+/// IngressClasses (`internal`, the default, and `external`) with ready
+/// ingress-nginx controllers and their LoadBalancer Services with addresses,
+/// and `ingresses` apps spread over `app-00` … (created with
+/// [`create_namespaces`]): each a Service, an EndpointSlice with two ready
+/// endpoints and an Ingress, 16 apps in flight. The apps' Services are
+/// headless: the harness's service range (a /24) has no 300 cluster IPs, and
+/// `anton network` reads a Service's ports and EndpointSlices, not its IP.
+pub async fn stage_ingresses(client: &Client, ingresses: usize, namespaces: usize) {
+    let post = PostParams::default();
+    let network: Namespace = serde_json::from_value(json!({"metadata": {"name": "network"}})).expect("a namespace");
+    Api::<Namespace>::all(client.clone()).create(&post, &network).await.expect("create the network namespace");
+    let classes: Api<IngressClass> = Api::all(client.clone());
+    for (class, default) in [("internal", true), ("external", false)] {
+        let object: IngressClass = serde_json::from_value(json!({
+            "metadata": {"name": class, "annotations": {"ingressclass.kubernetes.io/is-default-class": default.to_string()}},
+            "spec": {"controller": format!("k8s.io/{class}")},
+        }))
+        .expect("stage the network objects");
+        classes.create(&post, &object).await.expect("stage the network objects");
+        let name = format!("{class}-ingress-nginx-controller");
+        let deployments: Api<Deployment> = Api::namespaced(client.clone(), "network");
+        let deployment: Deployment = serde_json::from_value(json!({
+            "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}}, "template": {"metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "controller", "image": "registry.k8s.io/ingress-nginx/controller:v1.14.0",
+                    "args": ["/nginx-ingress-controller", format!("--controller-class=k8s.io/{class}"), format!("--ingress-class={class}")]}]}}},
+        }))
+        .expect("stage the network objects");
+        deployments.create(&post, &deployment).await.expect("stage the network objects");
+        let status = json!({"status": {"observedGeneration": 1, "replicas": 2, "readyReplicas": 2, "availableReplicas": 2}});
+        deployments.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.expect("stage the network objects");
+        let services: Api<Service> = Api::namespaced(client.clone(), "network");
+        let service: Service = serde_json::from_value(json!({
+            "metadata": {"name": name},
+            "spec": {"type": "LoadBalancer", "selector": {"app": name}, "ports": [{"name": "https", "port": 443}]},
+        }))
+        .expect("stage the network objects");
+        services.create(&post, &service).await.expect("stage the network objects");
+        let address = if class == "internal" { "192.168.1.200" } else { "192.168.1.201" };
+        let status = json!({"status": {"loadBalancer": {"ingress": [{"ip": address, "ipMode": "VIP"}]}}});
+        services.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status)).await.expect("stage the network objects");
+    }
+
+    // Each app: a Service, its EndpointSlice with two ready endpoints, and an Ingress; 16 apps in flight.
+    futures::stream::iter(0..ingresses)
+        .map(|i| {
+            let client = client.clone();
+            async move {
+                let ns = format!("app-{:02}", i % namespaces.max(1));
+                let name = format!("app-{i:03}");
+                let class = if i % 3 == 0 { "external" } else { "internal" };
+                let service: Service = serde_json::from_value(json!({
+                    "metadata": {"name": name, "labels": {"app.kubernetes.io/name": name}},
+                    "spec": {"clusterIP": "None", "selector": {"app.kubernetes.io/name": name}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]},
+                }))
+                .expect("stage the network objects");
+                Api::<Service>::namespaced(client.clone(), &ns).create(&PostParams::default(), &service).await.expect("stage the network objects");
+                let slice: EndpointSlice = serde_json::from_value(json!({
+                    "metadata": {"name": format!("{name}-x7k2p"), "labels": {"kubernetes.io/service-name": name}},
+                    "addressType": "IPv4",
+                    "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+                    "endpoints": [
+                        {"addresses": [format!("10.244.{}.{}", i / 100, i % 100 + 10)], "conditions": {"ready": true}, "nodeName": "k8s-1"},
+                        {"addresses": [format!("10.245.{}.{}", i / 100, i % 100 + 10)], "conditions": {"ready": true}, "nodeName": "k8s-2"},
+                    ],
+                }))
+                .expect("stage the network objects");
+                Api::<EndpointSlice>::namespaced(client.clone(), &ns).create(&PostParams::default(), &slice).await.expect("stage the network objects");
+                let ingress: Ingress = serde_json::from_value(json!({
+                    "metadata": {"name": name, "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "0"}},
+                    "spec": {
+                        "ingressClassName": class,
+                        "rules": [{"host": format!("{name}.lab.example"), "http": {"paths": [
+                            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": name, "port": {"name": "http"}}}},
+                        ]}}],
+                    },
+                }))
+                .expect("stage the network objects");
+                Api::<Ingress>::namespaced(client, &ns).create(&PostParams::default(), &ingress).await.expect("stage the network objects");
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<()>>()
+        .await;
 }

@@ -17,7 +17,8 @@ pub struct McpArgs {
     #[arg(long)]
     pub allow_writes: bool,
     /// Upper bound for one tool call; a call still running then answers with
-    /// an error. A write waits at least as long as its own timeout.
+    /// an error (and runs on: at most 8 calls run at once, more are answered
+    /// "busy"). A write waits at least as long as its own timeout.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = anton_health::util::parse_duration)]
     pub timeout: Duration,
     #[command(flatten)]

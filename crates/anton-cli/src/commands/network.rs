@@ -99,8 +99,9 @@ Finding codes (stable; `details.findings[].rule` in --json):
   probe/unavailable probe/dns-failed probe/dns-mismatch probe/tls-error probe/timeout
   probe/unreachable probe/http-error probe/redirect-off-host (with --probe)
 
-Read-only. One list per kind; TLS Secrets are listed by type kubernetes.io/tls and only tls.crt
-of those Ingresses name is kept (never the key). cloudflared's /ready is read through the API
+Read-only. One list per kind; TLS Secrets are listed by type kubernetes.io/tls (one of another
+type that an Ingress names is read by name) and only tls.crt of those Ingresses name is kept
+(never the key); snapshots conceal env values and secret flags such as cloudflared's --token. cloudflared's /ready is read through the API
 server's pod proxy (`get pods/proxy`); without that right it is left out with an info finding.
 --probe sends DNS queries to k8s-gateway's LoadBalancer address and HTTPS requests to each
 controller's address, nowhere else; redirects are followed only on the same host.
@@ -129,7 +130,7 @@ pub fn run(args: &NetworkArgs, global: &GlobalArgs) -> ExitStatus {
         Ok(checked) => checked,
         Err(report) => return fail(&report),
     };
-    emit_live(&checked.report, &overview(&checked.report), global, TITLE, crate::table::terminal_width())
+    emit_live(&checked.report, &overview(&checked.report, &options.config), global, TITLE, crate::table::terminal_width())
 }
 
 fn plan(args: &NetworkArgs) -> Result<NetworkPlan, String> {
@@ -180,7 +181,7 @@ fn table(title: &str, header: &[&str], rows: Vec<Vec<Span>>, empty: &str) -> Tab
 
 /// What is installed, then one table per area: controllers, load balancers,
 /// ingresses with their state, certificates by expiry (and probes).
-fn overview(report: &Report) -> Overview {
+fn overview(report: &Report, config: &NetworkConfig) -> Overview {
     let d = &report.details;
     let installed = d.get("installed").cloned().unwrap_or(Value::Null);
     let yes_no = |key: &str, name: &str| {
@@ -297,9 +298,11 @@ fn overview(report: &Report) -> Overview {
             .flatten()
             .map(|c| {
                 let days = c["expiresInDays"].as_i64();
-                let tone = match days {
-                    Some(n) if n <= 3 => Tone::Bad,
-                    Some(n) if n <= 14 => Tone::Warning,
+                // The time left against the thresholds, as the findings compare it.
+                let within = |left: i64, threshold: Duration| left <= 0 || i128::from(left) <= i128::from(threshold.as_secs());
+                let tone = match c["expiresInSeconds"].as_i64() {
+                    Some(left) if within(left, config.cert_critical) => Tone::Bad,
+                    Some(left) if within(left, config.cert_warning) => Tone::Warning,
                     _ => Tone::Plain,
                 };
                 vec![

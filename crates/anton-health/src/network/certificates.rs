@@ -282,6 +282,7 @@ pub fn certificate_rows(snapshot: &NetworkSnapshot, now: Timestamp) -> Value {
                 "notAfter": not_after,
                 "renewalTime": c.pointer("/status/renewalTime"),
                 "expiresInDays": left.map(|s| s / 86_400),
+                "expiresInSeconds": left,
             }),
         ));
     }
@@ -290,7 +291,7 @@ pub fn certificate_rows(snapshot: &NetworkSnapshot, now: Timestamp) -> Value {
         let (left, row) = match leaf {
             Some(Ok(leaf)) => {
                 let left = remaining(now, leaf.not_after);
-                (left, json!({ "notAfter": leaf.not_after.to_string(), "dnsNames": leaf.dns_names, "issuer": leaf.issuer, "expiresInDays": left / 86_400 }))
+                (left, json!({ "notAfter": leaf.not_after.to_string(), "dnsNames": leaf.dns_names, "issuer": leaf.issuer, "expiresInDays": left / 86_400, "expiresInSeconds": left }))
             }
             Some(Err(why)) => (i64::MAX, json!({ "error": why })),
             None => (i64::MAX, json!({ "error": "no tls.crt" })),

@@ -79,6 +79,23 @@ pub fn check_edge(snapshot: &NetworkSnapshot) -> Vec<Finding> {
     findings
 }
 
+/// The label selectors of cloudflared's pods, by namespace: what to list
+/// before [`tunnel_targets`] (the same workloads the tunnel findings read).
+pub fn tunnel_pod_selectors(snapshot: &NetworkSnapshot) -> Vec<(String, String)> {
+    let all = workloads(snapshot);
+    let mut selectors: Vec<(String, String)> = edge_workloads(&all, "cloudflared")
+        .into_iter()
+        .filter_map(|w| {
+            let labels = w.pod_labels.filter(|l| !l.is_empty())?;
+            let selector = labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+            Some((w.namespace.to_owned(), selector))
+        })
+        .collect();
+    selectors.sort();
+    selectors.dedup();
+    selectors
+}
+
 /// The cloudflared pods whose `/ready` to read: (namespace, pod, metrics port).
 pub fn tunnel_targets(snapshot: &NetworkSnapshot) -> Vec<(String, String, u16)> {
     let all = workloads(snapshot);
@@ -137,7 +154,12 @@ pub fn probe_plan(snapshot: &NetworkSnapshot) -> ProbePlan {
     let (dns_server, dns_missing) = match dns_service {
         None if gateways.is_empty() => (None, Some("no k8s-gateway workload found".to_owned())),
         None => (None, Some("k8s-gateway has no Service of type LoadBalancer".to_owned())),
-        Some(service) => match (load_balancer_addresses(service).first(), port_of(service, &["dns", "dns-udp", "dns-tcp"], 53)) {
+        Some(service) => match (dns_address(&load_balancer_addresses(service)), port_of(service, &["dns", "dns-udp", "dns-tcp"], 53)) {
+            // A DNS client asks an IP address; a cloud load balancer's
+            // hostname would need resolving first, through some other server.
+            (Some(address), Some(_)) if address.parse::<std::net::IpAddr>().is_err() => {
+                (None, Some(format!("k8s-gateway's LoadBalancer address {address} is a hostname, not an IP address")))
+            }
             (Some(address), Some(port)) => (Some(socket(address, port)), None),
             (None, _) => (None, Some("k8s-gateway's Service has no LoadBalancer address".to_owned())),
             (_, None) => (None, Some("k8s-gateway's Service has no DNS port".to_owned())),
@@ -209,14 +231,39 @@ pub fn check_probes(snapshot: &NetworkSnapshot, config: &NetworkConfig) -> Vec<F
             push("probe/tls-error", severity, format!("https://{}/ at {target}: TLS failed: {error}", probe.host), "check the Ingress's TLS Secret: the certificate must be valid, trusted and cover the host");
         } else if let Some(error) = &probe.error {
             push("probe/unreachable", severity, format!("https://{}/ at {target}: {error}", probe.host), "is the controller's address announced (L2/BGP) and reachable from here?");
+        } else if let Some(error) = &probe.redirect_error {
+            push("probe/http-error", severity, format!("https://{}/ at {target}: {error}", probe.host), "the app redirects in circles: check its base URL (https, the host) and whether it trusts X-Forwarded-Proto from the controller");
         } else if let Some(status) = probe.status.filter(|s| *s >= 500) {
             push("probe/http-error", severity, format!("https://{}/ at {target} answered {status}", probe.host), "the backend is down or failing: look at the Ingress's Service endpoints and the app's logs");
         }
         if let Some(location) = &probe.redirect {
-            push("probe/redirect-off-host", Severity::Info, format!("https://{}/ redirects to {location} (another host; not followed)", probe.host), "an SSO login page or a canonical host, usually fine");
+            let (what, hint) = redirect_kind(location, &probe.host);
+            push("probe/redirect-off-host", Severity::Info, format!("https://{}/ redirects to {location} ({what}; not followed)", probe.host), hint);
         }
     }
     findings
+}
+
+/// The address to ask: the first IP address, else the first (a hostname).
+fn dns_address(addresses: &[String]) -> Option<&String> {
+    addresses.iter().find(|a| a.parse::<std::net::IpAddr>().is_ok()).or(addresses.first())
+}
+
+/// What a redirect that was not followed leaves for: another host, or plain
+/// HTTP on the same one (an app that does not know TLS ends at the controller).
+fn redirect_kind(location: &str, host: &str) -> (&'static str, &'static str) {
+    let plain = location.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+    let authority = location.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    let same_host = authority.rsplit_once(':').map_or(authority, |(name, _)| name).eq_ignore_ascii_case(host);
+    match (plain, same_host) {
+        (false, true) => ("the same host on another port or in another form", "redirects are followed only to https://HOST/… on port 443"),
+        (true, true) => (
+            "plain HTTP on the same host",
+            "the app may not know TLS ends at the controller: set its base URL to https, or trust X-Forwarded-Proto",
+        ),
+        (true, false) => ("another host, over plain HTTP", "an SSO login page or a canonical host; over plain HTTP it is worth a look"),
+        _ => ("another host", "an SSO login page or a canonical host, usually fine"),
+    }
 }
 
 /// `details.tunnel` and `details.dns`.
@@ -238,4 +285,18 @@ pub fn edge_rows(snapshot: &NetworkSnapshot) -> (Value, Value) {
     dns.extend(rows("external-dns"));
     let plan = probe_plan(snapshot);
     (tunnel, json!({ "workloads": dns, "server": plan.dns_server }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redirect_kind;
+
+    #[test]
+    fn redirects_are_named_for_where_they_go() {
+        assert_eq!(redirect_kind("https://sso.example.com/login", "app.example.com").0, "another host");
+        assert_eq!(redirect_kind("http://app.example.com/", "app.example.com").0, "plain HTTP on the same host");
+        assert_eq!(redirect_kind("HTTP://APP.example.com:80/x", "app.example.com").0, "plain HTTP on the same host");
+        assert_eq!(redirect_kind("http://other.example.com/", "app.example.com").0, "another host, over plain HTTP");
+        assert_eq!(redirect_kind("https://app.example.com:8443/", "app.example.com").0, "the same host on another port or in another form");
+    }
 }

@@ -164,7 +164,9 @@ pub fn check_ingresses(snapshot: &NetworkSnapshot, config: &NetworkConfig) -> Ve
         if let Some(secrets) = &snapshot.tls_secrets {
             for tls in ingress.spec.iter().flat_map(|s| s.tls.iter().flatten()) {
                 let Some(secret) = tls.secret_name.as_deref() else { continue };
-                if secrets.iter().any(|s| s.namespace == ns && s.name == secret) {
+                if secrets.iter().any(|s| s.namespace == ns && s.name == secret)
+                    || snapshot.tls_secrets_unread.iter().any(|unread| *unread == format!("{ns}/{secret}"))
+                {
                     continue;
                 }
                 let maker = snapshot.certificates.iter().flatten().find(|c| {
@@ -179,7 +181,7 @@ pub fn check_ingresses(snapshot: &NetworkSnapshot, config: &NetworkConfig) -> Ve
                     Finding::new(
                         "ingress/tls-secret-missing",
                         if external { Severity::Critical } else { Severity::Warning },
-                        format!("{id} serves TLS with Secret {secret}, which does not exist (as type kubernetes.io/tls){why}: the controller serves its fallback certificate"),
+                        format!("{id} serves TLS with Secret {secret}, which does not exist{why}: the controller serves its fallback certificate"),
                     )
                     .object(id.clone())
                     .hint(format!("kubectl -n {ns} get certificate,secret; add a Certificate for {secret}, or the cert-manager.io/cluster-issuer annotation on the Ingress")),

@@ -41,6 +41,9 @@ pub struct NetworkSnapshot {
     /// The certificates (`tls.crt` only, never the key) of the TLS Secrets
     /// Ingresses name; `None` when Secrets could not be read.
     pub tls_secrets: Option<Vec<TlsSecret>>,
+    /// TLS Secrets an Ingress names that are not of type `kubernetes.io/tls`
+    /// and could not be read by name (`namespace/name`): unknown, not missing.
+    pub tls_secrets_unread: Vec<String>,
     /// cloudflared's `/ready`, one per pod read.
     pub tunnel_readiness: Vec<TunnelReadiness>,
     /// Why cloudflared's `/ready` was not read at all (the permission that would add it).
@@ -102,6 +105,8 @@ pub struct HostProbe {
     pub status: Option<u16>,
     /// A redirect to another host, not followed.
     pub redirect: Option<String>,
+    /// Redirects that went round in a loop, or too many of them.
+    pub redirect_error: Option<String>,
     /// TLS failed: the handshake or the certificate.
     pub tls_error: Option<String>,
     /// Connecting or the request failed otherwise.
