@@ -163,8 +163,8 @@ pub async fn fetch_network(cluster: &Cluster, plan: &NetworkPlan) -> Result<(Net
         Ok(all) => {
             let mut kept: Vec<TlsSecret> = all.into_iter().filter(|s| used.contains(&(s.namespace.clone(), s.name.clone()))).collect();
             // ingress-nginx also serves a Secret of another type (Opaque) that
-            // holds tls.crt and tls.key: read those an Ingress names one by one,
-            // so only a Secret that is really absent counts as missing.
+            // holds tls.crt and tls.key: read those an Ingress names by name (8
+            // at once), so only a Secret that is really absent counts as missing.
             let listed: BTreeSet<(String, String)> = kept.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect();
             let others = used.difference(&listed).map(|(namespace, name)| other_tls_secret(cluster, namespace, name));
             let answers: Vec<_> = futures::stream::iter(others).buffer_unordered(8).collect().await;
