@@ -16,14 +16,13 @@
 //! the Markdown table there).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anton_testenv::TestEnv;
-use anton_testenv::bench_support::{self, FluxCounts, PodCounts};
+use anton_testenv::bench_support::{self, FluxCounts, PodCounts, anton_binary, env_number, median, run_anton, run_kubectl};
 use k8s_openapi::api::core::v1::Node;
 use kube::api::{Api, Patch, PatchParams, PostParams};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const NODES: usize = 3;
 const NAMESPACES: usize = 20;
@@ -51,10 +50,7 @@ fn main() {
     // `cargo bench` passes `--bench`; anything else (e.g. a filter) is ignored.
     let runs: usize = env_number("ANTON_LIVE_BENCH_RUNS", 5);
     let pods: usize = env_number("ANTON_LIVE_BENCH_PODS", 2000);
-    let anton = std::env::var_os("ANTON_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/anton")
-    });
-    assert!(anton.is_file(), "no anton binary at {} (build it: cargo build --release -p anton-cli)", anton.display());
+    let anton = anton_binary();
 
     eprintln!("starting the test API server…");
     let env = TestEnv::start().expect("start the test API server");
@@ -81,7 +77,7 @@ fn main() {
         let mut anton_times = Vec::new();
         let mut anton_requests = 0;
         for _ in 0..runs {
-            let (took, requests) = anton_run(&anton_args);
+            let (took, requests, _) = anton_run(&anton_args);
             anton_times.push(took);
             anton_requests = requests;
         }
@@ -151,47 +147,6 @@ fn render(rows: &[Row], runs: usize, pods: usize) -> String {
          and discovery-cache reads, and one sequential round trip per kind.\n",
     );
     out
-}
-
-fn median(times: &mut [Duration]) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Wall time of one `anton … --json` and the API requests it reports.
-fn run_anton(anton: &Path, kubeconfig: &Path, args: &[&str]) -> (Duration, u64) {
-    let started = Instant::now();
-    let out = Command::new(anton).args(args).arg("--json").arg("--kubeconfig").arg(kubeconfig).output().expect("run anton");
-    let took = started.elapsed();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("anton {args:?} printed no report ({e}): {}", String::from_utf8_lossy(&out.stderr))
-    });
-    assert_ne!(report["status"], "error", "anton failed: {}", report["issues"]);
-    (took, report["details"]["api"]["requests"].as_u64().unwrap_or(0))
-}
-
-/// Wall time of listing `kinds` with kubectl, one process per kind, and the
-/// HTTP requests kubectl logged (`-v=6` prints one line per request).
-fn run_kubectl(kubectl: &Path, kubeconfig: &Path, cache: &Path, kinds: &[&str]) -> (Duration, u64) {
-    let started = Instant::now();
-    let mut requests = 0;
-    for kind in kinds {
-        let mut words = kind.split_whitespace();
-        let mut cmd = Command::new(kubectl);
-        cmd.arg("get").arg(words.next().unwrap_or(kind)).args(words).args(["-A", "-o", "json", "-v=6"]);
-        cmd.arg("--kubeconfig").arg(kubeconfig).arg("--cache-dir").arg(cache);
-        let out = cmd.output().expect("run kubectl");
-        assert!(out.status.success(), "kubectl get {kind}: {}", String::from_utf8_lossy(&out.stderr));
-        requests += String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .filter(|l| l.contains("\"Response\"") || (l.contains("GET https://") && l.contains(" in ")))
-            .count() as u64;
-    }
-    (started.elapsed(), requests)
 }
 
 async fn load(kubeconfig: &Path, pods: usize) {

@@ -17,12 +17,10 @@
 //! (also write the Markdown table there).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anton_testenv::TestEnv;
-use anton_testenv::bench_support;
-use serde_json::Value;
+use anton_testenv::bench_support::{self, anton_binary, env_number, median, run_anton, run_kubectl};
 
 const NAMESPACES: usize = 10;
 /// What `anton network` lists, as kubectl names it.
@@ -45,10 +43,7 @@ const KINDS: [&str; 13] = [
 fn main() {
     let runs: usize = env_number("ANTON_NETWORK_BENCH_RUNS", 5);
     let ingresses: usize = env_number("ANTON_NETWORK_BENCH_INGRESSES", 300);
-    let anton = std::env::var_os("ANTON_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/anton")
-    });
-    assert!(anton.is_file(), "no anton binary at {} (build it: cargo build --release -p anton-cli)", anton.display());
+    let anton = anton_binary();
 
     eprintln!("starting the test API server…");
     let env = TestEnv::start().expect("start the test API server");
@@ -61,21 +56,21 @@ fn main() {
     let kubectl = env.kubectl_path().to_path_buf();
     let cache = tempfile::tempdir().unwrap();
     // Warm both sides once (kubectl's discovery cache, the server's watch cache).
-    let (_, _, report) = run_anton(&anton, &kubeconfig);
+    let (_, _, report) = run_anton(&anton, &kubeconfig, &["network"]);
     let checked = report["summary"]["total"].as_u64().unwrap_or(0);
-    run_kubectl(&kubectl, &kubeconfig, cache.path());
+    run_kubectl(&kubectl, &kubeconfig, cache.path(), &KINDS);
 
     let mut anton_times = Vec::new();
     let mut anton_requests = 0;
     for _ in 0..runs {
-        let (took, requests, _) = run_anton(&anton, &kubeconfig);
+        let (took, requests, _) = run_anton(&anton, &kubeconfig, &["network"]);
         anton_times.push(took);
         anton_requests = requests;
     }
     let mut kubectl_times = Vec::new();
     let mut kubectl_requests = 0;
     for _ in 0..runs {
-        let (took, requests) = run_kubectl(&kubectl, &kubeconfig, cache.path());
+        let (took, requests) = run_kubectl(&kubectl, &kubeconfig, cache.path(), &KINDS);
         kubectl_times.push(took);
         kubectl_requests = requests;
     }
@@ -101,46 +96,6 @@ fn main() {
         eprintln!("wrote {}", PathBuf::from(out).display());
     }
     env.stop().expect("stop the test API server");
-}
-
-fn median(times: &mut [Duration]) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Wall time of one `anton network --json`, the API requests it reports, and the report.
-fn run_anton(anton: &Path, kubeconfig: &Path) -> (Duration, u64, Value) {
-    let started = Instant::now();
-    let out = Command::new(anton).args(["network", "--json", "--kubeconfig"]).arg(kubeconfig).output().expect("run anton");
-    let took = started.elapsed();
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("anton network printed no report ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    assert_ne!(report["status"], "error", "anton failed: {}", report["issues"]);
-    let requests = report["details"]["api"]["requests"].as_u64().unwrap_or(0);
-    (took, requests, report)
-}
-
-/// Wall time of listing the kinds with kubectl, one process per kind, and the
-/// HTTP requests kubectl logged (`-v=6` prints one line per request).
-fn run_kubectl(kubectl: &Path, kubeconfig: &Path, cache: &Path) -> (Duration, u64) {
-    let started = Instant::now();
-    let mut requests = 0;
-    for kind in KINDS {
-        let mut cmd = Command::new(kubectl);
-        cmd.arg("get").args(kind.split_whitespace()).args(["-A", "-o", "json", "-v=6"]);
-        cmd.arg("--kubeconfig").arg(kubeconfig).arg("--cache-dir").arg(cache);
-        let out = cmd.output().expect("run kubectl");
-        assert!(out.status.success(), "kubectl get {kind}: {}", String::from_utf8_lossy(&out.stderr));
-        requests += String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .filter(|l| l.contains("\"Response\"") || (l.contains("GET https://") && l.contains(" in ")))
-            .count() as u64;
-    }
-    (started.elapsed(), requests)
 }
 
 async fn load(kubeconfig: &Path, ingresses: usize) {

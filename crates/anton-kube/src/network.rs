@@ -189,15 +189,11 @@ pub async fn fetch_network(cluster: &Cluster, plan: &NetworkPlan) -> Result<(Net
     };
     // The kubectl-apply copy and field managers say nothing the checks read;
     // env values and secret flags (cloudflared's `--token`) are not for a snapshot.
-    for d in &mut snapshot.deployments {
-        trim_meta(&mut d.metadata);
-        if let Some(spec) = &mut d.spec.template.spec {
-            conceal_containers(spec);
-        }
-    }
-    for d in &mut snapshot.daemon_sets {
-        trim_meta(&mut d.metadata);
-        if let Some(spec) = &mut d.spec.template.spec {
+    let workloads = snapshot.deployments.iter_mut().map(|d| (&mut d.metadata, &mut d.spec.template.spec));
+    let workloads = workloads.chain(snapshot.daemon_sets.iter_mut().map(|d| (&mut d.metadata, &mut d.spec.template.spec)));
+    for (metadata, pod_spec) in workloads {
+        trim_meta(metadata);
+        if let Some(spec) = pod_spec {
             conceal_containers(spec);
         }
     }

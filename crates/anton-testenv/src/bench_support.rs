@@ -3,7 +3,9 @@
 //! namespaces, Ready Flux objects, app-sized pods with a kubelet-like status,
 //! and Ingresses with their Services, EndpointSlices and controllers. Behind the `bench-support` feature so the tests do not pay for it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
@@ -13,7 +15,7 @@ use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::discovery::ApiResource;
 use kube::{Client, Config};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// How many Flux objects of each kind to stage (all in `flux-system`, all Ready).
 #[derive(Debug, Clone, Copy)]
@@ -253,4 +255,57 @@ pub async fn stage_ingresses(client: &Client, ingresses: usize, namespaces: usiz
         .buffer_unordered(16)
         .collect::<Vec<()>>()
         .await;
+}
+
+/// A count from the environment (`ANTON_*_BENCH_*`), or `default`.
+pub fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The middle of the times measured (sorts them).
+pub fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// The release `anton` to measure: `ANTON_BIN`, else `target/release/anton`.
+pub fn anton_binary() -> PathBuf {
+    let anton = std::env::var_os("ANTON_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/anton"));
+    assert!(anton.is_file(), "no anton binary at {} (build it: cargo build --release -p anton-cli)", anton.display());
+    anton
+}
+
+/// Wall time of one `anton ARGS --json --kubeconfig FILE`, the API requests
+/// it reports (`details.api.requests`), and the report.
+pub fn run_anton(anton: &Path, kubeconfig: &Path, args: &[&str]) -> (Duration, u64, Value) {
+    let started = Instant::now();
+    let out = Command::new(anton).args(args).arg("--json").arg("--kubeconfig").arg(kubeconfig).output().expect("run anton");
+    let took = started.elapsed();
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("anton {args:?} printed no report ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    assert_ne!(report["status"], "error", "anton failed: {}", report["issues"]);
+    let requests = report["details"]["api"]["requests"].as_u64().unwrap_or(0);
+    (took, requests, report)
+}
+
+/// Wall time of listing `kinds` with kubectl (`get KIND [flags] -A -o json`),
+/// one process per kind, one after the other, and the HTTP requests kubectl
+/// logged (`-v=6` prints one line per request).
+pub fn run_kubectl(kubectl: &Path, kubeconfig: &Path, cache: &Path, kinds: &[&str]) -> (Duration, u64) {
+    let started = Instant::now();
+    let mut requests = 0;
+    for kind in kinds {
+        let mut cmd = Command::new(kubectl);
+        cmd.arg("get").args(kind.split_whitespace()).args(["-A", "-o", "json", "-v=6"]);
+        cmd.arg("--kubeconfig").arg(kubeconfig).arg("--cache-dir").arg(cache);
+        let out = cmd.output().expect("run kubectl");
+        assert!(out.status.success(), "kubectl get {kind}: {}", String::from_utf8_lossy(&out.stderr));
+        requests += String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.contains("\"Response\"") || (l.contains("GET https://") && l.contains(" in ")))
+            .count() as u64;
+    }
+    (started.elapsed(), requests)
 }

@@ -27,7 +27,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anton_testenv::TestEnv;
-use anton_testenv::bench_support::{self, FluxCounts, PodCounts};
+use anton_testenv::bench_support::{self, FluxCounts, PodCounts, anton_binary, env_number};
 
 const NAMESPACES: usize = 20;
 const FLUX: FluxCounts = FluxCounts { git_repositories: 20, helm_repositories: 10, kustomizations: 90, helm_releases: 80 };
@@ -37,10 +37,7 @@ const CRASHING_EVERY: usize = 100;
 fn main() {
     let pods: usize = env_number("ANTON_WATCH_BENCH_PODS", 2000);
     let idle = Duration::from_secs(env_number("ANTON_WATCH_BENCH_IDLE", 10) as u64);
-    let anton = std::env::var_os("ANTON_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/anton"));
-    assert!(anton.is_file(), "no anton binary at {} (build it: cargo build --release -p anton-cli)", anton.display());
+    let anton = anton_binary();
 
     eprintln!("starting the test API server…");
     let env = TestEnv::start().expect("start the test API server");
@@ -200,10 +197,6 @@ fn peak_kib(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 async fn load(kubeconfig: &Path, pods: usize) {

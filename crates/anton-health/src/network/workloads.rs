@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
-use k8s_openapi::api::core::v1::{Container, PodSpec, Service};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::api::networking::v1::IngressClass;
 
 use super::NetworkSnapshot;
@@ -26,30 +27,26 @@ pub struct Workload<'a> {
 
 impl<'a> Workload<'a> {
     fn of_deployment(d: &'a Deployment) -> Self {
-        let template = Some(&d.spec.template);
-        Workload {
-            kind: "Deployment",
-            namespace: d.metadata.namespace.as_deref().unwrap_or(""),
-            name: d.metadata.name.as_deref().unwrap_or(""),
-            labels: d.metadata.labels.as_ref(),
-            pod_labels: template.and_then(|t| t.metadata.as_ref()).and_then(|m| m.labels.as_ref()),
-            pod: template.and_then(|t| t.spec.as_ref()),
-            desired: d.spec.replicas.unwrap_or(1),
-            available: d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0),
-        }
+        let available = d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0);
+        Self::of_parts("Deployment", &d.metadata, &d.spec.template, d.spec.replicas.unwrap_or(1), available)
     }
 
     fn of_daemon_set(d: &'a DaemonSet) -> Self {
-        let template = Some(&d.spec.template);
+        let desired = d.status.as_ref().map_or(0, |s| s.desired_number_scheduled);
+        let available = d.status.as_ref().and_then(|s| s.number_available).unwrap_or(0);
+        Self::of_parts("DaemonSet", &d.metadata, &d.spec.template, desired, available)
+    }
+
+    fn of_parts(kind: &'static str, meta: &'a ObjectMeta, template: &'a PodTemplateSpec, desired: i32, available: i32) -> Self {
         Workload {
-            kind: "DaemonSet",
-            namespace: d.metadata.namespace.as_deref().unwrap_or(""),
-            name: d.metadata.name.as_deref().unwrap_or(""),
-            labels: d.metadata.labels.as_ref(),
-            pod_labels: template.and_then(|t| t.metadata.as_ref()).and_then(|m| m.labels.as_ref()),
-            pod: template.and_then(|t| t.spec.as_ref()),
-            desired: d.status.as_ref().map_or(0, |s| s.desired_number_scheduled),
-            available: d.status.as_ref().and_then(|s| s.number_available).unwrap_or(0),
+            kind,
+            namespace: meta.namespace.as_deref().unwrap_or(""),
+            name: meta.name.as_deref().unwrap_or(""),
+            labels: meta.labels.as_ref(),
+            pod_labels: template.metadata.as_ref().and_then(|m| m.labels.as_ref()),
+            pod: template.spec.as_ref(),
+            desired,
+            available,
         }
     }
 
