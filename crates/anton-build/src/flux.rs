@@ -459,7 +459,7 @@ fn secrets_made_in_cluster(repo: &anton_repo::Repository, graph: &Graph) -> Hash
         let maker = if namespace.is_empty() { format!("{kind} {own}") } else { format!("{kind} {namespace}/{own}") };
         made.entry((namespace, secret)).or_insert(maker);
     };
-    for applied in graph.applies.values().flatten() {
+    for applied in graph.applies_in_order().into_iter().flat_map(|(_, applied)| applied) {
         if let Origin::Object(index) = applied.origin {
             add(repo.node(&repo.objects[index]), applied.id.namespace.clone().unwrap_or_default());
         }

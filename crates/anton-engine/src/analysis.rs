@@ -80,7 +80,7 @@ fn subjects(repo: &Repository, graph: &Graph) -> BTreeSet<String> {
         subjects.insert(node.id());
         named[node.object] = true;
     }
-    for applied in graph.applies.values().flatten() {
+    for applied in graph.applies_in_order().into_iter().flat_map(|(_, applied)| applied) {
         if let anton_kustomize::Origin::Object(index) = applied.origin {
             if !named[index] {
                 subjects.insert(applied.id.short());
@@ -103,7 +103,7 @@ fn object_names(repo: &Repository, graph: &Graph) -> Vec<String> {
     for node in &graph.nodes {
         names[node.object].get_or_insert_with(|| node.id());
     }
-    for applied in graph.applies.values().flatten() {
+    for applied in graph.applies_in_order().into_iter().flat_map(|(_, applied)| applied) {
         if let anton_kustomize::Origin::Object(index) = applied.origin {
             names[index].get_or_insert_with(|| applied.id.short());
         }
@@ -142,8 +142,8 @@ pub fn check_schemas(
         .cloned()
         .collect();
     let mut applied = Vec::new();
-    for (node_id, objects) in &graph.applies {
-        let Some(kustomization) = graph.nodes.get(*node_id) else { continue };
+    for (node_id, objects) in graph.applies_in_order() {
+        let Some(kustomization) = graph.nodes.get(node_id) else { continue };
         // Each Kustomization as its parent applies it (built, substituted).
         fn as_applied<'a>(repo: &'a Repository, node: &'a anton_flux::FluxNode) -> &'a anton_yaml::Node {
             node.applied.as_deref().unwrap_or_else(|| repo.node(&repo.objects[node.object]))

@@ -517,11 +517,9 @@ pub fn depends_on_cycles(graph: &Graph, repo: &Repository) -> Vec<Finding> {
 pub fn duplicate_objects(graph: &Graph, engine: &Engine<'_>) -> Vec<Finding> {
     let mut owners: HashMap<(usize, &ObjectId), NodeId> = HashMap::new();
     let mut shared: BTreeMap<(NodeId, NodeId), Vec<&crate::Applied>> = BTreeMap::new();
-    let mut applying: Vec<NodeId> = graph.applies.keys().copied().collect();
-    applying.sort();
-    for owner in applying {
+    for (owner, applied_by_owner) in graph.applies_in_order() {
         let cluster = graph.nodes[owner].cluster;
-        for applied in &graph.applies[&owner] {
+        for applied in applied_by_owner {
             // A name still holding a variable is only known after substitution
             // from ConfigMaps or Secrets; comparing it would compare placeholders.
             if applied.id.name.contains("${") || applied.id.namespace.as_deref().is_some_and(|ns| ns.contains("${")) {

@@ -115,6 +115,15 @@ pub struct Graph {
 pub const DEFAULT_NAMESPACE: &str = "default";
 
 impl Graph {
+    /// What each Kustomization applies, in node order: iterating `applies`
+    /// itself follows the hash map's order, which changes from run to run, so
+    /// a "first one wins" over it made reports flap.
+    pub fn applies_in_order(&self) -> Vec<(NodeId, &[Applied])> {
+        let mut ordered: Vec<(NodeId, &[Applied])> = self.applies.iter().map(|(id, applied)| (*id, applied.as_slice())).collect();
+        ordered.sort_unstable_by_key(|(id, _)| *id);
+        ordered
+    }
+
     pub fn build(engine: &Engine<'_>, options: GraphOptions) -> Graph {
         let (mut graph, false_roots) = Self::build_with(engine, options.clone(), &HashSet::new(), None);
         if !false_roots.is_empty() {

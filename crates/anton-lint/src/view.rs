@@ -80,10 +80,8 @@ pub fn from_repository<'a>(repo: &'a Repository, engine: &Engine<'_>, graph: &Gr
             views.push(view(node.object, id, node.applied_by, Some(node_id)));
         }
     }
-    let mut appliers: Vec<NodeId> = graph.applies.keys().copied().collect();
-    appliers.sort_unstable();
-    for applier in appliers {
-        for applied in &graph.applies[&applier] {
+    for (applier, applied_by_applier) in graph.applies_in_order() {
+        for applied in applied_by_applier {
             let Origin::Object(index) = applied.origin else { continue };
             if seen.insert((index, applied.id.clone())) {
                 covered[index] = true;

@@ -23,11 +23,9 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let repo = ctx.repo;
-    let mut appliers: Vec<_> = ctx.graph.applies.keys().copied().collect();
-    appliers.sort_unstable();
-    for applier in appliers {
+    for (applier, applied_by_applier) in ctx.graph.applies_in_order() {
         let mut encrypted: Vec<String> = Vec::new();
-        for applied in &ctx.graph.applies[&applier] {
+        for applied in applied_by_applier {
             match applied.origin {
                 Origin::Object(index) if repo.objects[index].sops_encrypted => {
                     encrypted.push(format!("{} ({})", applied.id.short(), repo.files[repo.objects[index].file].path));
