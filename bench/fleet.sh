@@ -123,7 +123,7 @@ peak_rss_mb() {
 phases() { # DIR: "LOAD ANALYSE" medians of 5 (ms)
     local i
     for i in 1 2 3 4 5; do
-        "$ANTON" validate -v --json "$1" 2>/dev/null | jq -r '.details.timingsMs | "\(.load) \(.analyse)"' || true
+        "$ANTON" validate -v --json "$1" 2>/dev/null | jq -r '.details.timingsMs | "\(.load | round) \(.analyse | round)"' || true
     done | sort -g -k2 | sed -n 3p
 }
 instructions() { # CMD...: instructions of one run, in millions

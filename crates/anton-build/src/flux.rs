@@ -2,7 +2,7 @@
 //! following the chain from the roots so that each child is built from the
 //! object its parent applies (with the parent's patches in it).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use anton_core::{Finding, Location, ObjectId, Severity};
@@ -10,6 +10,7 @@ use anton_flux::{FluxKind, Graph, NodeId};
 use anton_kustomize::{Emitted, Engine, Origin, respan};
 use anton_repo::normalize_relative;
 use anton_yaml::{Node, Scalar, ScalarStyle, Span, Value};
+use rayon::prelude::*;
 
 use anton_flux::envsubst;
 use anton_flux::variables::{self, Pairs};
@@ -294,14 +295,6 @@ impl FluxBuilds {
     /// Builds every Flux Kustomization of `graph`, parents before children.
     pub fn build(engine: &Engine<'_>, graph: &Graph) -> FluxBuilds {
         let repo = engine.repository();
-        let mut builds: Vec<FluxBuild> = Vec::new();
-        let mut by_node: HashMap<NodeId, usize> = HashMap::new();
-        // For each build: the Flux Kustomizations it applies, by the
-        // repository object they come from (children look their object up here).
-        let mut kustomizations_of: Vec<HashMap<usize, Vec<usize>>> = Vec::new();
-        let mut findings = Vec::new();
-        // What each cluster applied so far, by cluster id.
-        let mut sources: HashMap<usize, VarSources> = HashMap::new();
         // The repository's own ConfigMaps and Secrets answer substituteFrom
         // until a build applies the object for real; for each cluster, those
         // no other cluster's tree applies (its own, and those none applies).
@@ -319,114 +312,27 @@ impl FluxBuilds {
         }
         let written = WrittenVarSources::read(repo, &applied_in);
         let made = secrets_made_in_cluster(repo, graph);
-
-        for (id, flux_node) in graph.nodes.iter().enumerate() {
-            if flux_node.kind != FluxKind::Kustomization {
-                continue;
+        // Clusters do not read each other's builds (a child is in its
+        // parent's cluster, substituteFrom reads its own cluster's objects):
+        // each cluster is built on its own core, its Kustomizations in node order.
+        let mut by_cluster: BTreeMap<usize, Vec<NodeId>> = BTreeMap::new();
+        for (id, node) in graph.nodes.iter().enumerate() {
+            if node.kind == FluxKind::Kustomization {
+                by_cluster.entry(node.cluster).or_default().push(id);
             }
-            // The object as applied: from the parent's build when there is one.
-            let applied = flux_node.applied_by.and_then(|parent| by_node.get(&parent)).and_then(|&b| {
-                let candidates: Vec<&Emitted> = kustomizations_of[b]
-                    .get(&flux_node.object)
-                    .into_iter()
-                    .flatten()
-                    .map(|&i| &builds[b].objects[i])
-                    .collect();
-                candidates
-                    .iter()
-                    .find(|e| e.node.str_at(&["metadata", "namespace"]).unwrap_or("default") == flux_node.namespace)
-                    .or(candidates.first())
-                    .map(|e| Node::clone(&e.node))
-            });
-            let object = applied.unwrap_or_else(|| repo.node(&repo.objects[flux_node.object]).clone());
-            let spec = FluxSpec::read(&object);
-            let mut build = FluxBuild {
-                node: id,
-                namespace: flux_node.namespace.clone(),
-                name: flux_node.name.clone(),
-                object: object.clone(),
-                dir: None,
-                objects: Vec::new(),
-                substitution: Substitution::default(),
-                failed: false,
-                skipped: None,
-            };
-            let raw_spec = anton_flux::model::FluxSpec::read(FluxKind::Kustomization, repo.node(&repo.objects[flux_node.object]));
-            let raw_path = match &raw_spec {
-                anton_flux::FluxSpec::Kustomization(ks) => ks.path.as_ref().map(|p| p.value.clone()),
-                _ => None,
-            };
-            let dir = match graph.local_path(id) {
-                None => {
-                    build.skipped = Some(format!("its source {} {} is not this repository", spec.source_kind, spec.source_name));
-                    None
-                }
-                Some(dir) if spec.path.as_ref().map(|p| &p.value) != raw_path.as_ref() => {
-                    normalize_relative("", spec.path.as_ref().map_or("./", |p| p.value.as_str())).or(Some(dir))
-                }
-                Some(dir) => Some(dir),
-            };
-            if let Some(dir) = dir {
-                if !repo.is_dir(&dir) {
-                    build.skipped = Some(format!("spec.path `{dir}` is not a folder of this repository"));
-                } else if !graph.applies.contains_key(&id) {
-                    // The graph found no source where Flux looks (flux/source-missing says where).
-                    build.skipped = Some(format!("its source {} {} cannot be found", spec.source_kind, spec.source_name));
-                } else {
-                    for bad in &spec.bad_components {
-                        findings.push(
-                            Finding::new(
-                                "flux/invalid-component",
-                                Severity::Critical,
-                                format!("component `{}` must be a local, relative path", bad.value),
-                            )
-                            .at(engine.span_location(bad.span))
-                            .object(build.id())
-                            .hint("Flux refuses remote or absolute components; vendor the component into the repository"),
-                        );
-                        build.failed = true;
-                    }
-                    let anchor = spec.path.as_ref().map_or(object.span, |p| p.span);
-                    let built = engine.build_overlay(&dir, &spec.overlay, anchor);
-                    build.failed |= built.failed;
-                    build.objects = built.objects;
-                    build.dir = Some(dir);
-                    let cluster = graph.nodes[id].cluster;
-                    let written = written.for_cluster(cluster);
-                    post_build(engine, &spec, &mut build, sources.entry(cluster).or_default(), &written, &made, &mut findings);
-                    let owner_span = object_name_span(&build.object);
-                    let (name_label, namespace_label) = (format!("{GROUP}/name"), format!("{GROUP}/namespace"));
-                    for object in build.objects.iter_mut() {
-                        for (key, value) in &spec.labels {
-                            set_meta(Arc::make_mut(&mut object.node), "labels", key, value, spec.common_metadata_span);
-                        }
-                        for (key, value) in &spec.annotations {
-                            set_meta(Arc::make_mut(&mut object.node), "annotations", key, value, spec.common_metadata_span);
-                        }
-                        set_meta(Arc::make_mut(&mut object.node), "labels", &name_label, &build.name, owner_span);
-                        set_meta(Arc::make_mut(&mut object.node), "labels", &namespace_label, &build.namespace, owner_span);
-                        object.id = object_id(engine, &object.node);
-                    }
-                    for object in &build.objects {
-                        let encrypted = match object.origin {
-                            Origin::Object(i) => repo.objects[i].sops_encrypted,
-                            Origin::Generated { .. } => false,
-                        };
-                        sources.entry(graph.nodes[id].cluster).or_default().add(&object.node, encrypted);
-                    }
-                }
-            }
-            let mut kustomizations: HashMap<usize, Vec<usize>> = HashMap::new();
-            for (index, emitted) in build.objects.iter().enumerate() {
-                if let Origin::Object(object) = emitted.origin
-                    && emitted.id.kind == "Kustomization"
-                {
-                    kustomizations.entry(object).or_default().push(index);
-                }
-            }
-            kustomizations_of.push(kustomizations);
-            by_node.insert(id, builds.len());
+        }
+        let clusters: Vec<Vec<NodeId>> = by_cluster.into_values().collect();
+        let mut built: Vec<(FluxBuild, Vec<Finding>)> = clusters
+            .par_iter()
+            .flat_map_iter(|ids| build_cluster(engine, graph, ids, &written, &made))
+            .collect();
+        // In node order, findings too: as one walk over the graph gives them.
+        built.sort_by_key(|(build, _)| build.node);
+        let mut builds = Vec::with_capacity(built.len());
+        let mut findings = Vec::new();
+        for (build, found) in built {
             builds.push(build);
+            findings.extend(found);
         }
         FluxBuilds { builds, findings }
     }
@@ -440,6 +346,135 @@ impl FluxBuilds {
     pub fn find(&self, name: &str, namespace: Option<&str>) -> Vec<&FluxBuild> {
         self.builds.iter().filter(|b| b.name == name && namespace.is_none_or(|ns| ns == b.namespace)).collect()
     }
+}
+
+/// One cluster's Flux Kustomizations (`ids`, in node order: parents before
+/// children), each with the findings of its build.
+fn build_cluster(
+    engine: &Engine<'_>,
+    graph: &Graph,
+    ids: &[NodeId],
+    written: &WrittenVarSources,
+    made: &HashMap<(String, String), String>,
+) -> Vec<(FluxBuild, Vec<Finding>)> {
+    let repo = engine.repository();
+    let mut builds: Vec<FluxBuild> = Vec::with_capacity(ids.len());
+    let mut found: Vec<Vec<Finding>> = Vec::with_capacity(ids.len());
+    let mut by_node: HashMap<NodeId, usize> = HashMap::new();
+    // For each build: the Flux Kustomizations it applies, by the
+    // repository object they come from (children look their object up here).
+    let mut kustomizations_of: Vec<HashMap<usize, Vec<usize>>> = Vec::new();
+    // What the cluster applied so far.
+    let mut sources = VarSources::default();
+    for &id in ids {
+        let flux_node = &graph.nodes[id];
+        let mut findings = Vec::new();
+        // The object as applied: from the parent's build when there is one.
+        let applied = flux_node.applied_by.and_then(|parent| by_node.get(&parent)).and_then(|&b| {
+            let candidates: Vec<&Emitted> = kustomizations_of[b]
+                .get(&flux_node.object)
+                .into_iter()
+                .flatten()
+                .map(|&i| &builds[b].objects[i])
+                .collect();
+            candidates
+                .iter()
+                .find(|e| e.node.str_at(&["metadata", "namespace"]).unwrap_or("default") == flux_node.namespace)
+                .or(candidates.first())
+                .map(|e| Node::clone(&e.node))
+        });
+        let object = applied.unwrap_or_else(|| repo.node(&repo.objects[flux_node.object]).clone());
+        let spec = FluxSpec::read(&object);
+        let mut build = FluxBuild {
+            node: id,
+            namespace: flux_node.namespace.clone(),
+            name: flux_node.name.clone(),
+            object: object.clone(),
+            dir: None,
+            objects: Vec::new(),
+            substitution: Substitution::default(),
+            failed: false,
+            skipped: None,
+        };
+        let raw_spec = anton_flux::model::FluxSpec::read(FluxKind::Kustomization, repo.node(&repo.objects[flux_node.object]));
+        let raw_path = match &raw_spec {
+            anton_flux::FluxSpec::Kustomization(ks) => ks.path.as_ref().map(|p| p.value.clone()),
+            _ => None,
+        };
+        let dir = match graph.local_path(id) {
+            None => {
+                build.skipped = Some(format!("its source {} {} is not this repository", spec.source_kind, spec.source_name));
+                None
+            }
+            Some(dir) if spec.path.as_ref().map(|p| &p.value) != raw_path.as_ref() => {
+                normalize_relative("", spec.path.as_ref().map_or("./", |p| p.value.as_str())).or(Some(dir))
+            }
+            Some(dir) => Some(dir),
+        };
+        if let Some(dir) = dir {
+            if !repo.is_dir(&dir) {
+                build.skipped = Some(format!("spec.path `{dir}` is not a folder of this repository"));
+            } else if !graph.applies.contains_key(&id) {
+                // The graph found no source where Flux looks (flux/source-missing says where).
+                build.skipped = Some(format!("its source {} {} cannot be found", spec.source_kind, spec.source_name));
+            } else {
+                for bad in &spec.bad_components {
+                    findings.push(
+                        Finding::new(
+                            "flux/invalid-component",
+                            Severity::Critical,
+                            format!("component `{}` must be a local, relative path", bad.value),
+                        )
+                        .at(engine.span_location(bad.span))
+                        .object(build.id())
+                        .hint("Flux refuses remote or absolute components; vendor the component into the repository"),
+                    );
+                    build.failed = true;
+                }
+                let anchor = spec.path.as_ref().map_or(object.span, |p| p.span);
+                let built = engine.build_overlay(&dir, &spec.overlay, anchor);
+                build.failed |= built.failed;
+                build.objects = built.objects;
+                build.dir = Some(dir);
+                let cluster = graph.nodes[id].cluster;
+                let written = written.for_cluster(cluster);
+                post_build(engine, &spec, &mut build, &sources, &written, made, &mut findings);
+                let owner_span = object_name_span(&build.object);
+                let (name_label, namespace_label) = (format!("{GROUP}/name"), format!("{GROUP}/namespace"));
+                for object in build.objects.iter_mut() {
+                    for (key, value) in &spec.labels {
+                        set_meta(Arc::make_mut(&mut object.node), "labels", key, value, spec.common_metadata_span);
+                    }
+                    for (key, value) in &spec.annotations {
+                        set_meta(Arc::make_mut(&mut object.node), "annotations", key, value, spec.common_metadata_span);
+                    }
+                    set_meta(Arc::make_mut(&mut object.node), "labels", &name_label, &build.name, owner_span);
+                    set_meta(Arc::make_mut(&mut object.node), "labels", &namespace_label, &build.namespace, owner_span);
+                    object.id = object_id(engine, &object.node);
+                }
+                for object in &build.objects {
+                    let encrypted = match object.origin {
+                        Origin::Object(i) => repo.objects[i].sops_encrypted,
+                        Origin::Generated { .. } => false,
+                    };
+                    sources.add(&object.node, encrypted);
+                }
+            }
+        }
+        let mut kustomizations: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (index, emitted) in build.objects.iter().enumerate() {
+            if let Origin::Object(object) = emitted.origin
+                && emitted.id.kind == "Kustomization"
+            {
+                kustomizations.entry(object).or_default().push(index);
+            }
+        }
+        kustomizations_of.push(kustomizations);
+        by_node.insert(id, builds.len());
+        builds.push(build);
+        found.push(findings);
+    }
+    builds.into_iter().zip(found).collect()
 }
 
 fn object_name_span(object: &Node) -> Span {

@@ -299,7 +299,7 @@ impl Graph {
                 let namespace = object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
                 if visited.insert((root, namespace.clone(), cluster)) {
                     reached.insert(root);
-                    let id = graph.push_node(repo, root, FluxKind::Kustomization, namespace, None, cluster, &mut specs);
+                    let id = graph.push_node(repo, root, FluxKind::Kustomization, namespace, None, cluster, None, &mut specs);
                     queue.push_back(id);
                 }
             }
@@ -356,12 +356,12 @@ impl Graph {
                             let namespace = id.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
                             if visited.insert((index, namespace.clone(), cluster)) {
                                 reached.insert(index);
-                                let node = graph.push_node(repo, index, kind, namespace, Some(parent), cluster, &mut specs);
                                 // As the parent applies it: a kustomize patch or replacement
                                 // in the parent's folder may set targetNamespace, dependsOn, …
                                 // and its postBuild variables fill spec.path, sourceRef, …
                                 let object = variables::substituted(&emitted.node, vars);
-                                graph.nodes[node].spec = FluxSpec::read(kind, &object);
+                                let spec = FluxSpec::read(kind, &object);
+                                let node = graph.push_node(repo, index, kind, namespace, Some(parent), cluster, Some(spec), &mut specs);
                                 graph.nodes[node].name = id.name.clone();
                                 graph.nodes[node].unknown_variables = unknown_variables;
                                 graph.nodes[node].applied = Some(object);
@@ -439,7 +439,7 @@ impl Graph {
                 graph.clusters.push(if dir.is_empty() { ".".into() } else { dir });
             }
             let namespace = object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
-            graph.push_node(repo, index, kind, namespace, None, cluster, &mut specs);
+            graph.push_node(repo, index, kind, namespace, None, cluster, None, &mut specs);
         }
         for (id, node) in graph.nodes.iter().enumerate() {
             graph.index.entry((node.kind, node.namespace.clone(), node.name.clone())).or_default().push(id);
@@ -458,6 +458,7 @@ impl Graph {
         namespace: String,
         applied_by: Option<NodeId>,
         cluster: usize,
+        spec: Option<FluxSpec>,
         specs: &mut HashMap<usize, FluxSpec>,
     ) -> NodeId {
         let repo_object = &repo.objects[object];
@@ -468,8 +469,9 @@ impl Graph {
             name: repo_object.name.clone(),
             applied_by,
             cluster,
-            // An object met again (another namespace or cluster) reads its spec again.
-            spec: specs.remove(&object).unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
+            // `spec`: as a parent applies it; else as written (an object met
+            // again, in another namespace or cluster, reads it again).
+            spec: spec.or_else(|| specs.remove(&object)).unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
             location: repo.object_location(repo_object),
             unknown_variables: false,
             applied: None,

@@ -173,31 +173,39 @@ pub(crate) fn variables_of(
 /// Substitutes `vars` into every scalar of `node` as Flux's envsubst does.
 /// A scalar that uses a variable with no known value (undefined, or from a
 /// SOPS-encrypted Secret) stays as written: the checks skip what still holds
-/// `${…}` rather than guess. Returns whether anything changed.
-pub(crate) fn substitute_scalars(node: &mut Node, vars: &Pairs) -> bool {
-    match &mut node.value {
-        Value::Scalar(scalar) => match substitute_text(&scalar.text, vars) {
-            Some(text) if *text != *scalar.text => {
-                scalar.text = text.into();
-                true
+/// `${…}` rather than guess. Returns the substituted copy, or `None` when
+/// nothing changes; only the mappings and lists on the way to a changed
+/// scalar are copied, the rest stays shared with `node` (most objects hold
+/// no `$` at all).
+fn substituted_copy(node: &Node, vars: &Pairs) -> Option<Node> {
+    let value = match &node.value {
+        Value::Scalar(scalar) => {
+            if !scalar.text.contains('$') {
+                return None;
             }
-            _ => false,
-        },
+            let text = substitute_text(&scalar.text, vars).filter(|text| **text != *scalar.text)?;
+            Value::Scalar(anton_yaml::Scalar { text: text.into(), style: scalar.style })
+        }
         Value::Seq(items) => {
-            let mut changed = false;
-            for item in items.iter_mut() {
-                changed |= substitute_scalars(item, vars);
+            let mut copy: Option<Vec<Node>> = None;
+            for (index, item) in items.iter().enumerate() {
+                if let Some(changed) = substituted_copy(item, vars) {
+                    copy.get_or_insert_with(|| items.to_vec())[index] = changed;
+                }
             }
-            changed
+            Value::Seq(copy?.into())
         }
         Value::Map(entries) => {
-            let mut changed = false;
-            for entry in entries.iter_mut() {
-                changed |= substitute_scalars(&mut entry.value, vars);
+            let mut copy: Option<Vec<anton_yaml::Entry>> = None;
+            for (index, entry) in entries.iter().enumerate() {
+                if let Some(changed) = substituted_copy(&entry.value, vars) {
+                    copy.get_or_insert_with(|| entries.to_vec())[index].value = changed;
+                }
             }
-            changed
+            Value::Map(copy?.into())
         }
-    }
+    };
+    Some(Node { span: node.span, tag: node.tag.clone(), value })
 }
 
 /// `text` with `vars` substituted; `None` when it uses a variable with no
@@ -226,8 +234,7 @@ pub(crate) fn substituted(node: &Arc<Node>, vars: &Pairs) -> Arc<Node> {
     if vars.is_empty() {
         return node.clone();
     }
-    let mut copy = Node::clone(node);
-    if substitute_scalars(&mut copy, vars) { Arc::new(copy) } else { node.clone() }
+    substituted_copy(node, vars).map_or_else(|| node.clone(), Arc::new)
 }
 
 #[cfg(test)]
@@ -240,9 +247,34 @@ mod tests {
 
     fn substitute(yaml: &str, values: &Pairs) -> String {
         let parsed = anton_yaml::parse_stream(yaml);
-        let mut node = Node::clone(&parsed.documents[0].root);
-        substitute_scalars(&mut node, values);
+        let node = substituted_copy(&parsed.documents[0].root, values).unwrap_or_else(|| Node::clone(&parsed.documents[0].root));
         node.str_at(&["spec", "path"]).unwrap_or_default().to_owned()
+    }
+
+    /// The address of a mapping's entries: equal when two trees share them.
+    fn entries_at(node: &Node, path: &[&str]) -> *const Vec<anton_yaml::Entry> {
+        match &node.path(path).expect("path").value {
+            Value::Map(entries) => &**entries,
+            other => panic!("not a mapping: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn substitution_copies_only_the_way_to_what_changes() {
+        let parsed = anton_yaml::parse_stream(
+            "metadata:\n  name: app\n  labels: {tier: web}\nspec:\n  path: ./apps/${CLUSTER}\n  values: {replicas: 2}\n",
+        );
+        let root = &parsed.documents[0].root;
+        let copy = substituted(root, &vars(&[("CLUSTER", Some("a"))]));
+        assert_eq!(copy.str_at(&["spec", "path"]), Some("./apps/a"));
+        assert_eq!(root.str_at(&["spec", "path"]), Some("./apps/${CLUSTER}"), "the original is left alone");
+        // Beside the changed scalar: shared with the original, not copied.
+        assert_eq!(entries_at(&copy, &["metadata"]), entries_at(root, &["metadata"]));
+        assert_eq!(entries_at(&copy, &["spec", "values"]), entries_at(root, &["spec", "values"]));
+        assert_ne!(entries_at(&copy, &["spec"]), entries_at(root, &["spec"]));
+        // Nothing to substitute (no `$`, or only unknown variables): the same tree.
+        let unchanged = substituted(root, &vars(&[("OTHER", Some("b"))]));
+        assert!(Arc::ptr_eq(&unchanged, root));
     }
 
     #[test]

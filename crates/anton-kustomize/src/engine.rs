@@ -4,6 +4,7 @@
 //! error.
 
 use std::cell::{Cell, RefCell};
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -157,8 +158,9 @@ pub struct Engine<'r> {
     accumulated: Mutex<HashMap<String, Arc<Accumulated>>>,
     /// Each folder's objects before its own transformers ([`Engine::gathered_dir`]).
     gathered: Mutex<HashMap<String, Arc<Accumulated>>>,
-    findings: Mutex<Vec<Finding>>,
-    seen_findings: Mutex<HashSet<(String, Option<Location>, String)>>,
+    /// Findings by (rule, location, message): a folder read by several
+    /// builds reports each problem once.
+    findings: Mutex<HashMap<(String, Option<Location>, String), Finding>>,
     referenced: Mutex<HashSet<String>>,
     patch_only: HashSet<String>,
 }
@@ -244,7 +246,6 @@ impl<'r> Engine<'r> {
             accumulated: Mutex::default(),
             gathered: Mutex::default(),
             findings: Mutex::default(),
-            seen_findings: Mutex::default(),
             referenced: Mutex::default(),
         }
     }
@@ -273,26 +274,60 @@ impl<'r> Engine<'r> {
         let mut dirs: Vec<&String> =
             self.configs.iter().filter(|(_, c)| c.kind != KustomizationKind::Component).map(|(dir, _)| dir).collect();
         dirs.sort();
-        // Folders that list only files (no other folder, no component) build
-        // nothing but themselves: on all cores. The rest in order, reusing them.
-        let (leaves, others): (Vec<&String>, Vec<&String>) = dirs.into_iter().partition(|dir| self.builds_only_itself(dir));
-        leaves.par_iter().for_each(|dir| {
-            self.build_dir(dir);
-        });
-        for dir in others {
+        // A folder is built after the folders it reads, on all cores: folders
+        // of one level read only folders of lower levels (already built and
+        // cached), so no two threads build the same folder. Folders that reach
+        // a cycle are built last, one at a time in order, so the cycle is
+        // always reported from the same folder.
+        let mut levels: Vec<Vec<&String>> = Vec::new();
+        let mut cyclic: Vec<&String> = Vec::new();
+        let mut memo: HashMap<String, Option<usize>> = HashMap::new();
+        for dir in dirs {
+            match self.level(dir, &mut memo, &mut Vec::new()) {
+                Some(level) => {
+                    if levels.len() <= level {
+                        levels.resize_with(level + 1, Vec::new);
+                    }
+                    levels[level].push(dir);
+                }
+                None => cyclic.push(dir),
+            }
+        }
+        for level in levels {
+            level.par_iter().for_each(|dir| {
+                self.build_dir(dir);
+            });
+        }
+        for dir in cyclic {
             self.build_dir(dir);
         }
     }
 
-    /// Whether a folder's build reads no other folder: every resource is a
-    /// loaded manifest and there are no components.
-    fn builds_only_itself(&self, dir: &str) -> bool {
-        self.configs.get(dir).is_some_and(|config| {
-            config.components.is_empty()
-                && config.resources.iter().all(|resource| {
-                    anton_repo::normalize_relative(&config.dir, &resource.value).is_some_and(|path| self.repo.file_id(&path).is_some())
-                })
-        })
+    /// How many folders deep a folder's build reads (0: only files), or
+    /// `None` when some folder it reads leads back to one on `path`.
+    fn level(&self, dir: &str, memo: &mut HashMap<String, Option<usize>>, path: &mut Vec<String>) -> Option<usize> {
+        if let Some(level) = memo.get(dir) {
+            return *level;
+        }
+        if path.iter().any(|on_path| on_path == dir) {
+            return None;
+        }
+        let config = self.configs.get(dir)?;
+        path.push(dir.to_owned());
+        let mut level = Some(0);
+        for reference in config.resources.iter().chain(&config.components) {
+            let Some(folder) = anton_repo::normalize_relative(&config.dir, &reference.value) else { continue };
+            if !self.configs.contains_key(&folder) {
+                continue;
+            }
+            level = match (level, self.level(&folder, memo, path)) {
+                (Some(level), Some(read)) => Some(level.max(read + 1)),
+                _ => None,
+            };
+        }
+        path.pop();
+        memo.insert(dir.to_owned(), level);
+        level
     }
 
     /// The build of a folder with a kustomization file, or `None` without one.
@@ -422,8 +457,8 @@ impl<'r> Engine<'r> {
     /// The findings of every build so far.
     pub fn take_findings(&self) -> Vec<Finding> {
         // Folders build on several threads: the order found is not the order
-        // reported. (Identical findings were recorded once.)
-        let mut findings = std::mem::take(&mut *lock(&self.findings));
+        // reported.
+        let mut findings: Vec<Finding> = std::mem::take(&mut *lock(&self.findings)).into_values().collect();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings
     }
@@ -450,8 +485,19 @@ impl<'r> Engine<'r> {
             return;
         }
         let key = (finding.rule.clone(), finding.location.clone(), finding.message.clone());
-        if lock(&self.seen_findings).insert(key) {
-            lock(&self.findings).push(finding);
+        // Of two findings with one key (the same problem met from two
+        // builds, which threads reach in any order), the more severe, then
+        // the one that sorts first: the same on every run.
+        match lock(&self.findings).entry(key) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(finding);
+            }
+            Entry::Occupied(mut kept) => {
+                let order = |f: &Finding| (std::cmp::Reverse(f.severity), f.object.clone(), f.hint.clone(), f.related.clone());
+                if order(&finding) < order(kept.get()) {
+                    kept.insert(finding);
+                }
+            }
         }
     }
 

@@ -256,3 +256,53 @@ fn build_all_finds_the_same_things_in_the_same_order_every_run() {
         assert_eq!(run(), first);
     }
 }
+
+/// Folders build level by level (a folder after every folder it reads) on
+/// all cores; chains of overlays, a component two overlays share and a
+/// cycle reached from another folder give the same build and the same
+/// findings on every run, each problem once.
+#[test]
+fn folders_build_after_the_folders_they_read() {
+    let mut files: Vec<(String, String)> = vec![
+        ("base/kustomization.yaml".into(), "resources: [deployment.yaml]\n".into()),
+        ("base/deployment.yaml".into(), DEPLOYMENT.into()),
+        // A component with a problem of its own, used by every overlay.
+        (
+            "shared/kustomization.yaml".into(),
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [missing.yaml]\n".into(),
+        ),
+        // A cycle that another folder leads into.
+        ("loop/a/kustomization.yaml".into(), "resources: [../b]\n".into()),
+        ("loop/b/kustomization.yaml".into(), "resources: [../a]\n".into()),
+        ("entry/kustomization.yaml".into(), "resources: [../loop/a]\n".into()),
+    ];
+    for overlay in 0..12 {
+        // overlay → middle → base, three levels deep.
+        files.push((format!("middle{overlay}/kustomization.yaml"), "resources: [../base]\ncomponents: [../shared]\n".into()));
+        files.push((format!("overlay{overlay}/kustomization.yaml"), format!("resources: [../middle{overlay}]\nnamePrefix: o{overlay}-\n")));
+    }
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let (_dir, repo) = load(&borrowed);
+    let run = || {
+        let engine = Engine::new(&repo);
+        engine.build_all();
+        let names: Vec<String> = (0..12)
+            .map(|overlay| engine.build_dir(&format!("overlay{overlay}")).unwrap().objects[0].id.name.clone())
+            .collect();
+        let findings: Vec<String> =
+            engine.take_findings().iter().map(|f| format!("{} {} {}", f.location.as_ref().unwrap(), f.rule, f.message)).collect();
+        (names, findings)
+    };
+    let first = run();
+    assert_eq!(first.0, (0..12).map(|overlay| format!("o{overlay}-web")).collect::<Vec<_>>());
+    let missing: Vec<&String> = first.1.iter().filter(|f| f.contains("kustomize/missing-resource")).collect();
+    assert_eq!(missing.len(), 1, "the component's problem once: {:#?}", first.1);
+    assert!(missing[0].starts_with("shared/kustomization.yaml:"), "{missing:?}");
+    let cycles: Vec<&String> = first.1.iter().filter(|f| f.contains("kustomize/cycle")).collect();
+    // Found from the first folder in order that reaches it (entry → a → b → a).
+    assert_eq!(cycles.len(), 1, "{:#?}", first.1);
+    assert!(cycles[0].starts_with("loop/b/kustomization.yaml:"), "{cycles:?}");
+    for _ in 0..5 {
+        assert_eq!(run(), first);
+    }
+}

@@ -32,6 +32,7 @@ use anton_core::{Finding, Location};
 use anton_flux::Graph;
 use anton_kustomize::Engine;
 use anton_repo::Repository;
+use rayon::prelude::*;
 
 pub use config::{CliOverrides, ConfigError, ConfigFile, Settings, default_config_text, CONFIG_FILE_NAME};
 pub use context::Context;
@@ -60,17 +61,20 @@ pub fn run(
 
 /// Runs every enabled rule of this crate.
 pub fn lint(ctx: &Context<'_>) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in registry::RULES {
-        let Some(check) = rule.check() else { continue };
-        if !ctx.settings.is_enabled(rule.id) {
-            continue;
-        }
-        let start = findings.len();
-        check(ctx, &mut findings);
-        debug_assert!(findings[start..].iter().all(|f| f.rule == rule.id), "{} reported another rule's id", rule.id);
-    }
-    findings
+    // Rules read the context and never each other's results: each runs on
+    // any core, and their findings are joined in registry order.
+    let per_rule: Vec<Vec<Finding>> = registry::RULES
+        .par_iter()
+        .filter(|rule| ctx.settings.is_enabled(rule.id))
+        .filter_map(|rule| {
+            let check = rule.check()?;
+            let mut findings = Vec::new();
+            check(ctx, &mut findings);
+            debug_assert!(findings.iter().all(|f| f.rule == rule.id), "{} reported another rule's id", rule.id);
+            Some(findings)
+        })
+        .collect();
+    per_rule.into_iter().flatten().collect()
 }
 
 /// Applies the configuration to every finding of a run (rule findings and
