@@ -24,7 +24,8 @@ unsafe extern "C" {
 /// validation frees and reuses hundreds of megabytes within a second, and
 /// every page given back is zeroed again by the kernel when reused (a fifth
 /// of a 10,000-file run). One second keeps a run's memory while it works and
-/// still returns it in the long-running commands (watch, mcp).
+/// still returns it in the long-running commands (watch, mcp): within a
+/// second, or ten for memory in mimalloc's arenas (`arena_purge_mult`).
 /// `MIMALLOC_PURGE_DELAY` in the environment still wins.
 fn keep_freed_memory_for_a_second() {
     // SAFETY: sets an integer option; any value is valid for this option.

@@ -159,10 +159,22 @@ pub struct Engine<'r> {
     /// Each folder's objects before its own transformers ([`Engine::gathered_dir`]).
     gathered: Mutex<HashMap<String, Arc<Accumulated>>>,
     /// Findings by (rule, location, message): a folder read by several
-    /// builds reports each problem once.
-    findings: Mutex<HashMap<(String, Option<Location>, String), Finding>>,
+    /// builds reports each problem once, also across [`Engine::take_findings`].
+    findings: Mutex<FindingsSeen>,
     referenced: Mutex<HashSet<String>>,
     patch_only: HashSet<String>,
+}
+
+/// (rule, location, message): what makes two findings the same problem.
+type FindingKey = (String, Option<Location>, String);
+
+#[derive(Default)]
+struct FindingsSeen {
+    /// Not yet taken.
+    pending: HashMap<FindingKey, Finding>,
+    /// Taken already: met again (an overlay build transforms the folder
+    /// again), they are not new.
+    taken: HashSet<FindingKey>,
 }
 
 thread_local! {
@@ -276,9 +288,10 @@ impl<'r> Engine<'r> {
         dirs.sort();
         // A folder is built after the folders it reads, on all cores: folders
         // of one level read only folders of lower levels (already built and
-        // cached), so no two threads build the same folder. Folders that reach
-        // a cycle are built last, one at a time in order, so the cycle is
-        // always reported from the same folder.
+        // cached), so no two threads build the same folder (a Component listed
+        // under resources may be read by two at once: the same result, twice
+        // the work). Folders that reach a cycle are built last, one at a time
+        // in order, so the cycle is always reported from the same folder.
         let mut levels: Vec<Vec<&String>> = Vec::new();
         let mut cyclic: Vec<&String> = Vec::new();
         let mut memo: HashMap<String, Option<usize>> = HashMap::new();
@@ -458,7 +471,11 @@ impl<'r> Engine<'r> {
     pub fn take_findings(&self) -> Vec<Finding> {
         // Folders build on several threads: the order found is not the order
         // reported.
-        let mut findings: Vec<Finding> = std::mem::take(&mut *lock(&self.findings)).into_values().collect();
+        let mut seen = lock(&self.findings);
+        let pending = std::mem::take(&mut seen.pending);
+        seen.taken.extend(pending.keys().cloned());
+        drop(seen);
+        let mut findings: Vec<Finding> = pending.into_values().collect();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings
     }
@@ -488,7 +505,11 @@ impl<'r> Engine<'r> {
         // Of two findings with one key (the same problem met from two
         // builds, which threads reach in any order), the more severe, then
         // the one that sorts first: the same on every run.
-        match lock(&self.findings).entry(key) {
+        let mut seen = lock(&self.findings);
+        if seen.taken.contains(&key) {
+            return;
+        }
+        match seen.pending.entry(key) {
             Entry::Vacant(vacant) => {
                 vacant.insert(finding);
             }

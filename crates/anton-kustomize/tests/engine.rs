@@ -306,3 +306,31 @@ fn folders_build_after_the_folders_they_read() {
         assert_eq!(run(), first);
     }
 }
+
+/// `anton build` takes the engine's findings after the graph and again
+/// after the Flux builds; an overlay build that transforms a folder again
+/// meets the folder's problems again, and they must not come back as new.
+#[test]
+fn a_problem_met_again_after_its_findings_were_taken_is_not_new() {
+    let (_dir, repo) = load(&[
+        ("app/kustomization.yaml", "resources: [deployment.yaml, missing.yaml]\n"),
+        ("app/deployment.yaml", DEPLOYMENT),
+        ("labels/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels: {tier: web}\n"),
+    ]);
+    let engine = Engine::new(&repo);
+    engine.build_all();
+    let first = engine.take_findings();
+    assert_eq!(first.len(), 1, "{first:#?}");
+    assert_eq!(first[0].rule, "kustomize/missing-resource");
+    // targetNamespace transforms the folder's gathered objects again; a
+    // component of the Flux Kustomization makes it gather them again.
+    let namespaced = Overlay { namespace: Some(Spanned { value: "other".into(), span: Default::default() }), ..Overlay::default() };
+    engine.build_overlay("app", &namespaced, Default::default());
+    let with_component = Overlay {
+        components: vec![anton_kustomize::Reference { value: "../labels".into(), span: Default::default() }],
+        ..Overlay::default()
+    };
+    let build = engine.build_overlay("app", &with_component, Default::default());
+    assert_eq!(build.objects[0].node.str_at(&["metadata", "labels", "tier"]), Some("web"), "the component was applied");
+    assert!(engine.take_findings().is_empty());
+}
