@@ -89,7 +89,7 @@ pub struct Graph {
     pub nodes: Vec<FluxNode>,
     pub artifacts: Vec<GeneratedArtifact>,
     /// For each Kustomization node, what it applies (after `targetNamespace`).
-    pub applies: HashMap<NodeId, Vec<Applied>>,
+    pub applies: BTreeMap<NodeId, Vec<Applied>>,
     /// Cluster ids with a label (the folder of their roots).
     pub clusters: Vec<String>,
     /// Sources whose artifacts are made of this repository, by (kind, name),
@@ -115,13 +115,10 @@ pub struct Graph {
 pub const DEFAULT_NAMESPACE: &str = "default";
 
 impl Graph {
-    /// What each Kustomization applies, in node order: iterating `applies`
-    /// itself follows the hash map's order, which changes from run to run, so
-    /// a "first one wins" over it made reports flap.
-    pub fn applies_in_order(&self) -> Vec<(NodeId, &[Applied])> {
-        let mut ordered: Vec<(NodeId, &[Applied])> = self.applies.iter().map(|(id, applied)| (*id, applied.as_slice())).collect();
-        ordered.sort_unstable_by_key(|(id, _)| *id);
-        ordered
+    /// What each Kustomization applies, in node order (`applies` is ordered
+    /// by node: a "first one wins" over a hash map's order made reports flap).
+    pub fn applies_in_order(&self) -> impl Iterator<Item = (NodeId, &[Applied])> {
+        self.applies.iter().map(|(id, applied)| (*id, applied.as_slice()))
     }
 
     pub fn build(engine: &Engine<'_>, options: GraphOptions) -> Graph {
@@ -258,7 +255,7 @@ impl Graph {
         let mut graph = Graph {
             nodes: Vec::new(),
             artifacts,
-            applies: HashMap::new(),
+            applies: BTreeMap::new(),
             clusters: Vec::new(),
             sources,
             syncs,
