@@ -442,6 +442,37 @@ fn fifos_are_refused_without_blocking() {
     assert!(text.stdout.contains("pipe.yaml:1:1: critical yaml/unreadable: a special file"), "{}", text.all());
 }
 
+/// Every walk enters folders the same way: the walk outside the checked
+/// folder and the one that looks for folders to suggest when the target has
+/// no manifests left included. ripgrep's `.ignore` files are not ignore files
+/// for anton (only `.gitignore` and `.antonignore` are), so one that is a FIFO
+/// is reported like any other special file.
+#[test]
+fn a_fifo_ignore_file_blocks_no_walk() {
+    for name in [".gitignore", ".antonignore", ".ignore"] {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let root = dir.path().canonicalize().expect("canonical").join("repo");
+        std::fs::create_dir_all(root.join(".git")).expect(".git");
+        // The only manifests are behind the FIFO, and so is a folder outside `kubernetes/`.
+        for folder in ["kubernetes/sub", "other"] {
+            write(&root, &format!("{folder}/cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n");
+            mkfifo(&root.join(folder).join(name));
+        }
+        let text = run(&root, &["validate", "--json"]);
+        let issues = text.json()["issues"].to_string();
+        if name == ".ignore" {
+            assert_eq!(text.code, 2, "{}", text.all());
+            assert!(issues.contains("kubernetes/sub/.ignore:1:1: critical yaml/unreadable: a special file"), "{issues}");
+            assert_eq!(text.json()["summary"]["healthy"], 1, "the ConfigMap is read and fine: {}", text.all());
+        } else {
+            // Nothing left to check: the report says why.
+            assert_eq!(text.code, 3, "{}", text.all());
+            assert!(issues.contains("no Kubernetes manifests under"), "{issues}");
+            assert!(issues.contains(&format!("not read: kubernetes/sub/{name}: ignore file cannot be read")), "{issues}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Point 4: nothing is written outside the repository.
 

@@ -51,6 +51,20 @@ pub fn require_manifests(repo: &Repository, given: Option<&Path>, cwd: &Path, co
             "; with no path given, outside a git repository, anton reads the current folder"
         });
     }
+    // Folders the walk could not enter (an ignore file that is a FIFO …)
+    // may be where the manifests are: say so.
+    let unread: Vec<String> = repo
+        .findings
+        .iter()
+        .filter(|finding| finding.rule == "yaml/unreadable")
+        .map(|finding| match &finding.location {
+            Some(location) => format!("{}: {}", location.file, finding.message),
+            None => finding.message.clone(),
+        })
+        .collect();
+    if !unread.is_empty() {
+        message.push_str(&format!("; not read: {}", unread.join("; ")));
+    }
     let suggestions: Vec<String> =
         likely_folders(&repo.scan_root).iter().map(|folder| shown(folder, cwd)).collect();
     match suggestions.as_slice() {

@@ -13,7 +13,7 @@ mod suggest;
 mod secrets;
 mod templates;
 
-pub use load::{LoadError, LoadOptions, MAX_TEXT_BYTES, not_regular, read_file, read_regular_text};
+pub use load::{LoadError, LoadOptions, MAX_TEXT_BYTES, not_regular, read_file, read_regular_text, safe_to_enter};
 pub use object::{Object, SourceFile};
 pub use paths::{find_repository_root, normalize_relative, relative_path};
 pub use suggest::{MANIFEST_FOLDER_NAMES, holds_yaml, manifest_folders};

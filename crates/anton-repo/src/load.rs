@@ -95,11 +95,19 @@ fn walk_problem(path: &Path, root: &Path, message: String, hint: &str) -> Findin
 const IGNORE_FILES: [&str; 2] = [".gitignore", IGNORE_FILE_NAME];
 
 /// The first ignore file in `dir` that exists but is not a regular file.
-fn special_ignore_file(dir: &Path) -> Option<(PathBuf, std::io::Error)> {
+pub(crate) fn special_ignore_file(dir: &Path) -> Option<(PathBuf, std::io::Error)> {
     IGNORE_FILES.iter().map(|name| dir.join(name)).find_map(|path| match std::fs::metadata(&path) {
         Ok(metadata) if !metadata.is_file() => Some((path, not_regular(&metadata))),
         _ => None,
     })
+}
+
+/// Whether a walk may enter `entry`: the walker reads a folder's ignore
+/// files as it enters it, and opening one that is a FIFO blocks forever.
+/// Every walk of a repository filters its entries with this (and turns off
+/// ripgrep's `.ignore` files: anton reads `.gitignore` and `.antonignore`).
+pub fn safe_to_enter(entry: &ignore::DirEntry) -> bool {
+    !entry.file_type().is_some_and(|t| t.is_dir()) || special_ignore_file(entry.path()).is_none()
 }
 
 struct Parsed {
@@ -169,8 +177,9 @@ impl Repository {
             return Err(LoadError::Unreadable { path: scan_root.clone(), source: not_regular(&metadata) });
         }
         // The walker reads the ignore files of the scanned folder and of every
-        // folder up to the repository root before it starts.
-        if options.respect_gitignore {
+        // folder up to the repository root before it starts (`.antonignore`
+        // whatever `respect_gitignore` says).
+        {
             let mut dir = if scan_root.is_dir() { Some(scan_root.as_path()) } else { scan_root.parent() };
             while let Some(current) = dir {
                 if let Some((path, source)) = special_ignore_file(current) {
@@ -378,13 +387,14 @@ fn walk_outside(root: &Path, scan_root: &Path, options: &LoadOptions) -> Vec<Str
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
+        .ignore(false)
         .git_ignore(options.respect_gitignore)
         .git_exclude(options.respect_gitignore)
         .git_global(false)
         .require_git(false)
         .follow_links(false)
         .add_custom_ignore_filename(IGNORE_FILE_NAME)
-        .filter_entry(move |entry| entry.path() != scan_root && entry.file_name() != ".git");
+        .filter_entry(move |entry| entry.path() != scan_root && entry.file_name() != ".git" && safe_to_enter(entry));
     builder
         .build()
         .filter_map(Result::ok)
@@ -479,7 +489,6 @@ fn walk(scan_root: &Path, root: &Path, options: &LoadOptions) -> Walked {
             problems.push(finding);
         }
     };
-    let respect_gitignore = options.respect_gitignore;
     let explicit_dir = options.explicit_dir.as_ref().and_then(|dir| dir.canonicalize().ok());
     // A file named on the command line is read whatever its extension.
     let explicit_file = scan_root.is_file().then(|| scan_root.to_path_buf());
@@ -488,6 +497,7 @@ fn walk(scan_root: &Path, root: &Path, options: &LoadOptions) -> Walked {
     // seen) but never loaded as manifests, as git tools skip dot folders.
     builder
         .hidden(false)
+        .ignore(false)
         .git_ignore(options.respect_gitignore)
         .git_exclude(options.respect_gitignore)
         .git_global(false)
@@ -504,7 +514,8 @@ fn walk(scan_root: &Path, root: &Path, options: &LoadOptions) -> Walked {
             if entry.file_name() == ".git" {
                 return false;
             }
-            if !(respect_gitignore && entry.file_type().is_some_and(|t| t.is_dir())) {
+            // `.antonignore` is read whatever `respect_gitignore` says.
+            if !entry.file_type().is_some_and(|t| t.is_dir()) {
                 return true;
             }
             let Some((path, error)) = special_ignore_file(entry.path()) else { return true };

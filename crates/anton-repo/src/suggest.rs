@@ -19,8 +19,10 @@ const SEARCH_DEPTH: usize = 4;
 pub fn manifest_folders(search_root: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = WalkBuilder::new(search_root)
         .max_depth(Some(SEARCH_DEPTH))
+        .ignore(false)
         .require_git(false)
         .git_global(false)
+        .filter_entry(crate::load::safe_to_enter)
         .build()
         .filter_map(Result::ok)
         .filter(|entry| entry.depth() > 0 && entry.file_type().is_some_and(|t| t.is_dir()))
@@ -39,7 +41,8 @@ pub fn manifest_folders(search_root: &Path) -> Vec<PathBuf> {
 
 /// Whether any YAML file is under `folder` (stops at the first).
 pub fn holds_yaml(folder: &Path) -> bool {
-    WalkBuilder::new(folder).require_git(false).git_global(false).build().filter_map(Result::ok).any(|entry| {
+    let walk = WalkBuilder::new(folder).ignore(false).require_git(false).git_global(false).filter_entry(crate::load::safe_to_enter).build();
+    walk.filter_map(Result::ok).any(|entry| {
         entry.file_type().is_some_and(|t| t.is_file()) && {
             let name = entry.file_name().to_string_lossy();
             name.ends_with(".yaml") || name.ends_with(".yml")

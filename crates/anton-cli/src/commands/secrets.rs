@@ -798,7 +798,7 @@ async fn wait_for_connect(cluster: &Cluster, ns: &str, timeout: Duration, progre
 
 /// Whether any YAML file under `repo` defines a ClusterSecretStore for 1Password.
 fn repository_has_store(repo: &Path) -> bool {
-    let walker = ignore::WalkBuilder::new(repo).hidden(true).build();
+    let walker = ignore::WalkBuilder::new(repo).hidden(true).ignore(false).filter_entry(anton_repo::safe_to_enter).build();
     walker.flatten().any(|entry| {
         let path = entry.path();
         let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
