@@ -158,6 +158,8 @@ pub struct Engine<'r> {
     accumulated: Mutex<HashMap<String, Arc<Accumulated>>>,
     /// Each folder's objects before its own transformers ([`Engine::gathered_dir`]).
     gathered: Mutex<HashMap<String, Arc<Accumulated>>>,
+    /// Each folder's objects after its own patches only ([`Engine::patched_dir`]).
+    patched: Mutex<HashMap<String, Arc<Accumulated>>>,
     /// Findings by (rule, location, message): a folder read by several
     /// builds reports each problem once, also across [`Engine::take_findings`].
     findings: Mutex<FindingsSeen>,
@@ -256,6 +258,7 @@ impl<'r> Engine<'r> {
             files_read: Mutex::default(),
             cache: Mutex::default(),
             accumulated: Mutex::default(),
+            patched: Mutex::default(),
             gathered: Mutex::default(),
             findings: Mutex::default(),
             referenced: Mutex::default(),
@@ -440,12 +443,26 @@ impl<'r> Engine<'r> {
             }
         }
         // Without components of its own, the overlay changes only what the
-        // transformers do: start from the folder's gathered objects.
-        if overlay.components.is_empty()
-            && let Some(gathered) = self.gathered_dir(dir)
-        {
-            let accumulated = self.transform(&config, (*gathered).clone());
-            return self.finish(&config, accumulated);
+        // transformers do. Its `patches` run after the folder's own, and
+        // everything else it sets after all patches (kustomize's order), so
+        // without strategic-merge patches of its own it starts from the
+        // folder's patched objects; else from the folder's gathered ones.
+        if overlay.components.is_empty() {
+            let own_patches = self.configs.get(dir).map(|own| own.patches.len());
+            if overlay.patches_strategic_merge.is_empty()
+                && let Some(own_patches) = own_patches
+                && let Some(patched) = self.patched_dir(dir)
+            {
+                let mut accumulated = (*patched).clone();
+                let ctx = self.ctx(&config);
+                self.run_patches(&ctx, &mut accumulated, &[], &config.patches[own_patches..]);
+                let accumulated = self.transform_after_patches(&config, accumulated);
+                return self.finish(&config, accumulated);
+            }
+            if let Some(gathered) = self.gathered_dir(dir) {
+                let accumulated = self.transform(&config, (*gathered).clone());
+                return self.finish(&config, accumulated);
+            }
         }
         let accumulated = self.accumulate(&config, Accumulated::default());
         self.finish(&config, accumulated)
@@ -587,9 +604,26 @@ impl<'r> Engine<'r> {
             return Some(acc.clone());
         }
         let config = self.configs.get(dir)?;
-        let gathered = self.gathered_dir(dir)?;
-        let acc = Arc::new(self.transform(config, (*gathered).clone()));
+        let patched = self.patched_dir(dir)?;
+        let acc = Arc::new(self.transform_after_patches(config, (*patched).clone()));
         lock(&self.accumulated).insert(dir.to_owned(), acc.clone());
+        Some(acc)
+    }
+
+    /// A folder's objects after its own patches (`patchesStrategicMerge`,
+    /// `patches`) and before its other transformers, cached: a Flux
+    /// Kustomization's overlay changes only what comes after them, so its
+    /// build starts here instead of patching the folder's objects again.
+    fn patched_dir(&self, dir: &str) -> Option<Arc<Accumulated>> {
+        if let Some(acc) = lock(&self.patched).get(dir) {
+            return Some(acc.clone());
+        }
+        let config = self.configs.get(dir)?;
+        let gathered = self.gathered_dir(dir)?;
+        let mut acc = (*gathered).clone();
+        self.run_patches(&self.ctx(config), &mut acc, &config.patches_strategic_merge, &config.patches);
+        let acc = Arc::new(acc);
+        lock(&self.patched).insert(dir.to_owned(), acc.clone());
         Some(acc)
     }
 
@@ -635,13 +669,23 @@ impl<'r> Engine<'r> {
         for reference in &config.components {
             acc = self.add_component(&ctx, reference, acc);
         }
+        // Only `append` reads the identities, and only while gathering; the
+        // caches keep every folder's objects and need not keep these too.
+        acc.ids = None;
         acc
     }
 
     /// The second half of [`Engine::accumulate`]: the transformers.
     fn transform(&self, config: &KustomizationConfig, mut acc: Accumulated) -> Accumulated {
         let ctx = self.ctx(config);
-        self.run_transformers(&ctx, &mut acc);
+        self.run_patches(&ctx, &mut acc, &config.patches_strategic_merge, &config.patches);
+        self.transform_after_patches(config, acc)
+    }
+
+    /// [`Engine::transform`] from the objects its patches made.
+    fn transform_after_patches(&self, config: &KustomizationConfig, mut acc: Accumulated) -> Accumulated {
+        let ctx = self.ctx(config);
+        self.run_transformers_after_patches(&ctx, &mut acc);
         if !config.helm_charts.is_empty() {
             for span in &config.helm_charts {
                 self.report(
@@ -1028,14 +1072,19 @@ impl<'r> Engine<'r> {
         self.fail(acc, finding);
     }
 
-    fn run_transformers(&self, ctx: &Ctx<'_>, acc: &mut Accumulated) {
-        let config = ctx.config;
-        for spec in &config.patches_strategic_merge {
+    /// The first transformers of a kustomization, in kustomize's order.
+    fn run_patches(&self, ctx: &Ctx<'_>, acc: &mut Accumulated, strategic: &[PatchSpec], patches: &[PatchSpec]) {
+        for spec in strategic {
             self.apply_patch(ctx, acc, spec, PatchKind::StrategicMerge);
         }
-        for spec in &config.patches {
+        for spec in patches {
             self.apply_patch(ctx, acc, spec, PatchKind::Any);
         }
+    }
+
+    /// The transformers after the patches, in kustomize's order.
+    fn run_transformers_after_patches(&self, ctx: &Ctx<'_>, acc: &mut Accumulated) {
+        let config = ctx.config;
         if let Some(namespace) = &config.namespace {
             transform::namespace(&mut acc.resources, namespace, config.namespace_span);
             self.check_unique(ctx, acc, "namespace", config.namespace_span);

@@ -240,7 +240,7 @@ pub(crate) fn fix(resources: &mut [Resource], extra: Vec<Rule>) {
                 }
                 let ctx = Context { rule, referrer, referrer_id: &referrer_id, pool, candidates: &candidates, contexts: &contexts };
                 let role_ref = role_ref_gvk(&resources[referrer].node, &field.path);
-                walk(resources[referrer].node_mut(), field.segments(), Create::No, anton_yaml::Span::default(), &mut |node| {
+                walk(&mut resources[referrer].node, field.segments(), Create::No, anton_yaml::Span::default(), &mut |node| {
                     ctx.set(node, role_ref.as_ref());
                 });
             }

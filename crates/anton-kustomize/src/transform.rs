@@ -2,6 +2,8 @@
 //! namespace, name prefix and suffix, labels, annotations, replicas, images.
 //! Every value they set carries the span of the kustomization field that set it.
 
+use std::sync::Arc;
+
 use anton_yaml::{Node, Span, Value};
 use regex::Regex;
 
@@ -132,8 +134,42 @@ pub(crate) enum Create {
 
 /// Walks `path` from `node` the way kustomize's field specs do — through
 /// every element of a list on the way — and calls `set` on what it finds,
-/// creating missing fields when asked.
-pub(crate) fn walk(node: &mut Node, path: &[String], create: Create, span: Span, set: &mut dyn FnMut(&mut Node)) {
+/// creating missing fields when asked. Only the mappings and lists on the
+/// way to something it sets or creates are written (and so copied, when
+/// shared with other builds): most field specs find nothing in most objects.
+pub(crate) fn walk(node: &mut Arc<Node>, path: &[String], create: Create, span: Span, set: &mut dyn FnMut(&mut Node)) {
+    if reaches(node, path, create) {
+        walk_reaching(Arc::make_mut(node), path, create, span, set);
+    }
+}
+
+/// Whether [`walk`] would set or create anything below `node`.
+fn reaches(node: &Node, path: &[String], create: Create) -> bool {
+    let Some(first) = path.first() else { return true };
+    if tree::is_null(node) {
+        return false;
+    }
+    match &node.value {
+        Value::Seq(items) => items.iter().any(|item| reaches(item, path, create)),
+        Value::Map(_) => {
+            let (name, hinted_list) = match first.strip_suffix("[]") {
+                Some(name) => (name, true),
+                None => (first.as_str(), false),
+            };
+            let creates = create != Create::No && !hinted_list;
+            match node.get(name) {
+                None => creates,
+                // A null becomes a mapping, a scalar or (a hinted list) an empty list.
+                Some(field) if tree::is_null(field) => creates || hinted_list,
+                Some(field) => reaches(field, &path[1..], create),
+            }
+        }
+        Value::Scalar(_) => false,
+    }
+}
+
+/// [`walk`] below a node it [`reaches`] through.
+fn walk_reaching(node: &mut Node, path: &[String], create: Create, span: Span, set: &mut dyn FnMut(&mut Node)) {
     let Some(first) = path.first() else {
         set(node);
         return;
@@ -143,8 +179,10 @@ pub(crate) fn walk(node: &mut Node, path: &[String], create: Create, span: Span,
     }
     match &mut node.value {
         Value::Seq(items) => {
-            for item in items {
-                walk(item, path, create, span, set);
+            // Only the items it reaches: the list is copied once, they are.
+            let reaching: Vec<usize> = (0..items.len()).filter(|&i| reaches(&items[i], path, create)).collect();
+            for i in reaching {
+                walk_reaching(&mut items[i], path, create, span, set);
             }
         }
         Value::Map(_) => {
@@ -176,7 +214,7 @@ pub(crate) fn walk(node: &mut Node, path: &[String], create: Create, span: Span,
                     _ => {}
                 }
             }
-            walk(field, &path[1..], create, span, set);
+            walk_reaching(field, &path[1..], create, span, set);
         }
         Value::Scalar(_) => {}
     }
@@ -187,13 +225,13 @@ fn apply_fieldspecs(resource: &mut Resource, specs: &[Fs], custom: &[FieldSpec],
     for spec in specs {
         if gvk_matches(&id, spec.group, spec.version, spec.kind) {
             let c = if spec.create { create } else { Create::No };
-            walk(resource.node_mut(), &split_path(spec.path), c, span, set);
+            walk(&mut resource.node, &split_path(spec.path), c, span, set);
         }
     }
     for spec in custom {
         if gvk_matches(&id, spec.group.as_deref(), spec.version.as_deref(), spec.kind.as_deref()) {
             let c = if spec.create { create } else { Create::No };
-            walk(resource.node_mut(), &split_path(&spec.path), c, span, set);
+            walk(&mut resource.node, &split_path(&spec.path), c, span, set);
         }
     }
 }
@@ -240,12 +278,12 @@ pub(crate) fn namespace(resources: &mut [Resource], namespace: &str, span: Span)
             _ => {}
         }
         if id.group() == "apiregistration.k8s.io" && id.kind == "APIService" {
-            walk(resource.node_mut(), &split_path("spec/service/namespace"), Create::Scalar, span, &mut |n| {
+            walk(&mut resource.node, &split_path("spec/service/namespace"), Create::Scalar, span, &mut |n| {
                 *n = tree::string(namespace, span)
             });
         }
         if id.group() == "apiextensions.k8s.io" && id.kind == "CustomResourceDefinition" {
-            walk(resource.node_mut(), &split_path("spec/conversion/webhook/clientConfig/service/namespace"), Create::No, span, &mut |n| {
+            walk(&mut resource.node, &split_path("spec/conversion/webhook/clientConfig/service/namespace"), Create::No, span, &mut |n| {
                 *n = tree::string(namespace, span)
             });
         }
@@ -335,7 +373,7 @@ pub(crate) fn replicas(resources: &mut [Resource], replica: &ReplicaSpec) -> boo
                 continue;
             }
             found = true;
-            walk(resource.node_mut(), &split_path(spec.path), Create::Scalar, replica.span, &mut |n| {
+            walk(&mut resource.node, &split_path(spec.path), Create::Scalar, replica.span, &mut |n| {
                 *n = tree::plain(&replica.count, replica.span)
             });
         }
@@ -443,6 +481,57 @@ pub(crate) fn images(resources: &mut [Resource], image: &ImageSpec, extra: &[Fie
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tree(text: &str) -> Arc<Node> {
+        anton_yaml::parse_stream(text).documents.remove(0).root
+    }
+
+    fn entries_of(node: &Node, path: &[&str]) -> *const anton_yaml::Entry {
+        match &node.path(path).expect("path").value {
+            Value::Map(entries) => entries.as_ptr(),
+            _ => std::ptr::null(),
+        }
+    }
+
+    /// A field spec that finds nothing changes nothing and copies nothing:
+    /// the tree stays shared with the builds it came from.
+    #[test]
+    fn a_walk_that_finds_nothing_leaves_a_shared_tree_shared() {
+        let shared = tree("spec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx\n");
+        let mut node = shared.clone();
+        let mut calls = 0;
+        walk(&mut node, &split_path("spec/template/spec/volumes/configMap/name"), Create::No, Span::default(), &mut |_| calls += 1);
+        walk(&mut node, &split_path("spec/template/spec/containers/env/valueFrom/configMapKeyRef/name"), Create::No, Span::default(), &mut |_| calls += 1);
+        assert_eq!(calls, 0);
+        assert!(Arc::ptr_eq(&node, &shared), "the root was copied");
+
+        // Found in one container of two: only the way to it is copied.
+        let shared = tree("spec:\n  containers:\n    - name: a\n      envFrom: [{configMapRef: {name: settings}}]\n    - name: b\n      resources: {limits: {cpu: 1}}\n");
+        let mut node = shared.clone();
+        walk(&mut node, &split_path("spec/containers/envFrom/configMapRef/name"), Create::No, Span::default(), &mut |n| {
+            *n = tree::string("settings-abc", Span::default())
+        });
+        assert_eq!(node.path(&["spec", "containers"]).unwrap().items()[0].path(&["envFrom"]).unwrap().items()[0].str_at(&["configMapRef", "name"]), Some("settings-abc"));
+        assert_eq!(shared.path(&["spec", "containers"]).unwrap().items()[0].path(&["envFrom"]).unwrap().items()[0].str_at(&["configMapRef", "name"]), Some("settings"));
+        let second = |node: &Node| entries_of(&node.path(&["spec", "containers"]).unwrap().items()[1], &["resources"]);
+        assert_eq!(second(&node), second(&shared), "the other container is shared");
+    }
+
+    /// What the walk creates or turns from null it still does: a missing
+    /// field with `Create`, a null hinted list (`[]`) becoming an empty list.
+    #[test]
+    fn a_walk_still_creates_what_it_is_asked_to() {
+        let mut node = tree("metadata:\n  name: a\n");
+        walk(&mut node, &split_path("metadata/labels"), Create::Map, Span::default(), &mut |n| tree::set(n, "team", tree::string("web", Span::default())));
+        assert_eq!(node.str_at(&["metadata", "labels", "team"]), Some("web"));
+        let mut node = tree("spec:\n  subjects: null\n");
+        walk(&mut node, &split_path("spec/subjects[]/name"), Create::No, Span::default(), &mut |_| {});
+        assert!(node.path(&["spec", "subjects"]).unwrap().is_seq(), "null became an empty list");
+        let mut node = tree("spec:\n  template: null\n");
+        let shared = node.clone();
+        walk(&mut node, &split_path("spec/template/spec/containers"), Create::No, Span::default(), &mut |_| {});
+        assert!(Arc::ptr_eq(&node, &shared), "a null on the way ends the walk without a copy");
+    }
 
     #[test]
     fn image_references_split_like_kustomize() {

@@ -334,3 +334,87 @@ fn a_problem_met_again_after_its_findings_were_taken_is_not_new() {
     assert_eq!(build.objects[0].node.str_at(&["metadata", "labels", "tier"]), Some("web"), "the component was applied");
     assert!(engine.take_findings().is_empty());
 }
+
+/// A Flux overlay build starts from the folder's objects as its own patches
+/// left them (`targetNamespace` and `spec.patches` come after those in
+/// kustomize's order): what it builds is what the folder builds with the
+/// overlay written into its kustomization, the patched parts are shared with
+/// the folder's own build instead of patched again, and a JSON 6902 patch
+/// (after the namespace) still sees the overlay's namespace.
+#[test]
+fn an_overlay_build_equals_the_overlay_written_into_the_kustomization() {
+    let shared = "resources: [deployment.yaml, service.yaml]\n\
+                  patches:\n  - path: replicas.yaml\n  - target: {kind: Deployment}\n    patch: |-\n      - op: add\n        path: /spec/template/spec/containers/0/env\n        value: [{name: MODE, value: fast}]\n\
+                  commonLabels: {team: web}\n";
+    let json6902 = "patchesJson6902:\n  - target: {version: v1, kind: Service, name: web, namespace: second}\n    patch: |-\n      - op: add\n        path: /metadata/annotations\n        value: {seen: second}\n";
+    let overlay_patch = "  - target: {kind: Deployment}\n    patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 5\n";
+    let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n";
+    let replicas = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n";
+    let app = format!("namespace: first\n{shared}{json6902}");
+    let (shared_patches, rest) = shared.split_once("commonLabels").unwrap();
+    let expected = format!("namespace: second\n{shared_patches}{overlay_patch}commonLabels{rest}{json6902}");
+    let (_dir, repo) = load(&[
+        ("app/kustomization.yaml", &app),
+        ("app/deployment.yaml", DEPLOYMENT),
+        ("app/service.yaml", service),
+        ("app/replicas.yaml", replicas),
+        ("expected/kustomization.yaml", &expected),
+        ("expected/deployment.yaml", DEPLOYMENT),
+        ("expected/service.yaml", service),
+        ("expected/replicas.yaml", replicas),
+    ]);
+    let engine = Engine::new(&repo);
+    engine.build_all();
+    let overlay_patch = PatchSpec {
+        source: PatchSource::Inline {
+            text: "- op: replace\n  path: /spec/replicas\n  value: 5\n".into(),
+            span: Default::default(),
+            block: true,
+        },
+        target: Some(anton_kustomize::TargetSpec { kind: Some("Deployment".into()), ..Default::default() }),
+        allow_name_change: false,
+        allow_kind_change: false,
+        span: Default::default(),
+    };
+    let overlay = Overlay {
+        namespace: Some(Spanned { value: "second".into(), span: Default::default() }),
+        patches: vec![overlay_patch],
+        ..Overlay::default()
+    };
+    let overlaid = engine.build_overlay("app", &overlay, Default::default());
+    let written = engine.build_dir("expected").unwrap();
+    let json = |objects: &[anton_kustomize::Emitted]| {
+        objects.iter().map(|o| (o.id.short(), o.node.to_json())).collect::<Vec<_>>()
+    };
+    assert_eq!(json(&overlaid.objects), json(&written.objects));
+    assert!(engine.take_findings().is_empty());
+    let deployment = overlaid.objects.iter().find(|o| o.id.kind == "Deployment").unwrap();
+    assert_eq!(deployment.node.path(&["spec", "replicas"]).unwrap().to_json(), 5);
+    let service = overlaid.objects.iter().find(|o| o.id.kind == "Service").unwrap();
+    assert_eq!(service.node.str_at(&["metadata", "annotations", "seen"]), Some("second"));
+    // The folder's own build is untouched, and its patched container is the overlay's, not a copy.
+    let own = engine.build_dir("app").unwrap();
+    let own_deployment = own.objects.iter().find(|o| o.id.kind == "Deployment").unwrap();
+    assert_eq!(own_deployment.id.short(), "Deployment/first/web");
+    assert_eq!(own_deployment.node.path(&["spec", "replicas"]).unwrap().to_json(), 3);
+    let containers = |node: &anton_yaml::Node| match &node.path(&["spec", "template", "spec", "containers"]).unwrap().value {
+        anton_yaml::Value::Seq(items) => items.as_ptr(),
+        _ => std::ptr::null(),
+    };
+    assert_eq!(containers(&deployment.node), containers(&own_deployment.node), "patched once, shared");
+    assert!(own.objects.iter().find(|o| o.id.kind == "Service").unwrap().node.path(&["metadata", "annotations"]).is_none());
+
+    // With strategic-merge patches of its own, the overlay starts before the
+    // folder's patches (they run first in kustomize's order): same result.
+    let smp = Overlay {
+        namespace: Some(Spanned { value: "second".into(), span: Default::default() }),
+        patches_strategic_merge: vec![replicas_patch(7)],
+        ..Overlay::default()
+    };
+    let overlaid = engine.build_overlay("app", &smp, Default::default());
+    let deployment = overlaid.objects.iter().find(|o| o.id.kind == "Deployment").unwrap();
+    // The folder's replicas.yaml (3) runs after the overlay's strategic merge (7).
+    assert_eq!(deployment.node.path(&["spec", "replicas"]).unwrap().to_json(), 3);
+    assert_eq!(deployment.node.str_at(&["metadata", "namespace"]), Some("second"));
+    assert!(engine.take_findings().is_empty());
+}

@@ -31,7 +31,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     encrypted.push(format!("{} ({})", applied.id.short(), repo.files[repo.objects[index].file].path));
                 }
                 Origin::Generated { file, span } => {
-                    let Some(config) = ctx.engine.configs().find(|c| c.file == file) else { continue };
+                    // The kustomization of that file: the one of its folder.
+                    let Some(config) = ctx.engine.config(repo.files[file].dir()).filter(|c| c.file == file) else { continue };
                     let Some(generator) = config.generators.iter().find(|g| g.span == span) else { continue };
                     let sops_source = generator.sources.iter().find(|source| {
                         let path = anton_repo::normalize_relative(&config.dir, &source.value).unwrap_or_default();
