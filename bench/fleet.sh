@@ -2,7 +2,7 @@
 # bench/fleet.sh — does `anton validate` grow linearly with the clusters of a repository?
 #
 # What it does
-#   1. builds `anton` and `anton-bench-gen` in release mode;
+#   1. builds `anton`, `anton-bench-gen` and `anton-bench-schemas` in release mode;
 #   2. generates, in a scratch folder outside any git work tree,
 #        - fleets of N = 1, 2, 4, 8, 16 clusters (`anton-bench-gen --clusters N`):
 #          every cluster runs the apps of the same FILES-file repository, with
@@ -16,7 +16,10 @@
 #        - anton's own load / analyse phases (`-v --json`, median of 5),
 #        - instructions (valgrind --tool=callgrind, one run; --no-callgrind skips),
 #        - a plain read of the same files (`cat` of every file, the load phase's floor),
-#        - kubeconform on the same folder when it is installed (see KUBECONFORM);
+#        - kubeconform on the same folder when it is installed (see KUBECONFORM), twice:
+#          its floor (no schemas: it reads and parses every file, validates nothing)
+#          and with schemas (-strict, offline: anton's own built-in schemas written
+#          as a kubeconform catalog by anton-bench-schemas, or KUBECONFORM_SCHEMAS);
 #   4. prints the table with the ratio of each figure to the one of half the
 #      clusters (2.00 is linear) and writes it to bench/out/fleet.md.
 #
@@ -33,9 +36,10 @@
 #   KUBECONFORM             kubeconform binary (default: kubeconform on PATH; the row
 #                           says n/a without it). Install from the Go module proxy:
 #                           GOBIN=$HOME/.local/bin go install github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0
-#   KUBECONFORM_SCHEMAS     kubeconform -schema-location for offline schemas (default:
-#                           an empty folder with -ignore-missing-schemas, so kubeconform
-#                           reads and parses every file and validates nothing: its floor)
+#   KUBECONFORM_SCHEMAS     kubeconform -schema-location for the run with schemas (default:
+#                           anton's built-in schemas as a catalog, written to the scratch
+#                           folder by anton-bench-schemas: '<dir>/{{ .ResourceKind }}{{ .KindSuffix }}.json').
+#                           Kinds without a schema are skipped (-ignore-missing-schemas) by both runs.
 #
 # Needs hyperfine, jq and GNU time (apt-get install -y hyperfine jq time); valgrind for
 # the instruction counts.
@@ -64,11 +68,12 @@ done
 [[ -x /usr/bin/time ]] || { say "error: GNU time is needed (apt-get install -y time)"; exit 2; }
 command -v valgrind >/dev/null || CALLGRIND=""
 
-say "building anton and anton-bench-gen (release)…"
-(cd "$ROOT" && cargo build --release --quiet -p anton-cli --bin anton -p anton-bench --bin anton-bench-gen)
+say "building anton, anton-bench-gen and anton-bench-schemas (release)…"
+(cd "$ROOT" && cargo build --release --quiet -p anton-cli --bin anton -p anton-bench --bin anton-bench-gen --bin anton-bench-schemas)
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 ANTON="$BIN/anton"
 GEN="$BIN/anton-bench-gen"
+SCHEMAS="$BIN/anton-bench-schemas"
 
 WORK="${ANTON_BENCH_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/anton-fleet.XXXXXX")}"
 mkdir -p "$WORK/measure" "$OUT"
@@ -138,14 +143,18 @@ plain_read() {
     printf 'xargs -0 -P 2 -n 500 cat -- <%q >/dev/null\n' "$WORK/measure/files.list" >"$WORK/measure/read.sh"
     wall_cpu bash "$WORK/measure/read.sh" | cut -d' ' -f1
 }
-kubeconform_wall() { # DIR
+# kubeconform's schema locations: none (its floor) and anton's built-in schemas.
+mkdir -p "$WORK/measure/no-schemas"
+KC_FLOOR="$WORK/measure/no-schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+KC_SCHEMAS="${KUBECONFORM_SCHEMAS:-}"
+if [[ -z "$KC_SCHEMAS" ]]; then
+    rm -rf "$WORK/kubeconform-schemas"
+    "$SCHEMAS" "$WORK/kubeconform-schemas" >&2
+    KC_SCHEMAS="$WORK/kubeconform-schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+fi
+kubeconform_wall() { # DIR SCHEMA_LOCATION
     [[ -z "$KUBECONFORM" ]] && { echo n/a; return; }
-    local schemas="${KUBECONFORM_SCHEMAS:-}"
-    if [[ -z "$schemas" ]]; then
-        mkdir -p "$WORK/measure/no-schemas"
-        schemas="$WORK/measure/no-schemas/{{.ResourceKind}}{{.KindSuffix}}.json"
-    fi
-    wall_cpu "$KUBECONFORM" -summary -ignore-missing-schemas -schema-location "$schemas" "$1" | cut -d' ' -f1
+    wall_cpu "$KUBECONFORM" -summary -strict -ignore-missing-schemas -schema-location "$2" "$1" | cut -d' ' -f1
 }
 
 ROWS=()
@@ -160,27 +169,29 @@ for entry in "${REPOS[@]}"; do
     read -r load analyse <<<"$(phases "$dir")"
     ins="$(instructions "$ANTON" validate --json "$dir")"
     read_ms="$(plain_read "$dir")"
-    kc="$(kubeconform_wall "$dir")"
-    kc_ratio="n/a"; [[ "$kc" != n/a ]] && kc_ratio="$(awk -v k="$kc" -v a="$wall" 'BEGIN { printf "%.1f×", k / a }')"
+    kc_floor="$(kubeconform_wall "$dir" "$KC_FLOOR")"
+    kc="$(kubeconform_wall "$dir" "$KC_SCHEMAS")"
+    times() { [[ "$1" == n/a ]] && { echo n/a; return; }; awk -v k="$1" -v a="$wall" 'BEGIN { printf "%.1f×", k / a }'; }
     doubling="" cpu_doubling="" ins_doubling=""
     if [[ -n "$clusters" && "$clusters" != 1 ]]; then
         doubling="$(ratio "$wall" "$prev_wall")"; cpu_doubling="$(ratio "$cpu" "$prev_cpu")"; ins_doubling="$(ratio "$ins" "$prev_ins")"
     fi
     [[ -n "$clusters" ]] && { prev_wall="$wall" prev_cpu="$cpu" prev_ins="$ins"; }
-    ROWS+=("| $name | ${clusters:-–} | $files | $wall | $cpu | ${cpu_doubling:-–} | $ins | ${ins_doubling:-–} | $rss | $load / $analyse | $read_ms | $kc | $kc_ratio |")
+    ROWS+=("| $name | ${clusters:-–} | $files | $wall | $cpu | ${cpu_doubling:-–} | $ins | ${ins_doubling:-–} | $rss | $load / $analyse | $read_ms | $kc_floor / $kc | $(times "$kc_floor") / $(times "$kc") |")
 done
 
 {
     echo "# anton validate on fleets — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- anton: $(cd "$ROOT" && git rev-parse --short HEAD); fleets of --files $FLEET_FILES; kubeconform: ${KUBECONFORM:-n/a} ${KUBECONFORM_SCHEMAS:-(no schemas: parse only)}"
+    echo "- anton: $(cd "$ROOT" && git rev-parse --short HEAD); fleets of --files $FLEET_FILES; kubeconform: ${KUBECONFORM:-n/a} -strict -ignore-missing-schemas, floor: no schemas, with schemas: ${KUBECONFORM_SCHEMAS:-the built-in schemas of anton (anton-bench-schemas)}"
     echo
-    echo "| repo | clusters | files | wall (ms) | user CPU (ms) | CPU ×/doubling | instructions (M) | instr. ×/doubling | peak RSS (MB) | load / analyse (ms) | plain read (ms) | kubeconform wall (ms) | kubeconform / anton |"
+    echo "| repo | clusters | files | wall (ms) | user CPU (ms) | CPU ×/doubling | instructions (M) | instr. ×/doubling | peak RSS (MB) | load / analyse (ms) | plain read (ms) | kubeconform floor / with schemas (ms) | kubeconform / anton (floor / with schemas) |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "×/doubling: the figure divided by the one of half as many clusters (2.00 is linear)."
+    echo "kubeconform / anton: kubeconform's wall time over anton's, measured in the same run (above 1: anton is faster)."
 } >"$OUT/fleet.md"
 cat "$OUT/fleet.md"
 say "written to $OUT/fleet.md; repositories kept in $WORK"

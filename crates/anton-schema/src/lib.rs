@@ -60,6 +60,7 @@
 //! SOPS ciphertext (`ENC[…]`) satisfy any scalar type; the `sops:` metadata
 //! of encrypted files is not part of the object.
 
+mod catalog;
 mod format;
 mod known;
 pub mod location;
@@ -81,6 +82,7 @@ use anton_yaml::Node;
 use rayon::prelude::*;
 use serde_json::json;
 
+pub use catalog::{CatalogEntry, builtin_catalog};
 pub use location::LocationError;
 pub use remote::default_cache_dir;
 pub use substitution::{Applied, undefined_variables};

@@ -24,13 +24,13 @@ pub(crate) struct KindSchema {
     pub root: u32,
 }
 
-mod index {
+pub(crate) mod index {
     include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 }
 
 pub(crate) use index::BUNDLED_RELEASE;
 
-const BLOB: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin.json"));
+pub(crate) const BLOB: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin.json"));
 
 /// The schemas compiled into anton: Kubernetes' kinds of the bundled
 /// release and the Flux APIs.
