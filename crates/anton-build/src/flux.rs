@@ -358,6 +358,10 @@ fn build_cluster(
     made: &HashMap<(String, String), String>,
 ) -> Vec<(FluxBuild, Vec<Finding>)> {
     let repo = engine.repository();
+    // Every node of the call is in one cluster.
+    let Some(&first) = ids.first() else { return Vec::new() };
+    let written = written.for_cluster(graph.nodes[first].cluster);
+    let (name_label, namespace_label) = (format!("{GROUP}/name"), format!("{GROUP}/namespace"));
     let mut builds: Vec<FluxBuild> = Vec::with_capacity(ids.len());
     let mut found: Vec<Vec<Finding>> = Vec::with_capacity(ids.len());
     let mut by_node: HashMap<NodeId, usize> = HashMap::new();
@@ -436,11 +440,8 @@ fn build_cluster(
                 build.failed |= built.failed;
                 build.objects = built.objects;
                 build.dir = Some(dir);
-                let cluster = graph.nodes[id].cluster;
-                let written = written.for_cluster(cluster);
                 post_build(engine, &spec, &mut build, &sources, &written, made, &mut findings);
                 let owner_span = object_name_span(&build.object);
-                let (name_label, namespace_label) = (format!("{GROUP}/name"), format!("{GROUP}/namespace"));
                 for object in build.objects.iter_mut() {
                     for (key, value) in &spec.labels {
                         set_meta(Arc::make_mut(&mut object.node), "labels", key, value, spec.common_metadata_span);

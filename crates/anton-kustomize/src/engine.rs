@@ -194,6 +194,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A folder's entry in one of the engine's caches, made by `make` on a miss
+/// (`None`, no kustomization there, is not cached). The lock is not held
+/// while `make` runs: it builds other folders, on this thread and others.
+fn cached<T>(cache: &Mutex<HashMap<String, Arc<T>>>, dir: &str, make: impl FnOnce() -> Option<T>) -> Option<Arc<T>> {
+    if let Some(hit) = lock(cache).get(dir) {
+        return Some(hit.clone());
+    }
+    let made = Arc::new(make()?);
+    lock(cache).insert(dir.to_owned(), made.clone());
+    Some(made)
+}
+
 const KUSTOMIZATION_FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Where a build is: the kustomization file (or, for a folder without one,
@@ -348,14 +360,11 @@ impl<'r> Engine<'r> {
 
     /// The build of a folder with a kustomization file, or `None` without one.
     pub fn build_dir(&self, dir: &str) -> Option<Arc<Build>> {
-        if let Some(build) = lock(&self.cache).get(dir) {
-            return Some(build.clone());
-        }
-        let config = self.configs.get(dir)?;
-        let accumulated = self.accumulate_dir(dir)?;
-        let build = Arc::new(self.finish(config, (*accumulated).clone()));
-        lock(&self.cache).insert(dir.to_owned(), build.clone());
-        Some(build)
+        cached(&self.cache, dir, || {
+            let config = self.configs.get(dir)?;
+            let accumulated = self.accumulate_dir(dir)?;
+            Some(self.finish(config, (*accumulated).clone()))
+        })
     }
 
     /// What Flux builds for `spec.path`: the folder's kustomization, or, when
@@ -456,7 +465,7 @@ impl<'r> Engine<'r> {
                 let mut accumulated = (*patched).clone();
                 let ctx = self.ctx(&config);
                 self.run_patches(&ctx, &mut accumulated, &[], &config.patches[own_patches..]);
-                let accumulated = self.transform_after_patches(&config, accumulated);
+                let accumulated = self.transform_after_patches(&ctx, accumulated);
                 return self.finish(&config, accumulated);
             }
             if let Some(gathered) = self.gathered_dir(dir) {
@@ -600,14 +609,11 @@ impl<'r> Engine<'r> {
     }
 
     fn accumulate_dir(&self, dir: &str) -> Option<Arc<Accumulated>> {
-        if let Some(acc) = lock(&self.accumulated).get(dir) {
-            return Some(acc.clone());
-        }
-        let config = self.configs.get(dir)?;
-        let patched = self.patched_dir(dir)?;
-        let acc = Arc::new(self.transform_after_patches(config, (*patched).clone()));
-        lock(&self.accumulated).insert(dir.to_owned(), acc.clone());
-        Some(acc)
+        cached(&self.accumulated, dir, || {
+            let config = self.configs.get(dir)?;
+            let patched = self.patched_dir(dir)?;
+            Some(self.transform_after_patches(&self.ctx(config), (*patched).clone()))
+        })
     }
 
     /// A folder's objects after its own patches (`patchesStrategicMerge`,
@@ -615,31 +621,25 @@ impl<'r> Engine<'r> {
     /// Kustomization's overlay changes only what comes after them, so its
     /// build starts here instead of patching the folder's objects again.
     fn patched_dir(&self, dir: &str) -> Option<Arc<Accumulated>> {
-        if let Some(acc) = lock(&self.patched).get(dir) {
-            return Some(acc.clone());
-        }
-        let config = self.configs.get(dir)?;
-        let gathered = self.gathered_dir(dir)?;
-        let mut acc = (*gathered).clone();
-        self.run_patches(&self.ctx(config), &mut acc, &config.patches_strategic_merge, &config.patches);
-        let acc = Arc::new(acc);
-        lock(&self.patched).insert(dir.to_owned(), acc.clone());
-        Some(acc)
+        cached(&self.patched, dir, || {
+            let config = self.configs.get(dir)?;
+            let mut acc = (*self.gathered_dir(dir)?).clone();
+            self.run_patches(&self.ctx(config), &mut acc, &config.patches_strategic_merge, &config.patches);
+            Some(acc)
+        })
     }
 
     /// A folder's objects before its own transformers run (resources,
     /// generators, components), cached: a Flux Kustomization's overlay
     /// changes only what the transformers do, so its build starts here.
     fn gathered_dir(&self, dir: &str) -> Option<Arc<Accumulated>> {
-        if let Some(acc) = lock(&self.gathered).get(dir) {
-            return Some(acc.clone());
-        }
-        let config = self.configs.get(dir)?;
-        IN_PROGRESS.with_borrow_mut(|stack| stack.push(dir.to_owned()));
-        let acc = Arc::new(self.gather(config, Accumulated::default()));
-        IN_PROGRESS.with_borrow_mut(|stack| stack.pop());
-        lock(&self.gathered).insert(dir.to_owned(), acc.clone());
-        Some(acc)
+        cached(&self.gathered, dir, || {
+            let config = self.configs.get(dir)?;
+            IN_PROGRESS.with_borrow_mut(|stack| stack.push(dir.to_owned()));
+            let acc = self.gather(config, Accumulated::default());
+            IN_PROGRESS.with_borrow_mut(|stack| stack.pop());
+            Some(acc)
+        })
     }
 
     /// kustomize's `accumulateTarget`: resources, generators, components,
@@ -679,13 +679,13 @@ impl<'r> Engine<'r> {
     fn transform(&self, config: &KustomizationConfig, mut acc: Accumulated) -> Accumulated {
         let ctx = self.ctx(config);
         self.run_patches(&ctx, &mut acc, &config.patches_strategic_merge, &config.patches);
-        self.transform_after_patches(config, acc)
+        self.transform_after_patches(&ctx, acc)
     }
 
     /// [`Engine::transform`] from the objects its patches made.
-    fn transform_after_patches(&self, config: &KustomizationConfig, mut acc: Accumulated) -> Accumulated {
-        let ctx = self.ctx(config);
-        self.run_transformers_after_patches(&ctx, &mut acc);
+    fn transform_after_patches(&self, ctx: &Ctx<'_>, mut acc: Accumulated) -> Accumulated {
+        let config = ctx.config;
+        self.run_transformers_after_patches(ctx, &mut acc);
         if !config.helm_charts.is_empty() {
             for span in &config.helm_charts {
                 self.report(
@@ -694,7 +694,7 @@ impl<'r> Engine<'r> {
                         Severity::Info,
                         "helmCharts are rendered by Helm at build time; anton does not render them offline",
                     )
-                    .at(self.at(&ctx, *span)),
+                    .at(self.at(ctx, *span)),
                 );
             }
         }
@@ -705,7 +705,7 @@ impl<'r> Engine<'r> {
                     Severity::Info,
                     format!("`{key}` is not applied by anton's build; objects it would change are shown without it"),
                 )
-                .at(self.at(&ctx, *span)),
+                .at(self.at(ctx, *span)),
             );
         }
         acc
