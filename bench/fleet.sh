@@ -8,8 +8,9 @@
 #          every cluster runs the apps of the same FILES-file repository, with
 #          the same Flux Kustomization names, over shared app bases;
 #        - the 10,000-file fleet (16 clusters, 10,000 files in all);
-#        - the corpora of ../shared/corpora placed side by side twice
-#          (copy-1/<corpus>, copy-2/<corpus>; skipped when absent);
+#        - the corpora of ../shared/corpora, alone, placed side by side twice
+#          (copy-1/<corpus>, copy-2/<corpus>) and ten times (10,230 files of
+#          real repositories); skipped when absent;
 #   3. for each, measures `anton validate --json DIR`:
 #        - wall time (median of RUNS, hyperfine) and user CPU time (mean),
 #        - peak memory (GNU time, largest of 3 runs),
@@ -94,16 +95,23 @@ done
 # The 10,000-file fleet: 16 clusters; the size each runs is chosen so that
 # the whole repository has about 10,000 files (9,993).
 REPOS+=("fleet-16-10k|$(generate fleet-16-10k --files 1515 --clusters 16)|")
-if [[ -d "$CORPORA" ]]; then
-    twice="$WORK/corpora-x2"
-    if [[ ! -d "$twice" ]]; then
-        for copy in copy-1 copy-2; do
-            mkdir -p "$twice/$copy"
-            cp -r "$CORPORA"/*/ "$twice/$copy/"
+# side_by_side N: the corpora copied N times into one folder (copy-1 … copy-N).
+side_by_side() {
+    local dir="$WORK/corpora-x$1" copy
+    if [[ ! -d "$dir" ]]; then
+        for ((copy = 1; copy <= $1; copy++)); do
+            mkdir -p "$dir/copy-$copy"
+            cp -r "$CORPORA"/*/ "$dir/copy-$copy/"
         done
     fi
+    echo "$dir"
+}
+if [[ -d "$CORPORA" ]]; then
     REPOS+=("corpora-x1|$CORPORA|")
-    REPOS+=("corpora-x2|$twice|")
+    REPOS+=("corpora-x2|$(side_by_side 2)|")
+    # About 10,000 files of real repositories side by side, each with its own
+    # clusters and Flux names: the kind of tree the fleet issue measured.
+    REPOS+=("corpora-x10|$(side_by_side 10)|")
 else
     say "no corpora at $CORPORA: fleets only"
 fi

@@ -204,17 +204,20 @@ fn child_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
     }
 }
 
-/// Substitutes every scalar (keys too, as Flux substitutes the YAML text).
-fn substitute_node(
-    node: &mut Node,
+/// `node` with every scalar substituted (keys too, as Flux substitutes the
+/// YAML text); `None` when nothing changes. Only the mappings and lists on
+/// the way to a changed scalar are copied: the rest of the object stays
+/// shared with the folder's build. Each node is read once.
+fn substituted_node(
+    node: &Node,
     lookup: &dyn Fn(&str) -> Option<String>,
     undefined: &mut Vec<(String, Span)>,
     errors: &mut Vec<(String, Span)>,
-) {
-    match &mut node.value {
+) -> Option<Node> {
+    let value = match &node.value {
         Value::Scalar(scalar) => {
             if !scalar.text.contains('$') {
-                return;
+                return None;
             }
             match envsubst::substitute(&scalar.text, lookup) {
                 Ok(outcome) => {
@@ -224,58 +227,54 @@ fn substitute_node(
                         // and schema validation reads it as a placeholder
                         // (flux/undefined-variable reports it).
                         undefined.extend(outcome.undefined.into_iter().map(|name| (name, node.span)));
-                        return;
+                        return None;
                     }
-                    if *outcome.text != *scalar.text {
-                        let plain = scalar.style == ScalarStyle::Plain;
-                        let text = outcome.text;
-                        // A plain value is YAML again after substitution: a
-                        // flow list or map reads as one, as it does for Flux.
-                        if plain && (text.starts_with('[') || text.starts_with('{')) {
-                            let parsed = anton_yaml::parse_stream_in(&text, node.span.file);
-                            if parsed.issues.is_empty() {
-                                if let Some(mut doc) = parsed.documents.into_iter().next().map(|d| Arc::unwrap_or_clone(d.root)) {
-                                    respan(&mut doc, node.span);
-                                    *node = doc;
-                                    return;
-                                }
+                    if *outcome.text == *scalar.text {
+                        return None;
+                    }
+                    let text = outcome.text;
+                    // A plain value is YAML again after substitution: a
+                    // flow list or map reads as one, as it does for Flux.
+                    if scalar.style == ScalarStyle::Plain && (text.starts_with('[') || text.starts_with('{')) {
+                        let parsed = anton_yaml::parse_stream_in(&text, node.span.file);
+                        if parsed.issues.is_empty() {
+                            if let Some(mut doc) = parsed.documents.into_iter().next().map(|d| Arc::unwrap_or_clone(d.root)) {
+                                respan(&mut doc, node.span);
+                                return Some(doc);
                             }
                         }
-                        scalar.text = text.into();
                     }
+                    Value::Scalar(Scalar { text: text.into(), style: scalar.style })
                 }
-                Err(message) => errors.push((format!("`{}`: {message}", scalar.text), node.span)),
+                Err(message) => {
+                    errors.push((format!("`{}`: {message}", scalar.text), node.span));
+                    return None;
+                }
             }
         }
-        // Only what holds a `$` is written to: the rest of the object stays
-        // shared with the folder's build (writing copies a mapping).
         Value::Seq(items) => {
-            for index in 0..items.len() {
-                if mentions_variable(&items[index]) {
-                    substitute_node(&mut items[index], lookup, undefined, errors);
+            let mut copy: Option<Vec<Node>> = None;
+            for (index, item) in items.iter().enumerate() {
+                if let Some(changed) = substituted_node(item, lookup, undefined, errors) {
+                    copy.get_or_insert_with(|| items.to_vec())[index] = changed;
                 }
             }
+            Value::Seq(copy?.into())
         }
         Value::Map(entries) => {
-            for index in 0..entries.len() {
-                if mentions_variable(&entries[index].key) {
-                    substitute_node(&mut entries[index].key, lookup, undefined, errors);
+            let mut copy: Option<Vec<anton_yaml::Entry>> = None;
+            for (index, entry) in entries.iter().enumerate() {
+                if let Some(changed) = substituted_node(&entry.key, lookup, undefined, errors) {
+                    copy.get_or_insert_with(|| entries.to_vec())[index].key = changed;
                 }
-                if mentions_variable(&entries[index].value) {
-                    substitute_node(&mut entries[index].value, lookup, undefined, errors);
+                if let Some(changed) = substituted_node(&entry.value, lookup, undefined, errors) {
+                    copy.get_or_insert_with(|| entries.to_vec())[index].value = changed;
                 }
             }
+            Value::Map(copy?.into())
         }
-    }
-}
-
-/// Whether a scalar at or below `node` (keys too) holds a `$`.
-fn mentions_variable(node: &Node) -> bool {
-    match &node.value {
-        Value::Scalar(scalar) => scalar.text.contains('$'),
-        Value::Seq(items) => items.iter().any(mentions_variable),
-        Value::Map(entries) => entries.iter().any(|e| mentions_variable(&e.key) || mentions_variable(&e.value)),
-    }
+    };
+    Some(Node { span: node.span, tag: node.tag.clone(), value })
 }
 
 fn valid_variable_name(name: &str) -> bool {
@@ -641,8 +640,8 @@ fn post_build(
         }
         let mut undefined = Vec::new();
         let mut errors = Vec::new();
-        if mentions_variable(&object.node) {
-            substitute_node(Arc::make_mut(&mut object.node), &lookup, &mut undefined, &mut errors);
+        if let Some(changed) = substituted_node(&object.node, &lookup, &mut undefined, &mut errors) {
+            object.node = Arc::new(changed);
         }
         object.id = object_id(engine, &object.node);
         for (name, span) in undefined {
@@ -663,4 +662,56 @@ fn post_build(
 /// `file:line:col` helper for callers that only have a span.
 pub fn location(engine: &Engine<'_>, span: Span) -> Location {
     engine.span_location(span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn substitute(node: &Node, vars: &[(&str, &str)]) -> (Option<Node>, Vec<(String, Span)>, Vec<(String, Span)>) {
+        let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned());
+        let (mut undefined, mut errors) = (Vec::new(), Vec::new());
+        let changed = substituted_node(node, &lookup, &mut undefined, &mut errors);
+        (changed, undefined, errors)
+    }
+
+    #[test]
+    fn substitution_copies_only_the_way_to_what_changes() {
+        let parsed = anton_yaml::parse_stream(
+            "metadata:\n  name: app\n  labels: {tier: web}\nspec:\n  values:\n    host: ${APP}.example.com\n    ports: [80, 443]\n  ${KEY}: x\n  args: [\"--a=${MISSING}\", \"--b=$${KEPT}\"]\n  list: ${LIST}\n  env: [\"--c=${MISSING}\"]\n",
+        );
+        let root = &parsed.documents[0].root;
+        let (changed, undefined, errors) = substitute(root, &[("APP", "plex"), ("KEY", "renamed"), ("LIST", "[a, b]")]);
+        let copy = changed.expect("something changes");
+        assert_eq!(copy.str_at(&["spec", "values", "host"]), Some("plex.example.com"));
+        assert_eq!(copy.str_at(&["spec", "renamed"]), Some("x"), "keys are substituted too");
+        // A plain value that becomes a flow list reads as one.
+        assert_eq!(copy.path(&["spec", "list"]).map(|n| n.to_json()), Some(serde_json::json!(["a", "b"])));
+        assert_eq!(root.str_at(&["spec", "values", "host"]), Some("${APP}.example.com"), "the original is left alone");
+        // Beside what changed: shared with the original, not copied.
+        assert!(copy.path(&["metadata"]).unwrap().shares_children_with(root.path(&["metadata"]).unwrap()));
+        assert!(copy.path(&["spec", "values", "ports"]).unwrap().shares_children_with(root.path(&["spec", "values", "ports"]).unwrap()));
+        assert!(copy.path(&["spec", "env"]).unwrap().shares_children_with(root.path(&["spec", "env"]).unwrap()), "nothing in it changes");
+        assert!(!copy.path(&["spec", "values"]).unwrap().shares_children_with(root.path(&["spec", "values"]).unwrap()));
+        // An undefined variable stays as written and is recorded where it is written.
+        assert_eq!(copy.path(&["spec", "args"]).unwrap().items()[0].scalar_text(), Some("--a=${MISSING}"));
+        assert_eq!(
+            undefined.iter().map(|(name, span)| (name.as_str(), span.line)).collect::<Vec<_>>(),
+            [("MISSING", 9), ("MISSING", 11)]
+        );
+        // `$$` writes a literal `$`.
+        assert_eq!(copy.path(&["spec", "args"]).unwrap().items()[1].scalar_text(), Some("--b=${KEPT}"));
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn nothing_to_substitute_is_no_copy_and_a_bad_expression_is_an_error() {
+        let parsed = anton_yaml::parse_stream("a: plain\nb: [x, \"${UNSET}\"]\nc: ${BAD\n");
+        let root = &parsed.documents[0].root;
+        let (changed, undefined, errors) = substitute(root, &[]);
+        assert!(changed.is_none(), "undefined and broken expressions change nothing");
+        assert_eq!(undefined.len(), 1);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].1.line, 3);
+    }
 }

@@ -141,9 +141,10 @@ struct Accumulated {
     remote: Vec<(usize, Reference, RemoteRef)>,
     failed: bool,
     config: TransformerConfig,
-    /// The identities of `resources` ([`ResId::key`]) while only `append`
-    /// adds to them; `None` after anything else may have changed them.
-    ids: Option<HashSet<(String, String, String, String)>>,
+    /// The identities of `resources` ([`ResId::key`]), each with the index
+    /// of the first resource that has it, while only `append` adds to them;
+    /// `None` after anything else may have changed them.
+    ids: Option<HashMap<(String, String, String, String), usize>>,
 }
 
 /// Resolves kustomizations of one repository, caching each folder's build.
@@ -717,12 +718,17 @@ impl<'r> Engine<'r> {
     }
 
     fn append(&self, ctx: &Ctx<'_>, acc: &mut Accumulated, resource: Resource, span: Span) {
-        let id = resource.id();
-        let key = id.key();
+        let key = resource.id().key();
         let resources = &acc.resources;
-        let ids = acc.ids.get_or_insert_with(|| resources.iter().map(|r| r.id().key()).collect());
-        // Only a likely duplicate pays for the scan.
-        let first = if ids.contains(&key) { acc.resources.iter().find(|r| r.has_id(&id)) } else { None };
+        let ids = acc.ids.get_or_insert_with(|| {
+            let mut ids = HashMap::with_capacity(resources.len());
+            for (index, resource) in resources.iter().enumerate() {
+                ids.entry(resource.id().key()).or_insert(index);
+            }
+            ids
+        });
+        // Equal keys are equal identities: the first object emitted with it.
+        let first = ids.get(&key).map(|&index| &acc.resources[index]);
         if let Some(first) = first {
             let object = self.effective_id(ctx.config, &resource.node);
             let finding = Finding::new(
@@ -739,7 +745,7 @@ impl<'r> Engine<'r> {
             return;
         }
         if let Some(ids) = acc.ids.as_mut() {
-            ids.insert(key);
+            ids.insert(key, acc.resources.len());
         }
         acc.resources.push(resource);
     }

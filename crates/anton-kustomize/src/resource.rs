@@ -131,28 +131,6 @@ impl Resource {
         ResId::of(&self.node)
     }
 
-    /// Whether this object has identity `id` ([`ResId::equals`]), without
-    /// allocating: builds compare every appended object with all before it.
-    pub(crate) fn has_id(&self, id: &ResId) -> bool {
-        let node = &self.node;
-        let text = |path: &[&str]| node.str_at(path).unwrap_or_default();
-        if text(&["metadata", "name"]) != id.name
-            || text(&["kind"]).trim() != id.kind
-            || text(&["apiVersion"]).trim() != id.api_version
-        {
-            return false;
-        }
-        let namespace = text(&["metadata", "namespace"]);
-        let effective = if id.is_cluster_scoped() {
-            return true;
-        } else if namespace.is_empty() {
-            "default"
-        } else {
-            namespace
-        };
-        effective == id.effective_namespace()
-    }
-
     /// The identity it had first.
     pub(crate) fn org_id(&self) -> ResId {
         self.prev_ids.first().cloned().unwrap_or_else(|| self.id())

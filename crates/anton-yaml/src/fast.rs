@@ -1,12 +1,14 @@
 //! A fast path for the YAML that GitOps repositories are made of.
 //!
 //! Nearly every manifest is plain block YAML: mappings and sequences by
-//! indentation, one-line scalars, literal blocks, small one-line flow
-//! collections, anchors and aliases. This parser reads exactly that,
-//! line by line, several times faster than the general parser, and gives up
-//! (`None`) on anything else — tags, folded or multi-line scalars, escapes,
-//! complex keys, tabs, non-ASCII text, duplicate or merge keys, anything
-//! malformed — so that `granit-parser` reads the file and reports what it finds.
+//! indentation, plain and quoted scalars (also wrapped over more-indented
+//! lines, as CRD descriptions are), literal blocks, small one-line flow
+//! collections, anchors and aliases, comments in any language. This parser
+//! reads exactly that, line by line, several times faster than the general
+//! parser, and gives up (`None`) on anything else — tags, folded scalars,
+//! escapes other than one-character ones, complex keys, tabs, non-ASCII text
+//! outside comments, duplicate or merge keys, anything malformed — so that
+//! `granit-parser` reads the file and reports what it finds.
 //!
 //! When it answers, the answer is the general path's, node for node and span
 //! for span: the tests compare both on every file of the fixtures and corpora.
@@ -24,11 +26,6 @@ type Parsed<T> = Result<T, GiveUp>;
 
 /// Parses `source` if it is simple block YAML; `None` otherwise.
 pub(crate) fn parse(source: &str, file: u32) -> Option<ParseOutput> {
-    // Printable ASCII and newlines only: columns are then byte counts, and
-    // nothing needs escaping or normalising.
-    if !source.bytes().all(|b| b == b'\n' || (0x20..0x7f).contains(&b)) {
-        return None;
-    }
     let mut lines = Vec::with_capacity(source.len() / 24 + 1);
     let mut start = 0;
     for (index, byte) in source.bytes().enumerate() {
@@ -39,6 +36,12 @@ pub(crate) fn parse(source: &str, file: u32) -> Option<ParseOutput> {
     }
     if start < source.len() {
         lines.push((start, source.len()));
+    }
+    // Printable ASCII, and anything printable in a line that is a comment:
+    // columns are then byte counts, and nothing needs escaping or normalising.
+    let printable_ascii = |text: &str| text.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if !lines.iter().all(|&(start, end)| printable_ascii(&source[start..end]) || is_plain_comment_line(&source[start..end])) {
+        return None;
     }
     // A document end marker anywhere (`...`, also before content on its line).
     if lines.iter().any(|&(start, end)| source[start..end].starts_with("...")) {
@@ -380,12 +383,21 @@ impl<'s> Parser<'s> {
                 Ok(node)
             }
             b'"' | b'\'' => {
-                let (node, end) = self.quoted(at)?;
+                let (node, end) = match self.quoted(at) {
+                    Ok(one_line) => one_line,
+                    Err(GiveUp) => self.multi_line_quoted(at, indent)?,
+                };
                 self.end_of_value(end)?;
                 Ok(node)
             }
             _ => {
                 let text = plain_value(rest).ok_or(GiveUp)?;
+                // A comment ends a plain scalar; without one it may go on.
+                if text.len() == rest.trim_end_matches(' ').len() {
+                    if let Some(node) = self.multi_line_plain(at, text, indent)? {
+                        return Ok(node);
+                    }
+                }
                 Ok(Node {
                     span: self.span(at, at + text.len()),
                     tag: None,
@@ -426,7 +438,11 @@ impl<'s> Parser<'s> {
             }
             let byte = self.bytes[pos];
             if quote == b'"' && byte == b'\\' {
-                return Err(GiveUp);
+                // An escape; one at the end of the line joins the next (the general path's).
+                let escaped = *self.bytes[..line_end].get(pos + 1).ok_or(GiveUp)?;
+                text.push(unescape(escaped).ok_or(GiveUp)?);
+                pos += 2;
+                continue;
             }
             if byte == quote {
                 if quote == b'\'' && self.bytes.get(pos + 1) == Some(&b'\'') && pos + 1 < line_end {
@@ -441,6 +457,151 @@ impl<'s> Parser<'s> {
         }
         let end = pos + 1;
         Ok((Node { span: self.span(at, end), tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style }) }, end))
+    }
+
+    /// A quoted scalar at `at` that goes on over the next lines, each more
+    /// indented than the enclosing collection's column `indent` (CRD
+    /// descriptions are written so); returns it and the position after it,
+    /// and leaves the reading point on its last line. Lines fold as YAML
+    /// folds flow scalars: a single line break reads as a space, each blank
+    /// line as a newline, and the spaces around line breaks go.
+    fn multi_line_quoted(&mut self, at: usize, indent: usize) -> Parsed<(Node, usize)> {
+        let quote = self.bytes[at];
+        let style = if quote == b'"' { ScalarStyle::DoubleQuoted } else { ScalarStyle::SingleQuoted };
+        let first_line = self.line;
+        let mut text = String::new();
+        let mut line = first_line;
+        let mut pos = at + 1;
+        // Blank lines met since the last line with content.
+        let mut blanks = 0;
+        // The line ended in an escaped line break: the next one joins it as is.
+        let mut joined = false;
+        let end = loop {
+            let line_end = self.lines[line].1;
+            if line != first_line {
+                let spaces = self.indent(line);
+                let content_at = self.lines[line].0 + spaces;
+                if content_at == line_end {
+                    if joined {
+                        return Err(GiveUp);
+                    }
+                    blanks += 1;
+                    line += 1;
+                    if line >= self.lines.len() {
+                        return Err(GiveUp);
+                    }
+                    continue;
+                }
+                if spaces <= indent {
+                    return Err(GiveUp);
+                }
+                // The line break before this line: a space, or the blank lines.
+                if joined {
+                } else if blanks == 0 {
+                    text.push(' ');
+                } else {
+                    text.extend(std::iter::repeat_n('\n', blanks));
+                }
+                blanks = 0;
+                joined = false;
+                pos = content_at;
+            }
+            // Spaces before a line break go, but not those escapes wrote.
+            let mut kept_from = text.len();
+            let mut closed = None;
+            while pos < line_end {
+                let byte = self.bytes[pos];
+                if quote == b'"' && byte == b'\\' {
+                    if pos + 1 == line_end {
+                        joined = true;
+                        pos += 1;
+                        break;
+                    }
+                    text.push(unescape(self.bytes[pos + 1]).ok_or(GiveUp)?);
+                    kept_from = text.len();
+                    pos += 2;
+                    continue;
+                }
+                if byte == quote {
+                    if quote == b'\'' && pos + 1 < line_end && self.bytes[pos + 1] == b'\'' {
+                        text.push('\'');
+                        pos += 2;
+                        continue;
+                    }
+                    closed = Some(pos + 1);
+                    break;
+                }
+                // Whole characters: a comment-like line inside may hold any.
+                let character = self.src[pos..].chars().next().ok_or(GiveUp)?;
+                text.push(character);
+                pos += character.len_utf8();
+            }
+            if let Some(end) = closed {
+                break end;
+            }
+            if !joined {
+                let kept = text[kept_from..].trim_end_matches(' ').len();
+                text.truncate(kept_from + kept);
+            }
+            line += 1;
+            if line >= self.lines.len() {
+                return Err(GiveUp);
+            }
+        };
+        if line == first_line {
+            return Err(GiveUp);
+        }
+        let span = self.span(at, end);
+        self.line = line;
+        Ok((Node { span, tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style }) }, end))
+    }
+
+    /// The plain scalar `first` (at `at`, on the current line) with the
+    /// lines that continue it: the next lines more indented than the
+    /// enclosing collection's column `indent`, as CRD descriptions wrap.
+    /// They fold as YAML folds plain scalars: a single line break reads as
+    /// a space, each blank line as a newline. `None` when no line continues
+    /// it; continuations that could read as anything else go to the general path.
+    fn multi_line_plain(&mut self, at: usize, first: &str, indent: usize) -> Parsed<Option<Node>> {
+        let mut text: Option<String> = None;
+        let mut end = at + first.len();
+        let mut last = self.line;
+        let mut line = self.line + 1;
+        let mut blanks = 0;
+        while line < self.lines.len() {
+            let spaces = self.indent(line);
+            let content = &self.line_text(line)[spaces..];
+            if content.is_empty() {
+                blanks += 1;
+                line += 1;
+                continue;
+            }
+            if spaces <= indent || content.starts_with('#') {
+                break;
+            }
+            let part = content.trim_end_matches(' ');
+            // Inside a plain scalar only a comment, a key or what could
+            // start a block entry (`- `, `? `, `: `) reads as something else.
+            let opens_entry = |indicator: u8| part.as_bytes()[0] == indicator && part.as_bytes().get(1).is_none_or(|&b| b == b' ');
+            if opens_entry(b'-') || opens_entry(b'?') || part.starts_with(':') || part.ends_with(':') || part.contains(": ") || part.contains(" #") {
+                return Err(GiveUp);
+            }
+            let text = text.get_or_insert_with(|| first.to_owned());
+            if blanks == 0 {
+                text.push(' ');
+            } else {
+                text.extend(std::iter::repeat_n('\n', blanks));
+            }
+            blanks = 0;
+            text.push_str(part);
+            end = self.lines[line].0 + spaces + part.len();
+            last = line;
+            line += 1;
+        }
+        let Some(text) = text else { return Ok(None) };
+        let span = self.span(at, end);
+        self.line = last;
+        Ok(Some(Node { span, tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style: ScalarStyle::Plain }) }))
     }
 
     /// `|` or `|-` and the more-indented lines after it.
@@ -660,6 +821,39 @@ fn exact<T>(mut items: Vec<T>) -> Vec<T> {
     items
 }
 
+/// A line that is only a comment (a comment to the block grammar; text
+/// inside a literal or quoted scalar) whose other characters YAML reads as
+/// they are: nothing that could be a line break, a byte order mark or a
+/// control character.
+fn is_plain_comment_line(line: &str) -> bool {
+    line.trim_start_matches(' ').starts_with('#')
+        && line.chars().all(|c| {
+            (c.is_ascii() && !c.is_ascii_control())
+                || !(c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'))
+        })
+}
+
+/// What a double-quoted `\x` escape stands for; `None` for escapes that
+/// write more than one ASCII character or none (the general path's).
+fn unescape(escaped: u8) -> Option<char> {
+    Some(match escaped {
+        b'0' => '\0',
+        b'a' => '\x07',
+        b'b' => '\x08',
+        b't' => '\t',
+        b'n' => '\n',
+        b'v' => '\x0b',
+        b'f' => '\x0c',
+        b'r' => '\r',
+        b'e' => '\x1b',
+        b' ' => ' ',
+        b'"' => '"',
+        b'/' => '/',
+        b'\\' => '\\',
+        _ => return None,
+    })
+}
+
 /// `key:` at the start of `text`: the key and what follows the colon.
 fn plain_key(text: &str) -> Option<(&str, &str)> {
     let first = *text.as_bytes().first()?;
@@ -747,6 +941,24 @@ mod tests {
             "a: 1",
             "",
             "# nothing but comments\n",
+            // Quoted scalars over several lines (CRD descriptions).
+            "description: 'APIVersion defines the versioned schema\n  of this representation, see:\n  https://x'\nnext: 1\n",
+            "a:\n  b: \"one\n    two   \n\n\n    three\"  # comment\n  c: 'it''s\n   ''here'''\n",
+            "- 'first\n  second'\n- x: 'a\n    b'\n  y: 2\n",
+            "k: '\n  leading'\nl: 'trailing   \n  '\nm: '   \n\n  x  '\n",
+            "k: \"#not a comment\n  # nor this\"\n",
+            // Non-ASCII in lines that are comments (or read as text inside a scalar).
+            "# Frequency: hourly \u{2014} \u{1f6a8}\na: 1\n  # indented \u{e9}\nb: |\n  # text \u{e9}\n  more\nc: 'x\n  # quoted \u{e9}'\n",
+            // Escapes, and a line break escaped.
+            "a: \"tab\\there\\n\\\"q\\\" \\\\ \\/ \\0\\a\\b\\v\\f\\r\\e\"\nb: \"x\\ \n  y\\t\n  z\"\n",
+            "a: \"joined\\\n    here \\\n  and \\n there\"\n",
+            "description: \"Condition contains details\n  \\n type FooStatus struct{ // \\\"Available\\\",\n  protobuf:\\\"bytes\\\"` \\n // other fields }\"\n",
+            // Plain scalars over several lines.
+            "spec:\n  description: BucketSpec defines the desired state of an S3 compatible\n    bucket\n  type: object\n",
+            "- first\n  second   \n\n\n  third\n- x: a\n    b\n  y: 2\n",
+            "a: one\n  two\n  # a comment ends it\nb: three # comment\n",
+            "a: url=http://x:80/y\n  and a#hash\n",
+            "a: the values\n  \"key\", the 'operator'\n  [x] {y} *z &w !v |u >t %s @r `q ,p\n  -1 -x ?y\n",
         ];
         for case in cases {
             assert!(assert_agrees(case), "the fast path should read:\n{case}");
@@ -761,9 +973,21 @@ mod tests {
             "key: >\n  folded\n",                   // folded scalar
             "key: |+\n  keep\n\n",                 // keep chomping
             "key: |2\n   indented\n",               // indentation indicator
-            "key: \"esc\\n\"\n",                 // escape
-            "key: \"open\n  close\"\n",           // multi-line quoted
-            "key: first\n  continued\n",            // multi-line plain
+            "key: \"esc\\x41\"\n",                // escapes other than one ASCII character
+            "key: \"esc\\u00e9\"\n",
+            "key: \"esc\\N\"\n",
+            "key: \"joined\\\n\n  blank\"\n",        // a blank line after an escaped line break
+            "key: 'open\nclose'\n",                // continued at the key's column
+            "a:\n  b: 'open\n  close'\n",           // continued at the key's column
+            "- 'open\n- close'\n",                 // continued at the dash's column
+            "key: 'never closed\n  at all\n",       // unterminated
+            "key: 'open\n---\n  close'\n",          // a document marker inside
+            "key: first\n  - continued\n",          // a sequence entry on the next line
+            "key: first\n  ? continued\n",
+            "key: first\n  :continued\n",
+            "key: first # c\n  continued\n",        // after a comment
+            "key: first\n  other: 1\n",             // a key on the next line
+            "key: first\ncontinued\n",              // at the key's column
             "a: 1\na: 2\n",                         // duplicate key
             "base: &b {x: 1}\nm:\n  <<: *b\n",      // merge key
             "ref: *missing\n",                       // unknown alias
@@ -773,6 +997,10 @@ mod tests {
             "a: b: c\n",                             // not YAML
             "a:\n  b: 1\n c: 2\n",                 // bad indentation
             "\"quoted key\": 1\n",                 // quoted key
+            "a: caf\u{e9}\n# caf\u{e9}\n",           // non-ASCII outside comments
+            "a: 1 # caf\u{e9}\n",                  // non-ASCII in a comment after a value
+            "# a\u{2028}b: 1\n",                   // what could break a line, in a comment
+            "\u{feff}# bom\na: 1\n",
             "? complex\n: key\n",                   // complex key
             "flow: [a,\n  b]\n",                    // flow over lines
             "caf\u{e9}: 1\n",                       // non-ASCII
