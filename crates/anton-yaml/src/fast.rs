@@ -2,13 +2,14 @@
 //!
 //! Nearly every manifest is plain block YAML: mappings and sequences by
 //! indentation, plain and quoted scalars (also wrapped over more-indented
-//! lines, as CRD descriptions are), literal blocks, small one-line flow
-//! collections, anchors and aliases, comments in any language. This parser
-//! reads exactly that, line by line, several times faster than the general
-//! parser, and gives up (`None`) on anything else — tags, folded scalars,
-//! escapes other than one-character ones, complex keys, tabs, non-ASCII text
-//! outside comments, duplicate or merge keys, anything malformed — so that
-//! `granit-parser` reads the file and reports what it finds.
+//! lines, as CRD descriptions are), literal and folded blocks, small one-line
+//! flow collections, anchors and aliases, comments in any language. This
+//! parser reads exactly that, line by line, several times faster than the
+//! general parser, and gives up (`None`) on anything else — tags, keep
+//! chomping and indentation indicators, escapes other than one-character
+//! ones, complex keys, tabs, non-ASCII text outside comments, duplicate or
+//! merge keys, anything malformed — so that `granit-parser` reads the file
+//! and reports what it finds.
 //!
 //! When it answers, the answer is the general path's, node for node and span
 //! for span: the tests compare both on every file of the fixtures and corpora.
@@ -316,6 +317,25 @@ impl<'s> Parser<'s> {
                 return Err(GiveUp);
             }
             let item = rest[1..].trim_start_matches(' ');
+            if item.starts_with('#') && !indentless {
+                // `- # comment`: the item is the block on the next lines.
+                if start.is_none() {
+                    start = Some(self.span(dash, dash));
+                }
+                let next = self.next_content(self.line + 1).ok_or(GiveUp)?;
+                let next_indent = self.indent(next);
+                if next_indent <= indent {
+                    return Err(GiveUp);
+                }
+                self.line = next;
+                self.col = next_indent;
+                let node = self.block_node(next_indent, false)?;
+                self.items.push(node);
+                if !self.next_sibling(indent, is_item)? {
+                    break;
+                }
+                continue;
+            }
             if item.is_empty() || item.starts_with('#') || is_item(item) {
                 return Err(GiveUp);
             }
@@ -375,7 +395,7 @@ impl<'s> Parser<'s> {
                 self.alias_budget = self.alias_budget.checked_sub(count_nodes(target)).ok_or(GiveUp)?;
                 Ok(target.clone())
             }
-            b'|' => self.literal(indent, rest),
+            b'|' | b'>' => self.literal(indent, rest),
             b'[' | b'{' => {
                 let mut flow = Flow { parser: self, pos: at, depth: self.depth };
                 let node = flow.node()?;
@@ -604,7 +624,7 @@ impl<'s> Parser<'s> {
         Ok(Some(Node { span, tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style: ScalarStyle::Plain }) }))
     }
 
-    /// `|` or `|-` and the more-indented lines after it.
+    /// `|`, `|-`, `>` or `>-` and the more-indented lines after it.
     fn literal(&mut self, indent: usize, header: &str) -> Parsed<Node> {
         let (indicator, comment) = match header.split_once(' ') {
             Some((indicator, comment)) => (indicator, comment.trim_start_matches(' ')),
@@ -613,9 +633,11 @@ impl<'s> Parser<'s> {
         if !(comment.is_empty() || comment.starts_with('#')) {
             return Err(GiveUp);
         }
-        let strip = match indicator {
-            "|" => false,
-            "|-" => true,
+        let (strip, folded) = match indicator {
+            "|" => (false, false),
+            "|-" => (true, false),
+            ">" => (false, true),
+            ">-" => (true, true),
             _ => return Err(GiveUp),
         };
         let first = self.line + 1;
@@ -653,7 +675,7 @@ impl<'s> Parser<'s> {
             parts.push(&content[block_indent..]);
             last = line;
         }
-        let mut text = parts.join("\n");
+        let mut text = if folded { fold(&parts)? } else { parts.join("\n") };
         if !strip {
             text.push('\n');
         }
@@ -666,7 +688,8 @@ impl<'s> Parser<'s> {
         self.line = first;
         let span = self.span(start, end);
         self.line = last;
-        Ok(Node { span, tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style: ScalarStyle::Literal }) })
+        let style = if folded { ScalarStyle::Folded } else { ScalarStyle::Literal };
+        Ok(Node { span, tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style }) })
     }
 }
 
@@ -821,6 +844,34 @@ fn exact<T>(mut items: Vec<T>) -> Vec<T> {
     items
 }
 
+/// The lines of a folded block scalar (`""` for a blank line), folded:
+/// a line break between two lines of text reads as a space, and where blank
+/// lines separate them, each blank line reads as a newline. A more-indented
+/// line keeps its line breaks, which only the general path reads.
+fn fold(parts: &[&str]) -> Parsed<String> {
+    let mut text = String::new();
+    let mut blanks = 0;
+    for (index, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            blanks += 1;
+            continue;
+        }
+        if part.starts_with(' ') {
+            return Err(GiveUp);
+        }
+        if index > 0 {
+            if blanks == 0 {
+                text.push(' ');
+            } else {
+                text.extend(std::iter::repeat_n('\n', blanks));
+            }
+        }
+        blanks = 0;
+        text.push_str(part);
+    }
+    Ok(text)
+}
+
 /// A line that is only a comment (a comment to the block grammar; text
 /// inside a literal or quoted scalar) whose other characters YAML reads as
 /// they are: nothing that could be a line break, a byte order mark or a
@@ -953,6 +1004,12 @@ mod tests {
             "a: \"tab\\there\\n\\\"q\\\" \\\\ \\/ \\0\\a\\b\\v\\f\\r\\e\"\nb: \"x\\ \n  y\\t\n  z\"\n",
             "a: \"joined\\\n    here \\\n  and \\n there\"\n",
             "description: \"Condition contains details\n  \\n type FooStatus struct{ // \\\"Available\\\",\n  protobuf:\\\"bytes\\\"` \\n // other fields }\"\n",
+            // A comment after the dash, the item on the next lines.
+            "list:\n  - # Spegel\n    name: a\n    port: 1\n  - # Coral\n    # more\n    name: b\n  - c\n",
+            "- # first\n  - x\n  - y\n- # second\n  k: v\n",
+            // Folded block scalars.
+            "summary: >-\n  Certificate expires\n  in {{ $value }} days\n\n\n  really\nnext: >\n    one\n    two\n\nlast: 1\n",
+            "- filter: >-\n    a\n    b\n  other: >\n    x\n",
             // Plain scalars over several lines.
             "spec:\n  description: BucketSpec defines the desired state of an S3 compatible\n    bucket\n  type: object\n",
             "- first\n  second   \n\n\n  third\n- x: a\n    b\n  y: 2\n",
@@ -970,7 +1027,10 @@ mod tests {
         let cases = [
             "a:\tb\n",                              // tab
             "key: !env_var X\n",                     // tag
-            "key: >\n  folded\n",                   // folded scalar
+            "key: >\n  folded\n    more indented\n", // a more-indented line in a folded scalar
+            "key: >+\n  keep\n\n",                 // keep chomping, folded
+            "- # c\n- x\n",                        // a comment after the dash, then no item
+            "- # c\n  plain\n",                     // a scalar item after the comment
             "key: |+\n  keep\n\n",                 // keep chomping
             "key: |2\n   indented\n",               // indentation indicator
             "key: \"esc\\x41\"\n",                // escapes other than one ASCII character
