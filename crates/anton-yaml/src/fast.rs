@@ -515,12 +515,8 @@ impl<'s> Parser<'s> {
                 if spaces <= indent {
                     return Err(GiveUp);
                 }
-                // The line break before this line: a space, or the blank lines.
-                if joined {
-                } else if blanks == 0 {
-                    text.push(' ');
-                } else {
-                    text.extend(std::iter::repeat_n('\n', blanks));
+                if !joined {
+                    fold_line_break(&mut text, blanks);
                 }
                 blanks = 0;
                 joined = false;
@@ -607,11 +603,7 @@ impl<'s> Parser<'s> {
                 return Err(GiveUp);
             }
             let text = text.get_or_insert_with(|| first.to_owned());
-            if blanks == 0 {
-                text.push(' ');
-            } else {
-                text.extend(std::iter::repeat_n('\n', blanks));
-            }
+            fold_line_break(text, blanks);
             blanks = 0;
             text.push_str(part);
             end = self.lines[line].0 + spaces + part.len();
@@ -860,16 +852,23 @@ fn fold(parts: &[&str]) -> Parsed<String> {
             return Err(GiveUp);
         }
         if index > 0 {
-            if blanks == 0 {
-                text.push(' ');
-            } else {
-                text.extend(std::iter::repeat_n('\n', blanks));
-            }
+            fold_line_break(&mut text, blanks);
         }
         blanks = 0;
         text.push_str(part);
     }
     Ok(text)
+}
+
+/// The line break before a line of folded text (plain, quoted or `>`
+/// scalars), after `blanks` blank lines: a space when there were none, else
+/// one newline for each blank line.
+fn fold_line_break(text: &mut String, blanks: usize) {
+    if blanks == 0 {
+        text.push(' ');
+    } else {
+        text.extend(std::iter::repeat_n('\n', blanks));
+    }
 }
 
 /// A line that is only a comment (a comment to the block grammar; text
