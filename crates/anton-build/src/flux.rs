@@ -207,74 +207,49 @@ fn child_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
 /// `node` with every scalar substituted (keys too, as Flux substitutes the
 /// YAML text); `None` when nothing changes. Only the mappings and lists on
 /// the way to a changed scalar are copied: the rest of the object stays
-/// shared with the folder's build. Each node is read once.
+/// shared with the folder's build.
 fn substituted_node(
     node: &Node,
     lookup: &dyn Fn(&str) -> Option<String>,
     undefined: &mut Vec<(String, Span)>,
     errors: &mut Vec<(String, Span)>,
 ) -> Option<Node> {
-    let value = match &node.value {
-        Value::Scalar(scalar) => {
-            if !scalar.text.contains('$') {
+    node.replacing_scalars(true, &mut |node: &Node, scalar: &Scalar| {
+        if !scalar.text.contains('$') {
+            return None;
+        }
+        let outcome = match envsubst::substitute(&scalar.text, lookup) {
+            Ok(outcome) => outcome,
+            Err(message) => {
+                errors.push((format!("`{}`: {message}", scalar.text), node.span));
                 return None;
             }
-            match envsubst::substitute(&scalar.text, lookup) {
-                Ok(outcome) => {
-                    if !outcome.undefined.is_empty() {
-                        // Flux would write an empty string. The value stays as
-                        // written instead, so the output shows what is missing
-                        // and schema validation reads it as a placeholder
-                        // (flux/undefined-variable reports it).
-                        undefined.extend(outcome.undefined.into_iter().map(|name| (name, node.span)));
-                        return None;
-                    }
-                    if *outcome.text == *scalar.text {
-                        return None;
-                    }
-                    let text = outcome.text;
-                    // A plain value is YAML again after substitution: a
-                    // flow list or map reads as one, as it does for Flux.
-                    if scalar.style == ScalarStyle::Plain && (text.starts_with('[') || text.starts_with('{')) {
-                        let parsed = anton_yaml::parse_stream_in(&text, node.span.file);
-                        if parsed.issues.is_empty() {
-                            if let Some(mut doc) = parsed.documents.into_iter().next().map(|d| Arc::unwrap_or_clone(d.root)) {
-                                respan(&mut doc, node.span);
-                                return Some(doc);
-                            }
-                        }
-                    }
-                    Value::Scalar(Scalar { text: text.into(), style: scalar.style })
-                }
-                Err(message) => {
-                    errors.push((format!("`{}`: {message}", scalar.text), node.span));
-                    return None;
+        };
+        if !outcome.undefined.is_empty() {
+            // Flux would write an empty string. The value stays as
+            // written instead, so the output shows what is missing
+            // and schema validation reads it as a placeholder
+            // (flux/undefined-variable reports it).
+            undefined.extend(outcome.undefined.into_iter().map(|name| (name, node.span)));
+            return None;
+        }
+        if *outcome.text == *scalar.text {
+            return None;
+        }
+        let text = outcome.text;
+        // A plain value is YAML again after substitution: a
+        // flow list or map reads as one, as it does for Flux.
+        if scalar.style == ScalarStyle::Plain && (text.starts_with('[') || text.starts_with('{')) {
+            let parsed = anton_yaml::parse_stream_in(&text, node.span.file);
+            if parsed.issues.is_empty() {
+                if let Some(mut doc) = parsed.documents.into_iter().next().map(|d| Arc::unwrap_or_clone(d.root)) {
+                    respan(&mut doc, node.span);
+                    return Some(doc);
                 }
             }
         }
-        Value::Seq(items) => {
-            let mut copy: Option<Vec<Node>> = None;
-            for (index, item) in items.iter().enumerate() {
-                if let Some(changed) = substituted_node(item, lookup, undefined, errors) {
-                    copy.get_or_insert_with(|| items.to_vec())[index] = changed;
-                }
-            }
-            Value::Seq(copy?.into())
-        }
-        Value::Map(entries) => {
-            let mut copy: Option<Vec<anton_yaml::Entry>> = None;
-            for (index, entry) in entries.iter().enumerate() {
-                if let Some(changed) = substituted_node(&entry.key, lookup, undefined, errors) {
-                    copy.get_or_insert_with(|| entries.to_vec())[index].key = changed;
-                }
-                if let Some(changed) = substituted_node(&entry.value, lookup, undefined, errors) {
-                    copy.get_or_insert_with(|| entries.to_vec())[index].value = changed;
-                }
-            }
-            Value::Map(copy?.into())
-        }
-    };
-    Some(Node { span: node.span, tag: node.tag.clone(), value })
+        Some(Node { span: node.span, tag: node.tag.clone(), value: Value::Scalar(Scalar { text: text.into(), style: scalar.style }) })
+    })
 }
 
 fn valid_variable_name(name: &str) -> bool {

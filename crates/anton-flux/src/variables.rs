@@ -178,34 +178,13 @@ pub(crate) fn variables_of(
 /// scalar are copied, the rest stays shared with `node` (most objects hold
 /// no `$` at all).
 fn substituted_copy(node: &Node, vars: &Pairs) -> Option<Node> {
-    let value = match &node.value {
-        Value::Scalar(scalar) => {
-            if !scalar.text.contains('$') {
-                return None;
-            }
-            let text = substitute_text(&scalar.text, vars).filter(|text| **text != *scalar.text)?;
-            Value::Scalar(anton_yaml::Scalar { text: text.into(), style: scalar.style })
+    node.replacing_scalars(false, &mut |node: &Node, scalar: &anton_yaml::Scalar| {
+        if !scalar.text.contains('$') {
+            return None;
         }
-        Value::Seq(items) => {
-            let mut copy: Option<Vec<Node>> = None;
-            for (index, item) in items.iter().enumerate() {
-                if let Some(changed) = substituted_copy(item, vars) {
-                    copy.get_or_insert_with(|| items.to_vec())[index] = changed;
-                }
-            }
-            Value::Seq(copy?.into())
-        }
-        Value::Map(entries) => {
-            let mut copy: Option<Vec<anton_yaml::Entry>> = None;
-            for (index, entry) in entries.iter().enumerate() {
-                if let Some(changed) = substituted_copy(&entry.value, vars) {
-                    copy.get_or_insert_with(|| entries.to_vec())[index].value = changed;
-                }
-            }
-            Value::Map(copy?.into())
-        }
-    };
-    Some(Node { span: node.span, tag: node.tag.clone(), value })
+        let text = substitute_text(&scalar.text, vars).filter(|text| **text != *scalar.text)?;
+        Some(Node { span: node.span, tag: node.tag.clone(), value: Value::Scalar(anton_yaml::Scalar { text: text.into(), style: scalar.style }) })
+    })
 }
 
 /// `text` with `vars` substituted; `None` when it uses a variable with no

@@ -120,6 +120,42 @@ impl Node {
             _ => false,
         }
     }
+
+    /// A copy with `replace` applied to every scalar (to mapping keys too
+    /// when `keys`), or `None` when `replace` changes none (returns `None`
+    /// for all). Only the lists and mappings on the way to a replaced scalar
+    /// are copied; the rest stays shared with `self`. Each node is visited
+    /// once, in document order, a key before its value.
+    pub fn replacing_scalars<F>(&self, keys: bool, replace: &mut F) -> Option<Node>
+    where
+        F: FnMut(&Node, &Scalar) -> Option<Node>,
+    {
+        let value = match &self.value {
+            Value::Scalar(scalar) => return replace(self, scalar),
+            Value::Seq(items) => {
+                let mut copy: Option<Vec<Node>> = None;
+                for (index, item) in items.iter().enumerate() {
+                    if let Some(changed) = item.replacing_scalars(keys, replace) {
+                        copy.get_or_insert_with(|| items.to_vec())[index] = changed;
+                    }
+                }
+                Value::Seq(copy?.into())
+            }
+            Value::Map(entries) => {
+                let mut copy: Option<Vec<Entry>> = None;
+                for (index, entry) in entries.iter().enumerate() {
+                    if keys && let Some(changed) = entry.key.replacing_scalars(keys, replace) {
+                        copy.get_or_insert_with(|| entries.to_vec())[index].key = changed;
+                    }
+                    if let Some(changed) = entry.value.replacing_scalars(keys, replace) {
+                        copy.get_or_insert_with(|| entries.to_vec())[index].value = changed;
+                    }
+                }
+                Value::Map(copy?.into())
+            }
+        };
+        Some(Node { span: self.span, tag: self.tag.clone(), value })
+    }
 }
 
 impl<T: std::fmt::Debug> std::fmt::Debug for Children<T> {
@@ -320,5 +356,34 @@ mod children_tests {
         assert!(spec(&copy).shares_children_with(&spec(&original)), "what was not on the changed path is still shared");
         assert!(!copy.shares_children_with(&original), "the changed path is copied");
         assert_eq!(copy.path(&["metadata", "labels", "x"]).unwrap().scalar_text(), Some("y"));
+    }
+
+    #[test]
+    fn replacing_scalars_copies_only_the_way_to_what_it_replaces() {
+        use super::{Node, Scalar, Value};
+        let original = parse_stream("meta: {name: a}\nspec:\n  X: [keep, X]\n  other: [1, 2]\n").documents.remove(0).root;
+        // Replaces every `X` with `Y`; also returns the scalars visited.
+        let replace_x = |keys: bool| {
+            let mut visited = Vec::new();
+            let copy = original.replacing_scalars(keys, &mut |node: &Node, scalar: &Scalar| {
+                visited.push(scalar.text.to_string());
+                (scalar.text == "X").then(|| Node { span: node.span, tag: None, value: Value::Scalar(Scalar { text: "Y".into(), style: scalar.style }) })
+            });
+            (copy, visited)
+        };
+        let (copy, visited) = replace_x(false);
+        let copy = copy.expect("a value is replaced");
+        assert_eq!(visited, ["a", "keep", "X", "1", "2"], "values only, in document order");
+        assert_eq!(copy.path(&["spec", "X"]).unwrap().items()[1].scalar_text(), Some("Y"), "the key is left as written");
+        assert!(copy.get("meta").unwrap().shares_children_with(original.get("meta").unwrap()));
+        assert!(copy.path(&["spec", "other"]).unwrap().shares_children_with(original.path(&["spec", "other"]).unwrap()));
+        assert!(!copy.get("spec").unwrap().shares_children_with(original.get("spec").unwrap()));
+
+        let (copy, visited) = replace_x(true);
+        let copy = copy.expect("a key and a value are replaced");
+        assert_eq!(visited, ["meta", "name", "a", "spec", "X", "keep", "X", "other", "1", "2"], "a key before its value");
+        assert_eq!(copy.path(&["spec", "Y"]).unwrap().items()[1].scalar_text(), Some("Y"));
+
+        assert!(original.replacing_scalars(true, &mut |_: &Node, _: &Scalar| None).is_none(), "nothing replaced, no copy");
     }
 }
