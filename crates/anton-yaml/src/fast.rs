@@ -447,36 +447,45 @@ impl<'s> Parser<'s> {
 
     /// A one-line quoted scalar at `at`; returns it and the position after it.
     fn quoted(&self, at: usize) -> Parsed<(Node, usize)> {
-        let line_end = self.lines[self.line].1;
         let quote = self.bytes[at];
-        let mut text = String::new();
-        let mut pos = at + 1;
         let style = if quote == b'"' { ScalarStyle::DoubleQuoted } else { ScalarStyle::SingleQuoted };
-        loop {
-            if pos >= line_end {
-                return Err(GiveUp);
-            }
+        let mut text = String::new();
+        let QuotedLine::Closed(end) = self.quoted_line(quote, at + 1, self.lines[self.line].1, &mut text, &mut 0)? else {
+            return Err(GiveUp);
+        };
+        Ok((Node { span: self.span(at, end), tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style }) }, end))
+    }
+
+    /// Reads one line of a `quote`d scalar from `pos` to the closing quote
+    /// or the end of the line at `line_end`, appending its text to `text`
+    /// (escapes and `''` read); `kept_from` moves past what each escape
+    /// writes (spaces before a line break go, but not those).
+    fn quoted_line(&self, quote: u8, mut pos: usize, line_end: usize, text: &mut String, kept_from: &mut usize) -> Parsed<QuotedLine> {
+        while pos < line_end {
             let byte = self.bytes[pos];
             if quote == b'"' && byte == b'\\' {
-                // An escape; one at the end of the line joins the next (the general path's).
-                let escaped = *self.bytes[..line_end].get(pos + 1).ok_or(GiveUp)?;
-                text.push(unescape(escaped).ok_or(GiveUp)?);
+                if pos + 1 == line_end {
+                    return Ok(QuotedLine::EscapedBreak);
+                }
+                text.push(unescape(self.bytes[pos + 1]).ok_or(GiveUp)?);
+                *kept_from = text.len();
                 pos += 2;
                 continue;
             }
             if byte == quote {
-                if quote == b'\'' && self.bytes.get(pos + 1) == Some(&b'\'') && pos + 1 < line_end {
+                if quote == b'\'' && pos + 1 < line_end && self.bytes[pos + 1] == b'\'' {
                     text.push('\'');
                     pos += 2;
                     continue;
                 }
-                break;
+                return Ok(QuotedLine::Closed(pos + 1));
             }
-            text.push(byte as char);
-            pos += 1;
+            // Whole characters: a comment-like line inside may hold any.
+            let character = self.src[pos..].chars().next().ok_or(GiveUp)?;
+            text.push(character);
+            pos += character.len_utf8();
         }
-        let end = pos + 1;
-        Ok((Node { span: self.span(at, end), tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style }) }, end))
+        Ok(QuotedLine::Open)
     }
 
     /// A quoted scalar at `at` that goes on over the next lines, each more
@@ -524,40 +533,13 @@ impl<'s> Parser<'s> {
             }
             // Spaces before a line break go, but not those escapes wrote.
             let mut kept_from = text.len();
-            let mut closed = None;
-            while pos < line_end {
-                let byte = self.bytes[pos];
-                if quote == b'"' && byte == b'\\' {
-                    if pos + 1 == line_end {
-                        joined = true;
-                        pos += 1;
-                        break;
-                    }
-                    text.push(unescape(self.bytes[pos + 1]).ok_or(GiveUp)?);
-                    kept_from = text.len();
-                    pos += 2;
-                    continue;
+            match self.quoted_line(quote, pos, line_end, &mut text, &mut kept_from)? {
+                QuotedLine::Closed(end) => break end,
+                QuotedLine::EscapedBreak => joined = true,
+                QuotedLine::Open => {
+                    let kept = text[kept_from..].trim_end_matches(' ').len();
+                    text.truncate(kept_from + kept);
                 }
-                if byte == quote {
-                    if quote == b'\'' && pos + 1 < line_end && self.bytes[pos + 1] == b'\'' {
-                        text.push('\'');
-                        pos += 2;
-                        continue;
-                    }
-                    closed = Some(pos + 1);
-                    break;
-                }
-                // Whole characters: a comment-like line inside may hold any.
-                let character = self.src[pos..].chars().next().ok_or(GiveUp)?;
-                text.push(character);
-                pos += character.len_utf8();
-            }
-            if let Some(end) = closed {
-                break end;
-            }
-            if !joined {
-                let kept = text[kept_from..].trim_end_matches(' ').len();
-                text.truncate(kept_from + kept);
             }
             line += 1;
             if line >= self.lines.len() {
@@ -828,6 +810,16 @@ fn block_anchor(text: &str) -> Option<&str> {
     let (name, after) = rest.split_once(' ').unwrap_or((rest, ""));
     let after = after.trim_start_matches(' ');
     (is_anchor_name(name) && (after.is_empty() || after.starts_with('#'))).then_some(name)
+}
+
+/// How a line of a quoted scalar ends ([`Parser::quoted_line`]).
+enum QuotedLine {
+    /// At the closing quote; the position after it.
+    Closed(usize),
+    /// In an escaped line break (`\` last): the next line joins as it is.
+    EscapedBreak,
+    /// At the end of the line, still open.
+    Open,
 }
 
 /// A vector without spare capacity (flow collections are built by pushing).
