@@ -9,7 +9,7 @@
 #          the same Flux Kustomization names, over shared app bases;
 #        - the 10,000-file fleet (16 clusters, 10,000 files in all);
 #        - the corpora of ../shared/corpora, alone, placed side by side twice
-#          (copy-1/<corpus>, copy-2/<corpus>) and ten times (10,230 files of
+#          (copy-1/<corpus>, copy-2/<corpus>) and ten times (10,220 files of
 #          real repositories); skipped when absent;
 #   3. for each, measures `anton validate --json DIR`:
 #        - wall time (median of RUNS, hyperfine) and user CPU time (mean),
