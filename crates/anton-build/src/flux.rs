@@ -77,6 +77,103 @@ impl FluxBuild {
     }
 }
 
+/// Which built objects [`FluxBuilds`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every object of every build: what `anton build` and `anton diff` show.
+    All,
+    /// Each object once, in the first build (in graph order) that applies it
+    /// with that identity, which is the copy checks look at
+    /// (`anton_lint::from_builds`). A file every cluster of a fleet applies
+    /// is then held once, not once per cluster.
+    FirstOfEach,
+}
+
+/// What makes an applied object distinct for checks: where it comes from
+/// and the identity it is applied with.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AppliedKey {
+    /// The repository object, or where the generator that made it is written.
+    pub origin: (Option<usize>, usize, u32, u32),
+    /// As the graph names it: a namespaced object without a namespace lands in `default`.
+    pub id: ObjectId,
+}
+
+impl AppliedKey {
+    /// The repository object `index`, applied as `id`.
+    pub fn object(index: usize, id: ObjectId) -> Self {
+        AppliedKey { origin: (Some(index), 0, 0, 0), id }
+    }
+
+    /// An object a build emitted.
+    pub fn of(engine: &Engine<'_>, emitted: &Emitted) -> Self {
+        let origin = match emitted.origin {
+            Origin::Object(index) => (Some(index), 0, 0, 0),
+            Origin::Generated { file, span } => (None, file, span.line, span.column),
+        };
+        let mut id = emitted.id.clone();
+        if id.namespace.is_none() && !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
+            id.namespace = Some(anton_flux::DEFAULT_NAMESPACE.to_owned());
+        }
+        AppliedKey { origin, id }
+    }
+}
+
+/// The first build (by graph node) known to apply each object, for
+/// [`Keep::FirstOfEach`]: shared by the clusters building at the same time.
+///
+/// Every entry is a fact about what the builds apply, so an object may go as
+/// soon as an earlier build is known to apply it too; which build is first
+/// is only known once every cluster is built ([`FirstApplier::prune`]).
+#[derive(Default)]
+struct FirstApplier {
+    first: HashMap<AppliedKey, NodeId>,
+    /// Builds that kept an object an earlier build turned out to apply too.
+    overtaken: std::collections::HashSet<NodeId>,
+}
+
+impl FirstApplier {
+    /// Records what build `node` applies and drops what an earlier build is
+    /// known to apply too, and repeats within the build. `keep` objects stay
+    /// (recorded all the same): the cluster's later builds still read them.
+    fn claim(&mut self, engine: &Engine<'_>, node: NodeId, objects: &mut Vec<Emitted>, keep: impl Fn(&Emitted) -> bool) {
+        let mut here = std::collections::HashSet::new();
+        let before = objects.len();
+        objects.retain(|emitted| {
+            let key = AppliedKey::of(engine, emitted);
+            let earlier = match self.first.get_mut(&key) {
+                Some(first) if *first < node => true,
+                Some(first) => {
+                    if *first > node {
+                        self.overtaken.insert(*first);
+                    }
+                    *first = node;
+                    false
+                }
+                None => {
+                    self.first.insert(key.clone(), node);
+                    false
+                }
+            };
+            let repeated = !here.insert(key);
+            keep(emitted) || !(earlier || repeated)
+        });
+        if objects.len() < before {
+            objects.shrink_to_fit();
+        }
+    }
+
+    /// Once every cluster is built: drops what a build kept that an earlier
+    /// build (of a cluster that finished later) applies too.
+    fn prune(&self, engine: &Engine<'_>, built: &mut [(FluxBuild, Vec<Finding>)]) {
+        for (build, _) in built.iter_mut().filter(|(build, _)| self.overtaken.contains(&build.node)) {
+            let node = build.node;
+            build.objects.retain(|emitted| self.first.get(&AppliedKey::of(engine, emitted)).is_none_or(|&first| first >= node));
+            build.objects.shrink_to_fit();
+        }
+    }
+}
+
 /// The builds of every Flux Kustomization of a repository.
 pub struct FluxBuilds {
     pub builds: Vec<FluxBuild>,
@@ -266,8 +363,15 @@ fn object_id(engine: &Engine<'_>, node: &Node) -> ObjectId {
 }
 
 impl FluxBuilds {
-    /// Builds every Flux Kustomization of `graph`, parents before children.
+    /// Builds every Flux Kustomization of `graph`, parents before children,
+    /// and keeps every object they apply.
     pub fn build(engine: &Engine<'_>, graph: &Graph) -> FluxBuilds {
+        Self::build_keeping(engine, graph, Keep::All)
+    }
+
+    /// Builds every Flux Kustomization of `graph`, parents before children,
+    /// and keeps the objects `keep` says.
+    pub fn build_keeping(engine: &Engine<'_>, graph: &Graph, keep: Keep) -> FluxBuilds {
         let repo = engine.repository();
         // The repository's own ConfigMaps and Secrets answer substituteFrom
         // until a build applies the object for real; for each cluster, those
@@ -296,10 +400,14 @@ impl FluxBuilds {
             }
         }
         let clusters: Vec<Vec<NodeId>> = by_cluster.into_values().collect();
+        let first = (keep == Keep::FirstOfEach).then(|| std::sync::Mutex::new(FirstApplier::default()));
         let mut built: Vec<(FluxBuild, Vec<Finding>)> = clusters
             .par_iter()
-            .flat_map_iter(|ids| build_cluster(engine, graph, ids, &written, &made))
+            .flat_map_iter(|ids| build_cluster(engine, graph, ids, &written, &made, first.as_ref()))
             .collect();
+        if let Some(first) = first {
+            first.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).prune(engine, &mut built);
+        }
         // In node order, findings too: as one walk over the graph gives them.
         built.sort_by_key(|(build, _)| build.node);
         let mut builds = Vec::with_capacity(built.len());
@@ -330,7 +438,13 @@ fn build_cluster(
     ids: &[NodeId],
     written: &WrittenVarSources,
     made: &HashMap<(String, String), String>,
+    first: Option<&std::sync::Mutex<FirstApplier>>,
 ) -> Vec<(FluxBuild, Vec<Finding>)> {
+    let claim = |node: NodeId, objects: &mut Vec<Emitted>, keep: &dyn Fn(&Emitted) -> bool| {
+        if let Some(first) = first {
+            first.lock().unwrap_or_else(std::sync::PoisonError::into_inner).claim(engine, node, objects, keep);
+        }
+    };
     let repo = engine.repository();
     // Every node of the call is in one cluster.
     let Some(&first) = ids.first() else { return Vec::new() };
@@ -415,6 +529,21 @@ fn build_cluster(
                 build.objects = built.objects;
                 build.dir = Some(dir);
                 post_build(engine, &spec, &mut build, &sources, &written, made, &mut findings);
+                // What the cluster applied so far, for the substituteFrom of
+                // its later builds (the labels below do not change it).
+                for object in build.objects.iter_mut() {
+                    let encrypted = match object.origin {
+                        Origin::Object(i) => repo.objects[i].sops_encrypted,
+                        Origin::Generated { .. } => false,
+                    };
+                    sources.add(&object.node, encrypted);
+                    // The identity as built; the labels below leave it as it is.
+                    object.id = object_id(engine, &object.node);
+                }
+                // Copies another build applies first go before they are
+                // labelled; Kustomizations stay until the cluster is built
+                // (their children are built from them).
+                claim(id, &mut build.objects, &|emitted| emitted.id.kind == "Kustomization");
                 let owner_span = object_name_span(&build.object);
                 for object in build.objects.iter_mut() {
                     for (key, value) in &spec.labels {
@@ -425,14 +554,6 @@ fn build_cluster(
                     }
                     set_meta(Arc::make_mut(&mut object.node), "labels", &name_label, &build.name, owner_span);
                     set_meta(Arc::make_mut(&mut object.node), "labels", &namespace_label, &build.namespace, owner_span);
-                    object.id = object_id(engine, &object.node);
-                }
-                for object in &build.objects {
-                    let encrypted = match object.origin {
-                        Origin::Object(i) => repo.objects[i].sops_encrypted,
-                        Origin::Generated { .. } => false,
-                    };
-                    sources.add(&object.node, encrypted);
                 }
             }
         }
@@ -448,6 +569,9 @@ fn build_cluster(
         by_node.insert(id, builds.len());
         builds.push(build);
         found.push(findings);
+    }
+    for build in &mut builds {
+        claim(build.node, &mut build.objects, &|_| false);
     }
     builds.into_iter().zip(found).collect()
 }
@@ -642,6 +766,38 @@ pub fn location(engine: &Engine<'_>, span: Span) -> Location {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cluster that comes first in graph order but finishes last: its
+    /// copies win, and the last pass drops the copies kept before it finished.
+    #[test]
+    fn the_first_copy_wins_whichever_cluster_finishes_first() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fleet");
+        let options = anton_repo::LoadOptions { respect_gitignore: false, root: Some(root.clone()), ..Default::default() };
+        let repo = anton_repo::Repository::load(&root, &options).unwrap();
+        let engine = Engine::new(&repo);
+        let graph = Graph::build(&engine, anton_flux::GraphOptions::default());
+        let built = FluxBuilds::build(&engine, &graph);
+        let in_order = FluxBuilds::build_keeping(&engine, &graph, Keep::FirstOfEach);
+        let mut builds: Vec<(FluxBuild, Vec<Finding>)> = built.builds.into_iter().map(|b| (b, Vec::new())).collect();
+        // `apps` of each cluster, then each cluster's `monitoring`.
+        assert_eq!(builds.len(), 4);
+        let mut first = FirstApplier::default();
+        // The second cluster is done first: nothing earlier is known, it keeps everything.
+        for index in [1, 3, 0, 2] {
+            let (node, objects) = (builds[index].0.node, &mut builds[index].0.objects);
+            first.claim(&engine, node, objects, |_| false);
+            if index == 1 {
+                assert_eq!(builds[1].0.objects.len(), 4);
+            }
+        }
+        assert!(first.overtaken.contains(&builds[1].0.node));
+        first.prune(&engine, &mut builds);
+        let ids = |objects: &[Emitted]| objects.iter().map(|o| o.id.short()).collect::<Vec<_>>();
+        for ((late, _), kept) in builds.iter().zip(&in_order.builds) {
+            assert_eq!(ids(&late.objects), ids(&kept.objects));
+        }
+        assert_eq!(ids(&builds[1].0.objects), ["ServiceAccount/web/backup"]);
+    }
 
     fn substitute(node: &Node, vars: &[(&str, &str)]) -> (Option<Node>, Vec<(String, Span)>, Vec<(String, Span)>) {
         let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned());

@@ -19,6 +19,10 @@
 //! so patches a parent pushes into its children (defaults for every
 //! HelmRelease, say) take effect exactly as in the cluster.
 //!
+//! [`FluxBuilds::build_keeping`] with [`Keep::FirstOfEach`] keeps each
+//! applied object once, as checks read them: a fleet's clusters applying the
+//! same files do not each hold a copy.
+//!
 //! [`render`] prints built objects as YAML or JSON, Secret values redacted.
 
 mod flux;
@@ -26,5 +30,5 @@ pub mod render;
 mod spec;
 
 pub use anton_flux::envsubst::{Outcome as SubstitutionOutcome, substitute as envsubst};
-pub use flux::{FluxBuild, FluxBuilds, SOPS_PLACEHOLDER, Substitution, UndefinedVariable, location};
+pub use flux::{AppliedKey, FluxBuild, FluxBuilds, Keep, SOPS_PLACEHOLDER, Substitution, UndefinedVariable, location};
 pub use spec::{FluxSpec, PostBuild, SubstituteFrom};

@@ -1,11 +1,12 @@
 //! The Flux layer on a small fixture repository (`tests/fixtures/cluster`):
 //! parent patches pushed into children, postBuild substitution, targetNamespace,
 //! commonMetadata, components, images, prefixes, and Flux's generated
-//! kustomization for a folder without one.
+//! kustomization for a folder without one; and (`tests/fixtures/fleet`) two
+//! clusters applying one base, built keeping each object once.
 
 use std::path::PathBuf;
 
-use anton_build::{FluxBuild, FluxBuilds, SOPS_PLACEHOLDER, render};
+use anton_build::{AppliedKey, FluxBuild, FluxBuilds, Keep, SOPS_PLACEHOLDER, render};
 use anton_flux::{Graph, GraphOptions};
 use anton_kustomize::Engine;
 use anton_repo::{LoadOptions, Repository};
@@ -168,4 +169,60 @@ fn secrets_are_redacted_in_output() {
     let text = yaml(meta);
     assert!(!text.contains("YWRtaW5AZXhhbXBsZS5jb20="), "{text}");
     assert!(text.contains(render::REDACTED));
+}
+
+/// `Keep::FirstOfEach` keeps exactly the first copy (in graph order, then in
+/// build order) of each object applied with a given identity: what checks
+/// look at. Two clusters apply the same base; the second cluster's copies of
+/// it go, its own object and the first cluster's whole build stay. The base
+/// holds a Flux Kustomization the second cluster patches: its copy goes too,
+/// but only after the child was built from it (into the patched namespace).
+#[test]
+fn first_of_each_keeps_the_first_copy_of_what_several_clusters_apply() {
+    let repo = fixture("fleet");
+    let engine = Engine::new(&repo);
+    let graph = Graph::build(&engine, GraphOptions::default());
+    let all = FluxBuilds::build(&engine, &graph);
+    let first = FluxBuilds::build_keeping(&engine, &graph, Keep::FirstOfEach);
+    assert_eq!(all.findings.len(), first.findings.len());
+    let listed = |builds: &FluxBuilds| -> Vec<String> {
+        builds
+            .builds
+            .iter()
+            .map(|b| {
+                let objects: Vec<String> = b.objects.iter().map(|o| o.id.short()).collect();
+                format!("{} ({}): {}", b.name, b.dir.as_deref().unwrap_or_default(), objects.join(", "))
+            })
+            .collect()
+    };
+    assert_eq!(
+        listed(&all),
+        [
+            "apps (apps/one): Deployment/web/web, Namespace/web, Kustomization/flux-system/monitoring, ConfigMap/web/web-settings-tmbkd68m4h",
+            "apps (apps/two): Deployment/web/web, Namespace/web, Kustomization/flux-system/monitoring, ServiceAccount/web/backup",
+            "monitoring (apps/monitoring): ConfigMap/monitoring/monitoring-settings",
+            "monitoring (apps/monitoring): ConfigMap/observability/monitoring-settings",
+        ]
+    );
+    assert_eq!(
+        listed(&first),
+        [
+            "apps (apps/one): Deployment/web/web, Namespace/web, Kustomization/flux-system/monitoring, ConfigMap/web/web-settings-tmbkd68m4h",
+            "apps (apps/two): ServiceAccount/web/backup",
+            "monitoring (apps/monitoring): ConfigMap/monitoring/monitoring-settings",
+            "monitoring (apps/monitoring): ConfigMap/observability/monitoring-settings",
+        ]
+    );
+    // The copy kept is the first cluster's, as built there (one replica).
+    let deployment = object(&first.builds[0], "Deployment", "web");
+    assert_eq!(deployment.node.path(&["spec", "replicas"]).unwrap().to_json(), 1);
+    // The same as choosing, over every build, the first of each key.
+    let mut seen = std::collections::HashSet::new();
+    let expected: Vec<Vec<&anton_kustomize::Emitted>> = all
+        .builds
+        .iter()
+        .map(|b| b.objects.iter().filter(|o| seen.insert(AppliedKey::of(&engine, o))).collect())
+        .collect();
+    let kept: Vec<Vec<&anton_kustomize::Emitted>> = first.builds.iter().map(|b| b.objects.iter().collect()).collect();
+    assert_eq!(kept, expected);
 }

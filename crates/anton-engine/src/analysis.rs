@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anton_build::FluxBuilds;
+use anton_build::{FluxBuilds, Keep};
 use anton_core::Finding;
 use anton_flux::{FluxKind, Graph, GraphOptions};
 use anton_kustomize::Engine;
@@ -19,7 +19,8 @@ pub struct Analysis<'r> {
     /// The engine every later phase asks (views, rules): its builds are cached.
     pub engine: Engine<'r>,
     pub graph: Graph,
-    /// Every Flux Kustomization built: what Flux will apply.
+    /// Every Flux Kustomization built: what Flux will apply (every object,
+    /// or each once: the `keep` the analysis was made with).
     pub builds: FluxBuilds,
     pub findings: Vec<Finding>,
     /// Every object checked, named as findings name objects.
@@ -39,20 +40,20 @@ pub fn load(path: &Path) -> Result<(Repository, Duration), LoadError> {
 /// analysis to `inspect` (it borrows the repository, which lives only here).
 pub fn with_analysis<T>(path: &Path, inspect: impl FnOnce(&Analysis<'_>) -> T) -> Result<T, LoadError> {
     let (repo, loaded) = load(path)?;
-    Ok(inspect(&analyze_with(&repo, GraphOptions::default(), loaded)))
+    Ok(inspect(&analyze_with(&repo, GraphOptions::default(), Keep::All, loaded)))
 }
 
 /// Resolves kustomizations, builds the Flux graph, runs the structural
-/// checks and builds every Flux Kustomization (`loaded`: the load's time,
-/// for the timings).
-pub fn analyze_with(repo: &Repository, graph_options: GraphOptions, loaded: Duration) -> Analysis<'_> {
+/// checks and builds every Flux Kustomization, keeping the built objects
+/// `keep` says (`loaded`: the load's time, for the timings).
+pub fn analyze_with(repo: &Repository, graph_options: GraphOptions, keep: Keep, loaded: Duration) -> Analysis<'_> {
     let started = Instant::now();
     let engine = Engine::new(repo);
     engine.build_all();
     let graph = Graph::build(&engine, graph_options);
     let mut findings = anton_flux::checks::run_all(&graph, &engine);
     let analysed = started.elapsed();
-    let builds = FluxBuilds::build(&engine, &graph);
+    let builds = FluxBuilds::build_keeping(&engine, &graph, keep);
     findings.extend(builds.findings.iter().cloned());
     findings.extend(engine.take_findings());
     findings.extend(repo.findings.iter().cloned());

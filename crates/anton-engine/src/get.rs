@@ -61,7 +61,9 @@ pub fn get(options: &GetOptions) -> Result<Listed, Report> {
     let command = format!("anton get {}", options.what.word());
     target::require_manifests(&repo, options.path.as_deref(), &cwd, &command).map_err(|report| *report)?;
     let (rows, mut listed, mut findings) = {
-        let analysis = analysis::analyze_with(&repo, anton_flux::GraphOptions::default(), loaded);
+        // The rows come from the graph and the findings from the builds;
+        // no built object is read, so each is kept once.
+        let analysis = analysis::analyze_with(&repo, anton_flux::GraphOptions::default(), anton_build::Keep::FirstOfEach, loaded);
         let graph = &analysis.graph;
         let rows: Vec<Row> = graph
             .nodes

@@ -84,7 +84,9 @@ pub fn validate(options: &ValidateOptions) -> Validated {
     if let Err(report) = target::require_manifests(&repo, options.path.as_deref(), &cwd, "anton validate") {
         return Validated::failed(*report);
     }
-    let mut analysis = analysis::analyze_with(&repo, settings.graph_options(), loaded);
+    // Checks look at each applied object once; a fleet's copies of a shared
+    // file need not be held.
+    let mut analysis = analysis::analyze_with(&repo, settings.graph_options(), anton_build::Keep::FirstOfEach, loaded);
     // The analysis is borrowed from here on (the checked objects are its
     // built objects); findings and timings move out of it.
     let mut findings = std::mem::take(&mut analysis.findings);

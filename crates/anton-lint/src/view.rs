@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use anton_build::FluxBuilds;
+use anton_build::{AppliedKey, FluxBuilds};
 use anton_core::{Location, ObjectId};
 use anton_flux::{Graph, NodeId};
 use anton_kustomize::{Engine, Origin};
@@ -114,7 +114,7 @@ pub fn from_builds<'a>(
     builds: &'a FluxBuilds,
 ) -> Vec<ObjectView<'a>> {
     let mut views = Vec::with_capacity(repo.objects.len());
-    let mut seen: HashSet<(OriginKey, ObjectId)> = HashSet::new();
+    let mut seen: HashSet<AppliedKey> = HashSet::new();
     let mut covered = vec![false; repo.objects.len()];
     let mut flux_node_of: HashMap<(NodeId, usize, &str), NodeId> = HashMap::new();
     for (id, node) in graph.nodes.iter().enumerate() {
@@ -125,14 +125,11 @@ pub fn from_builds<'a>(
     let mut flux_node_seen = vec![false; graph.nodes.len()];
     for build in builds.builds.iter().filter(|b| b.skipped.is_none()) {
         for emitted in &build.objects {
-            let mut id = emitted.id.clone();
-            // As the graph names it: a namespaced object without a namespace lands in `default`.
-            if id.namespace.is_none() && !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
-                id.namespace = Some(anton_flux::DEFAULT_NAMESPACE.to_owned());
-            }
-            if !seen.insert((origin_key(emitted.origin), id.clone())) {
+            let key = AppliedKey::of(engine, emitted);
+            if !seen.insert(key.clone()) {
                 continue;
             }
+            let id = key.id;
             let (file, location, object, sops_encrypted) = match emitted.origin {
                 Origin::Object(index) => {
                     covered[index] = true;
@@ -170,7 +167,7 @@ pub fn from_builds<'a>(
         }
         let written = &repo.objects[node.object];
         let id = ObjectId::new(&written.api_version, &written.kind, Some(&node.namespace), &written.name);
-        if seen.insert((origin_key(Origin::Object(node.object)), id.clone())) {
+        if seen.insert(AppliedKey::object(node.object, id.clone())) {
             covered[node.object] = true;
             views.push(as_written(repo, node.object, id, node.applied_by, Some(node_id)));
         }
@@ -185,17 +182,6 @@ pub fn from_builds<'a>(
         views.push(as_written(repo, index, id, None, None));
     }
     views
-}
-
-/// An [`Origin`] as a hashable key: the object's index, or where the
-/// generator that made it is written.
-type OriginKey = (Option<usize>, usize, u32, u32);
-
-fn origin_key(origin: Origin) -> OriginKey {
-    match origin {
-        Origin::Object(index) => (Some(index), 0, 0, 0),
-        Origin::Generated { file, span } => (None, file, span.line, span.column),
-    }
 }
 
 fn as_written(

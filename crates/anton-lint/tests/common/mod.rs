@@ -26,7 +26,8 @@ pub fn check(dir: &Path, select: Option<&[&str]>) -> Vec<Finding> {
     engine.build_all();
     let graph = Graph::build(&engine, settings.graph_options());
     let mut structural = anton_flux::checks::run_all(&graph, &engine);
-    let builds = anton_build::FluxBuilds::build(&engine, &graph);
+    // As `anton validate` builds: each applied object kept once.
+    let builds = anton_build::FluxBuilds::build_keeping(&engine, &graph, anton_build::Keep::FirstOfEach);
     structural.extend(builds.findings.iter().cloned());
     structural.extend(engine.take_findings());
     structural.extend(repo.findings.iter().cloned());
