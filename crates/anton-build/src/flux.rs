@@ -2,7 +2,7 @@
 //! following the chain from the roots so that each child is built from the
 //! object its parent applies (with the parent's patches in it).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use anton_core::{Finding, Location, ObjectId, Severity};
@@ -62,7 +62,8 @@ pub struct FluxBuild {
     /// The repository folder built, when the source is this repository.
     pub dir: Option<String>,
     /// What it applies: kustomize build, Flux's spec, substitution,
-    /// `commonMetadata`, and the ownership labels Flux adds.
+    /// `commonMetadata`, and the ownership labels Flux adds. Built with
+    /// [`Keep::FirstOfEach`], only what no earlier build applies.
     pub objects: Vec<Emitted>,
     pub substitution: Substitution,
     /// Flux would fail to build this (see the findings).
@@ -129,18 +130,18 @@ impl AppliedKey {
 struct FirstApplier {
     first: HashMap<AppliedKey, NodeId>,
     /// Builds that kept an object an earlier build turned out to apply too.
-    overtaken: std::collections::HashSet<NodeId>,
+    overtaken: HashSet<NodeId>,
 }
 
 impl FirstApplier {
-    /// Records what build `node` applies and drops what an earlier build is
-    /// known to apply too, and repeats within the build. `keep` objects stay
-    /// (recorded all the same): the cluster's later builds still read them.
-    fn claim(&mut self, engine: &Engine<'_>, node: NodeId, objects: &mut Vec<Emitted>, keep: impl Fn(&Emitted) -> bool) {
-        let mut here = std::collections::HashSet::new();
-        let before = objects.len();
-        objects.retain(|emitted| {
-            let key = AppliedKey::of(engine, emitted);
+    /// Records what build `node` applies (`keys`: each object's, in order)
+    /// and drops what an earlier build is known to apply too, and repeats
+    /// within the build. Objects `still_needed` says stay (recorded all the
+    /// same): the cluster's later builds read them.
+    fn claim(&mut self, node: NodeId, objects: &mut Vec<Emitted>, keys: Vec<AppliedKey>, still_needed: impl Fn(&Emitted) -> bool) {
+        let mut here = HashSet::new();
+        let mut keep = Vec::with_capacity(keys.len());
+        for key in keys {
             let earlier = match self.first.get_mut(&key) {
                 Some(first) if *first < node => true,
                 Some(first) => {
@@ -156,8 +157,11 @@ impl FirstApplier {
                 }
             };
             let repeated = !here.insert(key);
-            keep(emitted) || !(earlier || repeated)
-        });
+            keep.push(!(earlier || repeated));
+        }
+        let before = objects.len();
+        let mut keep = keep.into_iter();
+        objects.retain(|emitted| keep.next().unwrap_or(true) || still_needed(emitted));
         if objects.len() < before {
             objects.shrink_to_fit();
         }
@@ -176,7 +180,11 @@ impl FirstApplier {
 
 /// The builds of every Flux Kustomization of a repository.
 pub struct FluxBuilds {
+    /// With [`Keep::FirstOfEach`] a build's `objects` lack what an earlier
+    /// build applies too: an empty list is then not "built nothing".
     pub builds: Vec<FluxBuild>,
+    /// Which objects the builds kept.
+    pub kept: Keep,
     /// Problems of the Flux layer (the engine keeps kustomize's own).
     pub findings: Vec<Finding>,
 }
@@ -400,13 +408,13 @@ impl FluxBuilds {
             }
         }
         let clusters: Vec<Vec<NodeId>> = by_cluster.into_values().collect();
-        let first = (keep == Keep::FirstOfEach).then(|| std::sync::Mutex::new(FirstApplier::default()));
+        let applier = (keep == Keep::FirstOfEach).then(|| std::sync::Mutex::new(FirstApplier::default()));
         let mut built: Vec<(FluxBuild, Vec<Finding>)> = clusters
             .par_iter()
-            .flat_map_iter(|ids| build_cluster(engine, graph, ids, &written, &made, first.as_ref()))
+            .flat_map_iter(|ids| build_cluster(engine, graph, ids, &written, &made, applier.as_ref()))
             .collect();
-        if let Some(first) = first {
-            first.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).prune(engine, &mut built);
+        if let Some(applier) = applier {
+            applier.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).prune(engine, &mut built);
         }
         // In node order, findings too: as one walk over the graph gives them.
         built.sort_by_key(|(build, _)| build.node);
@@ -416,7 +424,7 @@ impl FluxBuilds {
             builds.push(build);
             findings.extend(found);
         }
-        FluxBuilds { builds, findings }
+        FluxBuilds { builds, kept: keep, findings }
     }
 
     pub fn get(&self, node: NodeId) -> Option<&FluxBuild> {
@@ -438,11 +446,13 @@ fn build_cluster(
     ids: &[NodeId],
     written: &WrittenVarSources,
     made: &HashMap<(String, String), String>,
-    first: Option<&std::sync::Mutex<FirstApplier>>,
+    applier: Option<&std::sync::Mutex<FirstApplier>>,
 ) -> Vec<(FluxBuild, Vec<Finding>)> {
-    let claim = |node: NodeId, objects: &mut Vec<Emitted>, keep: &dyn Fn(&Emitted) -> bool| {
-        if let Some(first) = first {
-            first.lock().unwrap_or_else(std::sync::PoisonError::into_inner).claim(engine, node, objects, keep);
+    let claim = |node: NodeId, objects: &mut Vec<Emitted>, still_needed: &dyn Fn(&Emitted) -> bool| {
+        if let Some(applier) = applier {
+            // The keys are made before the lock: the other clusters wait only for the look-ups.
+            let keys = objects.iter().map(|emitted| AppliedKey::of(engine, emitted)).collect();
+            applier.lock().unwrap_or_else(std::sync::PoisonError::into_inner).claim(node, objects, keys, still_needed);
         }
     };
     let repo = engine.repository();
@@ -781,17 +791,18 @@ mod tests {
         let mut builds: Vec<(FluxBuild, Vec<Finding>)> = built.builds.into_iter().map(|b| (b, Vec::new())).collect();
         // `apps` of each cluster, then each cluster's `monitoring`.
         assert_eq!(builds.len(), 4);
-        let mut first = FirstApplier::default();
+        let mut applier = FirstApplier::default();
         // The second cluster is done first: nothing earlier is known, it keeps everything.
         for index in [1, 3, 0, 2] {
             let (node, objects) = (builds[index].0.node, &mut builds[index].0.objects);
-            first.claim(&engine, node, objects, |_| false);
+            let keys = objects.iter().map(|emitted| AppliedKey::of(&engine, emitted)).collect();
+            applier.claim(node, objects, keys, |_| false);
             if index == 1 {
                 assert_eq!(builds[1].0.objects.len(), 4);
             }
         }
-        assert!(first.overtaken.contains(&builds[1].0.node));
-        first.prune(&engine, &mut builds);
+        assert!(applier.overtaken.contains(&builds[1].0.node));
+        applier.prune(&engine, &mut builds);
         let ids = |objects: &[Emitted]| objects.iter().map(|o| o.id.short()).collect::<Vec<_>>();
         for ((late, _), kept) in builds.iter().zip(&in_order.builds) {
             assert_eq!(ids(&late.objects), ids(&kept.objects));

@@ -20,7 +20,7 @@ pub struct Analysis<'r> {
     pub engine: Engine<'r>,
     pub graph: Graph,
     /// Every Flux Kustomization built: what Flux will apply (every object,
-    /// or each once: the `keep` the analysis was made with).
+    /// or each once: `builds.kept` says which).
     pub builds: FluxBuilds,
     pub findings: Vec<Finding>,
     /// Every object checked, named as findings name objects.

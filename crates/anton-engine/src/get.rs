@@ -62,7 +62,8 @@ pub fn get(options: &GetOptions) -> Result<Listed, Report> {
     target::require_manifests(&repo, options.path.as_deref(), &cwd, &command).map_err(|report| *report)?;
     let (rows, mut listed, mut findings) = {
         // The rows come from the graph and the findings from the builds;
-        // no built object is read, so each is kept once.
+        // nothing here reads the built objects, so they are built the way
+        // that holds the fewest.
         let analysis = analysis::analyze_with(&repo, anton_flux::GraphOptions::default(), anton_build::Keep::FirstOfEach, loaded);
         let graph = &analysis.graph;
         let rows: Vec<Row> = graph
