@@ -36,11 +36,12 @@ pub fn load(path: &Path) -> Result<(Repository, Duration), LoadError> {
     Ok((repo, started.elapsed()))
 }
 
-/// Loads and analyses `path` with the default options and hands the
+/// Loads and analyses `path` with the default options, building as
+/// `anton validate` does (each applied object kept once), and hands the
 /// analysis to `inspect` (it borrows the repository, which lives only here).
 pub fn with_analysis<T>(path: &Path, inspect: impl FnOnce(&Analysis<'_>) -> T) -> Result<T, LoadError> {
     let (repo, loaded) = load(path)?;
-    Ok(inspect(&analyze_with(&repo, GraphOptions::default(), Keep::All, loaded)))
+    Ok(inspect(&analyze_with(&repo, GraphOptions::default(), Keep::FirstOfEach, loaded)))
 }
 
 /// Resolves kustomizations, builds the Flux graph, runs the structural

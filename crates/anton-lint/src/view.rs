@@ -69,13 +69,13 @@ impl ObjectView<'_> {
 /// objects and are left out.
 pub fn from_repository<'a>(repo: &'a Repository, engine: &Engine<'_>, graph: &Graph) -> Vec<ObjectView<'a>> {
     let mut views = Vec::with_capacity(repo.objects.len());
-    let mut seen: HashSet<(usize, ObjectId)> = HashSet::new();
+    let mut seen: HashSet<AppliedKey> = HashSet::new();
     let mut covered = vec![false; repo.objects.len()];
     let view = |index, id, applied_by, flux_node| as_written(repo, index, id, applied_by, flux_node);
     for (node_id, node) in graph.nodes.iter().enumerate() {
         let object = &repo.objects[node.object];
         let id = ObjectId::new(&object.api_version, &object.kind, Some(&node.namespace), &object.name);
-        if seen.insert((node.object, id.clone())) {
+        if seen.insert(AppliedKey::object(node.object, id.clone())) {
             covered[node.object] = true;
             views.push(view(node.object, id, node.applied_by, Some(node_id)));
         }
@@ -83,7 +83,7 @@ pub fn from_repository<'a>(repo: &'a Repository, engine: &Engine<'_>, graph: &Gr
     for (applier, applied_by_applier) in graph.applies_in_order() {
         for applied in applied_by_applier {
             let Origin::Object(index) = applied.origin else { continue };
-            if seen.insert((index, applied.id.clone())) {
+            if seen.insert(AppliedKey::object(index, applied.id.clone())) {
                 covered[index] = true;
                 views.push(view(index, applied.id.clone(), Some(applier), None));
             }
