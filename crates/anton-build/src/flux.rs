@@ -296,8 +296,8 @@ fn set_meta(node: &mut Node, field: &str, key: &str, value: &str, span: Span) {
     ensure(metadata, field);
     let Some(map) = child_mut(metadata, field) else { return };
     let Value::Map(entries) = &mut map.value else { return };
-    match entries.iter_mut().find(|e| e.key.scalar_text() == Some(key)) {
-        Some(entry) => entry.value = string(value),
+    match entries.iter().position(|e| e.key.scalar_text() == Some(key)) {
+        Some(index) => entries[index].value = string(value),
         None => entries.push(anton_yaml::Entry { key: string(key), value: string(value) }),
     }
 }

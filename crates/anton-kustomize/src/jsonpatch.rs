@@ -65,11 +65,10 @@ fn index(token: &str, len: usize, allow_end: bool) -> Result<usize, String> {
 
 fn child_mut<'a>(node: &'a mut Node, token: &str) -> Result<&'a mut Node, String> {
     match &mut node.value {
-        Value::Map(entries) => entries
-            .iter_mut()
-            .find(|e| tree::key_text(e) == Some(token))
-            .map(|e| &mut e.value)
-            .ok_or_else(|| format!("no field `{token}`")),
+        Value::Map(entries) => {
+            let index = entries.iter().position(|e| tree::key_text(e) == Some(token)).ok_or_else(|| format!("no field `{token}`"))?;
+            Ok(&mut entries[index].value)
+        }
         Value::Seq(items) => {
             let i = index(token, items.len(), false)?;
             Ok(&mut items[i])
@@ -106,8 +105,8 @@ fn add(root: &mut Node, tokens: &[String], value: Node) -> Result<(), String> {
     let parent = parent_mut(root, tokens)?;
     match &mut parent.value {
         Value::Map(entries) => {
-            if let Some(entry) = entries.iter_mut().find(|e| tree::key_text(e) == Some(last.as_str())) {
-                entry.value = value;
+            if let Some(index) = entries.iter().position(|e| tree::key_text(e) == Some(last.as_str())) {
+                entries[index].value = value;
             } else {
                 let key = tree::plain(last, value.span);
                 entries.push(Entry { key, value });

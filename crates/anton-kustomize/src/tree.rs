@@ -33,9 +33,14 @@ pub(crate) fn key_text(entry: &Entry) -> Option<&str> {
     entry.key.scalar_text()
 }
 
+/// The value under `key`, made this tree's own to change (a mapping shared
+/// with other trees is copied only when it holds `key`).
 pub(crate) fn get_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
     match &mut node.value {
-        Value::Map(entries) => entries.iter_mut().find(|e| key_text(e) == Some(key)).map(|e| &mut e.value),
+        Value::Map(entries) => {
+            let index = entries.iter().position(|e| key_text(e) == Some(key))?;
+            Some(&mut entries[index].value)
+        }
         _ => None,
     }
 }
@@ -53,8 +58,8 @@ pub(crate) fn path_mut<'a>(node: &'a mut Node, keys: &[&str]) -> Option<&'a mut 
 /// A node that is not a mapping is left alone.
 pub(crate) fn set(node: &mut Node, key: &str, value: Node) {
     let Value::Map(entries) = &mut node.value else { return };
-    if let Some(entry) = entries.iter_mut().find(|e| key_text(e) == Some(key)) {
-        entry.value = value;
+    if let Some(index) = entries.iter().position(|e| key_text(e) == Some(key)) {
+        entries[index].value = value;
         return;
     }
     let key_node = plain(key, value.span);

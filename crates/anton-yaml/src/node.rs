@@ -103,6 +103,24 @@ impl<T> From<Vec<T>> for Children<T> {
 }
 
 impl<T: Clone> Children<T> {
+    /// Appends `item`. A shared list is copied with room for exactly one
+    /// more (a build copies a mapping to add one field to it: doubling the
+    /// copy's capacity, as `Vec::push` does, left half of it empty); a full
+    /// one of its own grows by a quarter.
+    pub fn push(&mut self, item: T) {
+        if let Some(items) = std::sync::Arc::get_mut(&mut self.0) {
+            if items.len() == items.capacity() {
+                items.reserve_exact((items.len() / 4).max(1));
+            }
+            items.push(item);
+            return;
+        }
+        let mut items = Vec::with_capacity(self.0.len() + 1);
+        items.extend_from_slice(&self.0);
+        items.push(item);
+        self.0 = std::sync::Arc::new(items);
+    }
+
     /// The `Vec`, copied only when another tree still shares it.
     pub fn into_vec(self) -> Vec<T> {
         std::sync::Arc::unwrap_or_clone(self.0)
@@ -356,6 +374,28 @@ mod children_tests {
         assert!(spec(&copy).shares_children_with(&spec(&original)), "what was not on the changed path is still shared");
         assert!(!copy.shares_children_with(&original), "the changed path is copied");
         assert_eq!(copy.path(&["metadata", "labels", "x"]).unwrap().scalar_text(), Some("y"));
+    }
+
+    #[test]
+    fn pushing_onto_a_shared_list_copies_it_with_room_for_one_more() {
+        use super::Children;
+        let original: Children<u32> = (0..12).collect::<Vec<_>>().into();
+        let mut copy = original.clone();
+        copy.push(12);
+        assert_eq!(*copy, (0..13).collect::<Vec<_>>());
+        assert_eq!(*original, (0..12).collect::<Vec<_>>(), "the original is unchanged");
+        assert_eq!(copy.capacity(), 13, "the copy holds no room it was not asked for");
+        // Its own now: a full list grows by a quarter, not by double.
+        copy.push(13);
+        assert_eq!(copy.capacity(), 16);
+        for item in 14..100 {
+            copy.push(item);
+        }
+        assert_eq!(*copy, (0..100).collect::<Vec<_>>());
+        assert!(copy.capacity() < 125, "a quarter at most left empty, got {}", copy.capacity());
+        let mut empty: Children<u32> = Children::default();
+        empty.push(1);
+        assert_eq!(*empty, [1]);
     }
 
     #[test]
