@@ -198,11 +198,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A folder's entry in one of the engine's caches, made by `make` on a miss
 /// (`None`, no kustomization there, is not cached). The lock is not held
 /// while `make` runs: it builds other folders, on this thread and others.
-fn cached<T>(cache: &Mutex<HashMap<String, Arc<T>>>, dir: &str, make: impl FnOnce() -> Option<T>) -> Option<Arc<T>> {
+fn cached<T>(cache: &Mutex<HashMap<String, Arc<T>>>, dir: &str, make: impl FnOnce() -> Option<Arc<T>>) -> Option<Arc<T>> {
     if let Some(hit) = lock(cache).get(dir) {
         return Some(hit.clone());
     }
-    let made = Arc::new(make()?);
+    let made = make()?;
     lock(cache).insert(dir.to_owned(), made.clone());
     Some(made)
 }
@@ -364,7 +364,7 @@ impl<'r> Engine<'r> {
         cached(&self.cache, dir, || {
             let config = self.configs.get(dir)?;
             let accumulated = self.accumulate_dir(dir)?;
-            Some(self.finish(config, (*accumulated).clone()))
+            Some(Arc::new(self.finish(config, (*accumulated).clone())))
         })
     }
 
@@ -613,7 +613,7 @@ impl<'r> Engine<'r> {
         cached(&self.accumulated, dir, || {
             let config = self.configs.get(dir)?;
             let patched = self.patched_dir(dir)?;
-            Some(self.transform_after_patches(&self.ctx(config), (*patched).clone()))
+            Some(Arc::new(self.transform_after_patches(&self.ctx(config), (*patched).clone())))
         })
     }
 
@@ -624,9 +624,14 @@ impl<'r> Engine<'r> {
     fn patched_dir(&self, dir: &str) -> Option<Arc<Accumulated>> {
         cached(&self.patched, dir, || {
             let config = self.configs.get(dir)?;
-            let mut acc = (*self.gathered_dir(dir)?).clone();
+            let gathered = self.gathered_dir(dir)?;
+            // Most folders patch nothing: the same objects, not a copy of them.
+            if config.patches_strategic_merge.is_empty() && config.patches.is_empty() {
+                return Some(gathered);
+            }
+            let mut acc = (*gathered).clone();
             self.run_patches(&self.ctx(config), &mut acc, &config.patches_strategic_merge, &config.patches);
-            Some(acc)
+            Some(Arc::new(acc))
         })
     }
 
@@ -639,7 +644,7 @@ impl<'r> Engine<'r> {
             IN_PROGRESS.with_borrow_mut(|stack| stack.push(dir.to_owned()));
             let acc = self.gather(config, Accumulated::default());
             IN_PROGRESS.with_borrow_mut(|stack| stack.pop());
-            Some(acc)
+            Some(Arc::new(acc))
         })
     }
 
@@ -1158,8 +1163,8 @@ impl<'r> Engine<'r> {
     fn check_unique(&self, ctx: &Ctx<'_>, acc: &mut Accumulated, what: &str, span: Span) {
         let mut seen = HashSet::with_capacity(acc.resources.len());
         for resource in &acc.resources {
-            let id = resource.id();
-            if !seen.insert(id.key()) {
+            if !seen.insert(resource.id().key()) {
+                let id = resource.id();
                 let finding = Finding::new(
                     "kustomize/duplicate-object",
                     Severity::Critical,

@@ -57,8 +57,16 @@ impl ResId {
 
     /// The identity as one hashable value: two ids are [`ResId::equals`]
     /// exactly when their keys are equal.
-    pub(crate) fn key(&self) -> (String, String, String, String) {
-        (self.api_version.clone(), self.kind.clone(), self.name.clone(), self.effective_namespace().to_owned())
+    pub(crate) fn key(self) -> (String, String, String, String) {
+        // As `effective_namespace`, without copying the strings again.
+        let namespace = if self.is_cluster_scoped() {
+            NOT_A_NAMESPACE.to_owned()
+        } else if self.namespace.is_empty() {
+            "default".to_owned()
+        } else {
+            self.namespace
+        };
+        (self.api_version, self.kind, self.name, namespace)
     }
 
     pub(crate) fn ns_equals(&self, other: &ResId) -> bool {

@@ -108,7 +108,7 @@ impl Selector {
     /// the current identity; group, version and kind the current one.
     pub(crate) fn matches(&self, resource: &Resource) -> bool {
         let current = resource.id();
-        let original = resource.org_id();
+        let original = resource.prev_ids.first().unwrap_or(&current);
         let is = |pattern: &Option<Pattern>, text: &str| pattern.as_ref().is_none_or(|p| p.is_match(text));
         if !(is(&self.namespace, original.effective_namespace()) || is(&self.namespace, current.effective_namespace())) {
             return false;
