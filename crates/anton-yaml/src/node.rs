@@ -387,7 +387,7 @@ mod children_tests {
         assert_eq!(copy.capacity(), 13, "the copy holds no room it was not asked for");
         // Its own now: a full list grows by a quarter, not by double.
         copy.push(13);
-        assert_eq!(copy.capacity(), 16);
+        assert!((14..20).contains(&copy.capacity()), "grown by a quarter, got {}", copy.capacity());
         for item in 14..100 {
             copy.push(item);
         }
