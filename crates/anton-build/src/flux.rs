@@ -580,7 +580,10 @@ fn build_cluster(
         builds.push(build);
         found.push(findings);
     }
-    for build in &mut builds {
+    // The Kustomizations kept for the children go now if an earlier build
+    // applies them too. A build that kept none has nothing to claim again:
+    // what an earlier build claimed since, `FirstApplier::prune` drops.
+    for build in builds.iter_mut().filter(|build| build.objects.iter().any(|o| o.id.kind == "Kustomization")) {
         claim(build.node, &mut build.objects, &|_| false);
     }
     builds.into_iter().zip(found).collect()
