@@ -277,18 +277,18 @@ impl WrittenFor<'_> {
 
 /// Sets `metadata.<field>.<key>` on an object.
 fn set_meta(node: &mut Node, field: &str, key: &str, value: &str, span: Span) {
-    let string = |text: &str| Node { span, tag: None, value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::DoubleQuoted }) };
+    let string = |text: &str| Node::new_scalar(span, text, ScalarStyle::DoubleQuoted);
     let ensure = |node: &mut Node, key: &str| {
         let Value::Map(entries) = &mut node.value else { return };
         let index = match entries.iter().position(|e| e.key.scalar_text() == Some(key)) {
             Some(i) => i,
             None => {
-                entries.push(anton_yaml::Entry { key: string(key), value: Node { span, tag: None, value: Value::Map(Vec::new().into()) } });
+                entries.push(anton_yaml::Entry { key: string(key), value: Node::new(span, Value::Map(Vec::new().into())) });
                 entries.len() - 1
             }
         };
         if entries[index].value.is_null() || !entries[index].value.is_map() {
-            entries[index].value = Node { span, tag: None, value: Value::Map(Vec::new().into()) };
+            entries[index].value = Node::new(span, Value::Map(Vec::new().into()));
         }
     };
     ensure(node, "metadata");
@@ -344,7 +344,7 @@ fn substituted_node(
         let text = outcome.text;
         // A plain value is YAML again after substitution: a
         // flow list or map reads as one, as it does for Flux.
-        if scalar.style == ScalarStyle::Plain && (text.starts_with('[') || text.starts_with('{')) {
+        if node.style == ScalarStyle::Plain && (text.starts_with('[') || text.starts_with('{')) {
             let parsed = anton_yaml::parse_stream_in(&text, node.span.file);
             if parsed.issues.is_empty() {
                 if let Some(mut doc) = parsed.documents.into_iter().next().map(|d| Arc::unwrap_or_clone(d.root)) {
@@ -353,7 +353,7 @@ fn substituted_node(
                 }
             }
         }
-        Some(Node { span: node.span, tag: node.tag.clone(), value: Value::Scalar(Scalar { text: text.into(), style: scalar.style }) })
+        Some(node.with_value(Value::Scalar(anton_yaml::Scalar { text: text.into() })))
     })
 }
 

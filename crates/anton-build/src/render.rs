@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use anton_yaml::{Resolved, Scalar, ScalarStyle};
+use anton_yaml::{Resolved, ScalarStyle};
 use regex::Regex;
 use serde_json::Value;
 
@@ -169,8 +169,7 @@ fn plain_safe(s: &str) -> bool {
     if s == "<<" || s == "~" {
         return false;
     }
-    let scalar = Scalar { text: s.into(), style: ScalarStyle::Plain };
-    if Resolved::of(&scalar, None) != Resolved::Str {
+    if Resolved::of(s, ScalarStyle::Plain, None) != Resolved::Str {
         return false;
     }
     // go-yaml v2 (kubectl's writer) quotes what it would read back as a

@@ -183,7 +183,7 @@ fn substituted_copy(node: &Node, vars: &Pairs) -> Option<Node> {
             return None;
         }
         let text = substitute_text(&scalar.text, vars).filter(|text| **text != *scalar.text)?;
-        Some(Node { span: node.span, tag: node.tag.clone(), value: Value::Scalar(anton_yaml::Scalar { text: text.into(), style: scalar.style }) })
+        Some(node.with_value(Value::Scalar(anton_yaml::Scalar { text: text.into() })))
     })
 }
 

@@ -380,7 +380,7 @@ impl PatchSpec {
                 Some(text) => PatchSource::Inline {
                     text: text.to_owned(),
                     span: patch.span,
-                    block: patch.scalar().is_some_and(|s| matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded)),
+                    block: patch.is_scalar() && matches!(patch.style, ScalarStyle::Literal | ScalarStyle::Folded),
                 },
                 // Flux's patchesJson6902 hold the operations as YAML, not text.
                 None => PatchSource::Tree(patch.clone()),
@@ -401,7 +401,7 @@ impl PatchSpec {
             source: PatchSource::Inline {
                 text: node.scalar_text().unwrap_or_default().to_owned(),
                 span: node.span,
-                block: node.scalar().is_some_and(|s| matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded)),
+                block: node.is_scalar() && matches!(node.style, ScalarStyle::Literal | ScalarStyle::Folded),
             },
             target: None,
             allow_name_change: false,

@@ -117,10 +117,10 @@ pub(crate) fn generate(generator: &GeneratorConfig, load: &Loader<'_>) -> Result
         }
     }
     if !data.is_empty() {
-        tree::set(&mut node, "data", Node { span, tag: None, value: Value::Map(data.into()) });
+        tree::set(&mut node, "data", Node::new(span, Value::Map(data.into())));
     }
     if !binary.is_empty() {
-        tree::set(&mut node, "binaryData", Node { span, tag: None, value: Value::Map(binary.into()) });
+        tree::set(&mut node, "binaryData", Node::new(span, Value::Map(binary.into())));
     }
     if generator.immutable {
         tree::set(&mut node, "immutable", tree::plain("true", span));

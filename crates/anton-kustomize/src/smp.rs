@@ -127,7 +127,7 @@ fn merge_list(dest: Option<&Node>, patch: &Node, (kind, item_ty): (ListKind, Ty)
         ListKind::Keys(keys) => {
             if patch.items().iter().any(|p| directive(p) == Some("replace")) {
                 let items = patch.items().iter().filter(|p| directive(p) != Some("replace")).map(strip).collect();
-                return Some(Node { span: patch.span, tag: None, value: Value::Seq(items) });
+                return Some(Node::new(patch.span, Value::Seq(items)));
             }
             merge_keyed(dest_items, patch.items(), keys, item_ty)
         }
@@ -135,7 +135,7 @@ fn merge_list(dest: Option<&Node>, patch: &Node, (kind, item_ty): (ListKind, Ty)
     if items.is_empty() {
         return None;
     }
-    Some(Node { span, tag: None, value: Value::Seq(items.into()) })
+    Some(Node::new(span, Value::Seq(items.into())))
 }
 
 fn key_tuple<'a>(item: &'a Node, keys: &[&str]) -> Vec<&'a str> {
@@ -238,18 +238,14 @@ fn merge_keyed(dest: &[Node], patch: &[Node], keys: &[&str], item_ty: Ty) -> Vec
 /// is taken whole.
 fn strip(node: &Node) -> Node {
     match &node.value {
-        Value::Map(entries) => Node {
-            span: node.span,
-            tag: node.tag.clone(),
-            value: Value::Map(
-                entries
-                    .iter()
-                    .filter(|e| !e.key.scalar_text().is_some_and(|k| k.starts_with('$')))
-                    .map(|e| anton_yaml::Entry { key: e.key.clone(), value: strip(&e.value) })
-                    .collect(),
-            ),
-        },
-        Value::Seq(items) => Node { span: node.span, tag: node.tag.clone(), value: Value::Seq(items.iter().map(strip).collect()) },
+        Value::Map(entries) => node.with_value(Value::Map(
+            entries
+                .iter()
+                .filter(|e| !e.key.scalar_text().is_some_and(|k| k.starts_with('$')))
+                .map(|e| anton_yaml::Entry { key: e.key.clone(), value: strip(&e.value) })
+                .collect(),
+        )),
+        Value::Seq(items) => node.with_value(Value::Seq(items.iter().map(strip).collect())),
         Value::Scalar(_) => node.clone(),
     }
 }

@@ -4,24 +4,24 @@
 //! the span of the patch, and a value set by a transformer gets the span of
 //! the kustomization field that set it.
 
-use anton_yaml::{Entry, Node, Scalar, ScalarStyle, Span, Value};
+use anton_yaml::{Entry, Node, ScalarStyle, Span, Value};
 
 /// A string scalar (double-quoted style, so it always reads as a string).
 pub(crate) fn string(text: &str, span: Span) -> Node {
-    Node { span, tag: None, value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::DoubleQuoted }) }
+    Node::new_scalar(span, text, ScalarStyle::DoubleQuoted)
 }
 
 /// A plain scalar: it reads as whatever its text resolves to (`3` is an integer).
 pub(crate) fn plain(text: &str, span: Span) -> Node {
-    Node { span, tag: None, value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::Plain }) }
+    Node::new_scalar(span, text, ScalarStyle::Plain)
 }
 
 pub(crate) fn empty_map(span: Span) -> Node {
-    Node { span, tag: None, value: Value::Map(Vec::new().into()) }
+    Node::new(span, Value::Map(Vec::new().into()))
 }
 
 pub(crate) fn empty_seq(span: Span) -> Node {
-    Node { span, tag: None, value: Value::Seq(Vec::new().into()) }
+    Node::new(span, Value::Seq(Vec::new().into()))
 }
 
 pub(crate) fn is_null(node: &Node) -> bool {

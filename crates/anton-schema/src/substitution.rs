@@ -318,7 +318,7 @@ fn position(repo: &Repository, node: &Node, name: &str, occurrence: usize) -> Lo
     if let Some(scalar) = node.scalar() {
         if !scalar.text.contains('\n') {
             if let Some(offset) = scalar.text.match_indices(&needle).nth(occurrence).map(|(i, _)| i) {
-                let quote = u32::from(matches!(scalar.style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted));
+                let quote = u32::from(matches!(node.style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted));
                 at.column += quote + scalar.text[..offset].chars().count() as u32;
             }
         }

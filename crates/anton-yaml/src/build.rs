@@ -159,7 +159,7 @@ fn convert_tag(tag: Option<&Tag>) -> Option<crate::node::Tag> {
     } else {
         format!("{}{}", tag.handle(), tag.suffix())
     };
-    Some(text.into())
+    Some(crate::node::Tag::new(&text))
 }
 
 fn convert_style(style: GranitStyle) -> ScalarStyle {
@@ -185,7 +185,8 @@ impl Builder {
                 let node = Node {
                     span: convert_span(self.file, &span),
                     tag: convert_tag(tag.as_deref()),
-                    value: Value::Scalar(Scalar { text, style: convert_style(style) }),
+                    style: convert_style(style),
+                    value: Value::Scalar(Scalar { text }),
                 };
                 self.remember(anchor, &node);
                 self.push(node);
@@ -211,13 +212,13 @@ impl Builder {
                         span.end = end.max(span.start);
                         // Trees live for the whole run: exactly as long as needed.
                         let items: Vec<Node> = self.items.drain(first..).collect();
-                        (Node { span, tag, value: Value::Seq(items.into()) }, anchor)
+                        (Node { span, tag, style: ScalarStyle::Plain, value: Value::Seq(items.into()) }, anchor)
                     }
                     Frame::Map { mut span, tag, anchor, first, .. } => {
                         span.end = end.max(span.start);
                         let entries: Vec<Entry> = self.entries.drain(first..).collect();
                         let entries = self.finish_mapping(entries);
-                        (Node { span, tag, value: Value::Map(entries.into()) }, anchor)
+                        (Node { span, tag, style: ScalarStyle::Plain, value: Value::Map(entries.into()) }, anchor)
                     }
                 };
                 self.remember(anchor, &node);
@@ -282,11 +283,7 @@ impl Builder {
     /// An empty value where an alias could not be expanded: it keeps a
     /// mapping's keys and values in step.
     fn push_empty(&mut self, span: &GranitSpan) {
-        self.push(Node {
-            span: convert_span(self.file, span),
-            tag: None,
-            value: Value::Scalar(Scalar { text: "".into(), style: ScalarStyle::Plain }),
-        });
+        self.push(Node::new_scalar(convert_span(self.file, span), "", ScalarStyle::Plain));
     }
 
     /// Drops a document's unfinished collections (after a syntax error, or at
@@ -388,14 +385,15 @@ pub(crate) fn duplicate_positions(entries: &[Entry]) -> Vec<usize> {
 fn is_empty_document(root: &Node) -> bool {
     root.tag.is_none()
         && root.span.start == root.span.end
-        && matches!(&root.value, Value::Scalar(s) if s.style == ScalarStyle::Plain)
+        && root.style == ScalarStyle::Plain
+        && matches!(&root.value, Value::Scalar(_))
 }
 
 pub(crate) fn is_merge_key(key: &Node) -> bool {
     match &key.value {
         Value::Scalar(s) => {
             &*s.text == "<<"
-                && s.style == ScalarStyle::Plain
+                && key.style == ScalarStyle::Plain
                 && key.tag.as_deref().is_none_or(|t| t == "!!merge")
         }
         _ => false,

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::build::{ALIAS_NODE_BUDGET, ParseOutput, count_nodes, duplicate_positions, is_merge_key};
-use crate::node::{Document, Entry, Node, Scalar, ScalarStyle, Span, Value};
+use crate::node::{Document, Entry, Node, ScalarStyle, Span, Value};
 
 /// Gives up: the general parser reads this file.
 struct GiveUp;
@@ -216,11 +216,7 @@ impl<'s> Parser<'s> {
             let key_at = self.here();
             let rest = self.rest();
             let (key_text, after) = plain_key(rest).ok_or(GiveUp)?;
-            let key = Node {
-                span: self.span(key_at, key_at + key_text.len()),
-                tag: None,
-                value: Value::Scalar(Scalar { text: key_text.into(), style: ScalarStyle::Plain }),
-            };
+            let key = Node::new_scalar(self.span(key_at, key_at + key_text.len()), key_text, ScalarStyle::Plain);
             start.get_or_insert(key.span);
             let colon = key_at + key_text.len();
             let value_text = after.trim_start_matches(' ');
@@ -262,7 +258,7 @@ impl<'s> Parser<'s> {
         let mut span = start.ok_or(GiveUp)?;
         span.end = self.next_token(self.line + 1) as u32;
         self.depth -= 1;
-        Ok(Node { span, tag: None, value: Value::Map(entries.into()) })
+        Ok(Node::new(span, Value::Map(entries.into())))
     }
 
     /// Moves to the next entry of the collection at column `indent` when the
@@ -299,11 +295,7 @@ impl<'s> Parser<'s> {
                 return self.block_node(next_indent, next_indent == indent);
             }
         }
-        Ok(Node {
-            span: self.span(colon, colon),
-            tag: None,
-            value: Value::Scalar(Scalar { text: "~".into(), style: ScalarStyle::Plain }),
-        })
+        Ok(Node::new_scalar(self.span(colon, colon), "~", ScalarStyle::Plain))
     }
 
     fn sequence(&mut self, indent: usize, indentless: bool) -> Parsed<Node> {
@@ -359,7 +351,7 @@ impl<'s> Parser<'s> {
         let mut span = start.ok_or(GiveUp)?;
         span.end = self.next_token(self.line + 1) as u32;
         self.depth -= 1;
-        Ok(Node { span, tag: None, value: Value::Seq(items.into()) })
+        Ok(Node::new(span, Value::Seq(items.into())))
     }
 
     /// A value that starts on the current line at the reading point (after
@@ -418,11 +410,7 @@ impl<'s> Parser<'s> {
                         return Ok(node);
                     }
                 }
-                Ok(Node {
-                    span: self.span(at, at + text.len()),
-                    tag: None,
-                    value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::Plain }),
-                })
+                Ok(Node::new_scalar(self.span(at, at + text.len()), text, ScalarStyle::Plain))
             }
         }
     }
@@ -453,7 +441,7 @@ impl<'s> Parser<'s> {
         let QuotedLine::Closed(end) = self.quoted_line(quote, at + 1, self.lines[self.line].1, &mut text, &mut 0)? else {
             return Err(GiveUp);
         };
-        Ok((Node { span: self.span(at, end), tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style }) }, end))
+        Ok((Node::new_scalar(self.span(at, end), text.as_str(), style), end))
     }
 
     /// Reads one line of a `quote`d scalar from `pos` to the closing quote
@@ -551,7 +539,7 @@ impl<'s> Parser<'s> {
         }
         let span = self.span(at, end);
         self.line = line;
-        Ok((Node { span, tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style }) }, end))
+        Ok((Node::new_scalar(span, text.as_str(), style), end))
     }
 
     /// The plain scalar `first` (at `at`, on the current line) with the
@@ -595,7 +583,7 @@ impl<'s> Parser<'s> {
         let Some(text) = text else { return Ok(None) };
         let span = self.span(at, end);
         self.line = last;
-        Ok(Some(Node { span, tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style: ScalarStyle::Plain }) }))
+        Ok(Some(Node::new_scalar(span, text.as_str(), ScalarStyle::Plain)))
     }
 
     /// `|`, `|-`, `>` or `>-` and the more-indented lines after it.
@@ -663,7 +651,7 @@ impl<'s> Parser<'s> {
         let span = self.span(start, end);
         self.line = last;
         let style = if folded { ScalarStyle::Folded } else { ScalarStyle::Literal };
-        Ok(Node { span, tag: None, value: Value::Scalar(Scalar { text: text.as_str().into(), style }) })
+        Ok(Node::new_scalar(span, text.as_str(), style))
     }
 }
 
@@ -729,11 +717,7 @@ impl Flow<'_, '_> {
             return Err(GiveUp);
         }
         let end = start + text.len();
-        Ok(Node {
-            span: self.parser.span(start, end),
-            tag: None,
-            value: Value::Scalar(Scalar { text: text.into(), style: ScalarStyle::Plain }),
-        })
+        Ok(Node::new_scalar(self.parser.span(start, end), text, ScalarStyle::Plain))
     }
 
     fn sequence(&mut self) -> Parsed<Node> {
@@ -754,7 +738,7 @@ impl Flow<'_, '_> {
             }
         }
         self.pos += 1;
-        Ok(Node { span: self.parser.span(start, self.pos), tag: None, value: Value::Seq(exact(items).into()) })
+        Ok(Node::new(self.parser.span(start, self.pos), Value::Seq(exact(items).into())))
     }
 
     fn mapping(&mut self) -> Parsed<Node> {
@@ -789,7 +773,7 @@ impl Flow<'_, '_> {
         if entries.iter().any(|e| is_merge_key(&e.key)) || !duplicate_positions(&entries).is_empty() {
             return Err(GiveUp);
         }
-        Ok(Node { span: self.parser.span(start, self.pos), tag: None, value: Value::Map(exact(entries).into()) })
+        Ok(Node::new(self.parser.span(start, self.pos), Value::Map(exact(entries).into())))
     }
 }
 

@@ -23,8 +23,9 @@
 //! it answers, its trees are the general parser's, span for span: its tests
 //! compare both on every YAML file of the project and of the shared corpora.
 //!
-//! Scalars keep their source text and style. How a plain scalar *reads* is a
-//! separate question answered by [`Scalar::resolve`], which follows the YAML 1.1
+//! Scalars keep their source text, and nodes how a scalar was written (its
+//! style). How a plain scalar *reads* is a separate question answered by
+//! [`Node::resolve`], which follows the YAML 1.1
 //! rules of go-yaml v2 behind `sigs.k8s.io/yaml` — the reading kubectl and the
 //! API server give (`yes` is a boolean, `0755` an octal integer, `=` a string).
 //! A folded scalar holds the value kustomize passes on, which differs from

@@ -26,13 +26,14 @@ pub enum ScalarStyle {
     Folded,
 }
 
+/// A scalar's text. How it was written (its [`ScalarStyle`]) is on the
+/// [`Node`]: without it a `Value` is 24 bytes and a node 48, not 64.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
     /// The value after YAML escape processing, before any type resolution.
     /// Texts up to 24 bytes (nearly every key and most values) are stored
     /// in place, without an allocation of their own.
     pub text: compact_str::CompactString,
-    pub style: ScalarStyle,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,27 +49,90 @@ pub enum Value {
     Map(Children<Entry>),
 }
 
-/// An explicit tag (`!!str`, `!env_var`). Tags are rare: one thin pointer
-/// keeps every node 8 bytes smaller than a `Box<str>` would.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tag(Box<compact_str::CompactString>);
+/// An explicit tag (`!!str`, `!env_var`), interned: two bytes in every
+/// node. Tags are rare and a repository uses a handful of different ones.
+///
+/// The table is the process's and never shrinks. Past 65,535 different
+/// tags (only a crafted stream has that many) a new tag is kept as `!`,
+/// YAML's non-specific tag; the standard tags, which change how a scalar
+/// reads, are in the table from the start, and custom tags never do.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tag(std::num::NonZeroU16);
+
+struct TagTable {
+    names: Vec<&'static str>,
+    ids: std::collections::HashMap<&'static str, Tag>,
+}
+
+impl TagTable {
+    fn intern(&mut self, text: &str) -> Tag {
+        if let Some(&tag) = self.ids.get(text) {
+            return tag;
+        }
+        let Some(id) = u16::try_from(self.names.len() + 1).ok().and_then(std::num::NonZeroU16::new) else {
+            return self.intern("!");
+        };
+        let name: &'static str = Box::leak(text.into());
+        self.names.push(name);
+        self.ids.insert(name, Tag(id));
+        Tag(id)
+    }
+}
+
+impl TagTable {
+    fn with_standard_tags() -> TagTable {
+        let mut table = TagTable { names: Vec::new(), ids: std::collections::HashMap::new() };
+        // `!` first: the overflow tag must never need a slot of its own.
+        table.intern("!");
+        for standard in ["str", "int", "float", "bool", "null", "merge", "map", "seq", "binary", "timestamp"] {
+            table.intern(&format!("!!{standard}"));
+            table.intern(&format!("tag:yaml.org,2002:{standard}"));
+        }
+        table
+    }
+}
+
+fn tag_table() -> &'static std::sync::RwLock<TagTable> {
+    static TABLE: std::sync::OnceLock<std::sync::RwLock<TagTable>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::sync::RwLock::new(TagTable::with_standard_tags()))
+}
+
+impl Tag {
+    pub fn new(text: &str) -> Tag {
+        let table = tag_table();
+        if let Some(&tag) = table.read().unwrap_or_else(std::sync::PoisonError::into_inner).ids.get(text) {
+            return tag;
+        }
+        table.write().unwrap_or_else(std::sync::PoisonError::into_inner).intern(text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        tag_table().read().unwrap_or_else(std::sync::PoisonError::into_inner).names[usize::from(self.0.get()) - 1]
+    }
+}
 
 impl std::ops::Deref for Tag {
     type Target = str;
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Tag").field(&self.as_str()).finish()
     }
 }
 
 impl From<&str> for Tag {
     fn from(text: &str) -> Self {
-        Tag(Box::new(text.into()))
+        Tag::new(text)
     }
 }
 
 impl From<String> for Tag {
     fn from(text: String) -> Self {
-        Tag(Box::new(text.into()))
+        Tag::new(&text)
     }
 }
 
@@ -172,7 +236,7 @@ impl Node {
                 Value::Map(copy?.into())
             }
         };
-        Some(Node { span: self.span, tag: self.tag.clone(), value })
+        Some(self.with_value(value))
     }
 }
 
@@ -212,11 +276,16 @@ impl<T> FromIterator<T> for Children<T> {
     }
 }
 
+/// 48 bytes: a parsed repository is mostly nodes (a mapping entry is two),
+/// and a build that changes a field copies the entries of every mapping on
+/// the way to it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub span: Span,
     /// An explicit tag as written (`!!str`, `!env_var`), if any.
     pub tag: Option<Tag>,
+    /// How a scalar was written; `Plain` for lists and mappings.
+    pub style: ScalarStyle,
     pub value: Value,
 }
 
@@ -231,6 +300,21 @@ pub struct Document {
 }
 
 impl Node {
+    /// An untagged node (a plain scalar's style: lists and mappings have none).
+    pub fn new(span: Span, value: Value) -> Node {
+        Node { span, tag: None, style: ScalarStyle::Plain, value }
+    }
+
+    /// An untagged scalar written in `style`.
+    pub fn new_scalar(span: Span, text: impl Into<compact_str::CompactString>, style: ScalarStyle) -> Node {
+        Node { span, tag: None, style, value: Value::Scalar(Scalar { text: text.into() }) }
+    }
+
+    /// `value` with this node's span, tag and style.
+    pub fn with_value(&self, value: Value) -> Node {
+        Node { span: self.span, tag: self.tag, style: self.style, value }
+    }
+
     pub fn scalar(&self) -> Option<&Scalar> {
         match &self.value {
             Value::Scalar(s) => Some(s),
@@ -274,7 +358,7 @@ impl Node {
     /// How the scalar reads under Kubernetes' YAML rules; `None` for collections.
     pub fn resolve(&self) -> Option<Resolved> {
         let scalar = self.scalar()?;
-        Some(Resolved::of(scalar, self.tag.as_deref()))
+        Some(Resolved::of(&scalar.text, self.style, self.tag.as_deref()))
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -289,6 +373,10 @@ impl Node {
             Value::Seq(items) => items,
             _ => &[],
         }
+    }
+
+    pub fn is_scalar(&self) -> bool {
+        matches!(self.value, Value::Scalar(_))
     }
 
     pub fn is_map(&self) -> bool {
@@ -353,7 +441,7 @@ impl Node {
 }
 
 #[cfg(test)]
-mod children_tests {
+mod tests {
     use crate::parse_stream;
 
     #[test]
@@ -400,14 +488,14 @@ mod children_tests {
 
     #[test]
     fn replacing_scalars_copies_only_the_way_to_what_it_replaces() {
-        use super::{Node, Scalar, Value};
+        use super::{Node, Scalar};
         let original = parse_stream("meta: {name: a}\nspec:\n  X: [keep, X]\n  other: [1, 2]\n").documents.remove(0).root;
         // Replaces every `X` with `Y`; also returns the scalars visited.
         let replace_x = |keys: bool| {
             let mut visited = Vec::new();
             let copy = original.replacing_scalars(keys, &mut |node: &Node, scalar: &Scalar| {
                 visited.push(scalar.text.to_string());
-                (scalar.text == "X").then(|| Node { span: node.span, tag: None, value: Value::Scalar(Scalar { text: "Y".into(), style: scalar.style }) })
+                (scalar.text == "X").then(|| Node::new_scalar(node.span, "Y", node.style))
             });
             (copy, visited)
         };
@@ -425,5 +513,40 @@ mod children_tests {
         assert_eq!(copy.path(&["spec", "Y"]).unwrap().items()[1].scalar_text(), Some("Y"));
 
         assert!(original.replacing_scalars(true, &mut |_: &Node, _: &Scalar| None).is_none(), "nothing replaced, no copy");
+    }
+
+    #[test]
+    fn a_node_is_48_bytes_and_a_mapping_entry_96() {
+        // What every parsed file and every copied mapping costs: keep it.
+        assert_eq!(std::mem::size_of::<super::Node>(), 48);
+        assert_eq!(std::mem::size_of::<super::Entry>(), 96);
+    }
+
+    #[test]
+    fn tags_are_interned_and_read_back_as_written() {
+        use super::Tag;
+        let written = parse_stream("a: !env_var X\nb: !!str 1\nc: !env_var Y\n").documents.remove(0).root;
+        let tags: Vec<Option<&str>> = written.entries().iter().map(|e| e.value.tag.as_deref()).collect();
+        assert_eq!(tags, [Some("!env_var"), Some("!!str"), Some("!env_var")]);
+        assert_eq!(written.entries()[0].value.tag, written.entries()[2].value.tag, "one tag, one id");
+        assert_ne!(Tag::new("!secret"), Tag::new("!env_var"));
+        assert_eq!(format!("{:?}", Tag::new("!secret")), r#"Tag("!secret")"#);
+        assert_eq!(written.entries()[1].value.as_str(), Some("1"), "`!!str` still decides how it reads");
+    }
+
+    #[test]
+    fn past_the_last_tag_id_a_new_tag_reads_as_the_non_specific_one() {
+        use super::TagTable;
+        let mut table = TagTable::with_standard_tags();
+        let string = table.intern("!!str");
+        let mut last = None;
+        for n in table.names.len()..usize::from(u16::MAX) {
+            last = Some(table.intern(&format!("!custom{n}")));
+        }
+        assert_eq!(table.names.len(), usize::from(u16::MAX), "every id used");
+        let overflow = table.intern("!one-too-many");
+        assert_eq!(table.names[usize::from(overflow.0.get()) - 1], "!");
+        assert_eq!(table.intern("!!str"), string, "the standard tags keep their ids");
+        assert_eq!(last.map(|tag| table.names[usize::from(tag.0.get()) - 1]), Some("!custom65534"));
     }
 }

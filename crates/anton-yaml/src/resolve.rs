@@ -1,7 +1,7 @@
 //! How a scalar reads, following go-yaml v2 (YAML 1.1), which
 //! `sigs.k8s.io/yaml` uses to turn manifests into JSON for the API server.
 
-use crate::node::{Scalar, ScalarStyle};
+use crate::node::ScalarStyle;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Resolved {
@@ -13,25 +13,26 @@ pub enum Resolved {
 }
 
 impl Resolved {
-    pub fn of(scalar: &Scalar, tag: Option<&str>) -> Resolved {
+    /// How a scalar with `text`, written in `style` with `tag`, reads.
+    pub fn of(text: &str, style: ScalarStyle, tag: Option<&str>) -> Resolved {
         match tag {
             Some("!!str") | Some("tag:yaml.org,2002:str") => return Resolved::Str,
             Some("!!int") | Some("tag:yaml.org,2002:int") => {
-                return parse_int(&scalar.text).map_or(Resolved::Str, Resolved::Int);
+                return parse_int(text).map_or(Resolved::Str, Resolved::Int);
             }
             Some("!!float") | Some("tag:yaml.org,2002:float") => {
-                return parse_float(&scalar.text).map_or(Resolved::Str, Resolved::Float);
+                return parse_float(text).map_or(Resolved::Str, Resolved::Float);
             }
             Some("!!bool") | Some("tag:yaml.org,2002:bool") => {
-                return parse_bool(&scalar.text).map_or(Resolved::Str, Resolved::Bool);
+                return parse_bool(text).map_or(Resolved::Str, Resolved::Bool);
             }
             Some("!!null") | Some("tag:yaml.org,2002:null") => return Resolved::Null,
             _ => {}
         }
-        if scalar.style != ScalarStyle::Plain {
+        if style != ScalarStyle::Plain {
             return Resolved::Str;
         }
-        resolve_plain(&scalar.text)
+        resolve_plain(text)
     }
 }
 
@@ -205,11 +206,9 @@ mod tests {
 
     #[test]
     fn tags_and_quotes_decide_before_content() {
-        let quoted = Scalar { text: "yes".into(), style: ScalarStyle::DoubleQuoted };
-        assert_eq!(Resolved::of(&quoted, None), Resolved::Str);
-        let plain = Scalar { text: "123".into(), style: ScalarStyle::Plain };
-        assert_eq!(Resolved::of(&plain, Some("!!str")), Resolved::Str);
-        assert_eq!(Resolved::of(&plain, Some("!env_var")), Resolved::Int(123));
+        assert_eq!(Resolved::of("yes", ScalarStyle::DoubleQuoted, None), Resolved::Str);
+        assert_eq!(Resolved::of("123", ScalarStyle::Plain, Some("!!str")), Resolved::Str);
+        assert_eq!(Resolved::of("123", ScalarStyle::Plain, Some("!env_var")), Resolved::Int(123));
     }
 
     #[test]

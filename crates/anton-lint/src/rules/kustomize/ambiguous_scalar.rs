@@ -109,7 +109,7 @@ fn walk<'n>(node: &'n Node, found: &mut Vec<(&'n Node, &'static str)>, place: Pl
 
 fn report(ctx: &Context<'_>, view: &ObjectView<'_>, node: &Node, expected: &str, out: &mut Vec<Finding>) {
     let Some(scalar) = node.scalar() else { return };
-    if scalar.style != ScalarStyle::Plain || node.tag.is_some() || !is_ambiguous_plain(&scalar.text) {
+    if node.style != ScalarStyle::Plain || node.tag.is_some() || !is_ambiguous_plain(&scalar.text) {
         return;
     }
     let text = &scalar.text;
