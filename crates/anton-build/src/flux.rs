@@ -2,7 +2,8 @@
 //! following the chain from the roots so that each child is built from the
 //! object its parent applies (with the parent's patches in it).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use anton_core::{Finding, Location, ObjectId, Severity};

@@ -5,7 +5,7 @@
 //! homelab typically runs. CustomResourceDefinitions found in a repository
 //! extend it at run time (their `spec.scope`), see [`ScopeTable`].
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 /// `(group, kind)` of cluster-scoped kinds known without reading any CRD.
 const CLUSTER_SCOPED: &[(&str, &str)] = &[

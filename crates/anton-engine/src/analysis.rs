@@ -136,7 +136,7 @@ pub fn check_schemas(
         .collect();
     let outcome = schemas.validate(repo, &targets);
     // An object written once and applied by two clusters is validated twice.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = <foldhash::HashSet<_> as foldhash::HashSetExt>::new();
     let mut findings: Vec<Finding> = outcome
         .findings
         .iter()

@@ -1,7 +1,8 @@
 //! Findings about the Flux graph. Each check is a function from the graph
 //! (and the repository it was built from) to findings.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use anton_core::{Finding, Location, ObjectId, Severity};
 use anton_kustomize::Engine;

@@ -1,7 +1,8 @@
 //! Building the graph: which Flux Kustomization applies which object, with
 //! the namespace each object really lands in.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use rayon::prelude::*;
 

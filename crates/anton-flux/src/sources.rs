@@ -7,7 +7,8 @@
 //! repository's (`spec.include`). This module finds, for every source the
 //! Kustomizations use, the repository folder its artifact is made of.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 use anton_core::Location;

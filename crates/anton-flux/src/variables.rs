@@ -4,7 +4,7 @@
 //! its own cluster applies, never another cluster's of the same name.
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use anton_kustomize::base64_decode;

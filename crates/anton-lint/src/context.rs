@@ -1,6 +1,6 @@
 //! Everything a rule may look at, and the questions several rules ask.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use anton_core::Location;
 use anton_flux::{FluxKind, FluxNode, Graph, NodeId};

@@ -26,7 +26,7 @@ pub mod texts;
 pub mod util;
 pub mod view;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use anton_core::{Finding, Location};
 use anton_flux::Graph;

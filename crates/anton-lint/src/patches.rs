@@ -17,7 +17,7 @@
 //! (anchored regular expressions, as kustomize reads them) and on equality
 //! label selectors; set-based label selectors are taken to match.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use anton_core::Location;
 use anton_flux::{FluxKind, Graph, NodeId};

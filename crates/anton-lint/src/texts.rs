@@ -3,7 +3,7 @@
 //! the loader read them) and every other text file of the repository (for
 //! committed private keys).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use anton_repo::Repository;

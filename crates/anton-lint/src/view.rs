@@ -12,7 +12,7 @@
 //! that set each value; objects no local build applies come as written.
 //! [`from_repository`] is the same without builds (objects as written).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use anton_build::{AppliedKey, FluxBuilds};
 use anton_core::{Location, ObjectId};

@@ -18,7 +18,7 @@ pub use object::{Object, SourceFile};
 pub use paths::{find_repository_root, normalize_relative, relative_path};
 pub use suggest::{MANIFEST_FOLDER_NAMES, holds_yaml, manifest_folders};
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anton_core::{Finding, Location};

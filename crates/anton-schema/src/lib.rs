@@ -73,7 +73,8 @@ mod validate;
 pub mod variables;
 pub mod versions;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use foldhash::{HashMap, HashMapExt};
 use std::path::PathBuf;
 
 use anton_core::{Finding, Location, Severity};

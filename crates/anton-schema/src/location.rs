@@ -19,7 +19,7 @@
 //!   - `<NormalizedKubernetesVersion>-standalone-strict/<kind><KindSuffix>.json` and
 //!     `…-standalone/…` (a copy of kubeconform's default catalog).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 

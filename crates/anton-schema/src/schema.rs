@@ -21,7 +21,7 @@
 //!
 //! `x-kubernetes-validations` (CEL) rules are not evaluated.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::OnceLock;
 
 use regex::Regex;

@@ -8,7 +8,8 @@
 //! engine records the variables it could not substitute, that record is the
 //! better source and this pass goes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+use foldhash::{HashMap, HashMapExt};
 
 use anton_core::{Finding, Location, Severity};
 use anton_repo::Repository;

@@ -14,7 +14,7 @@
 //! When it answers, the answer is the general path's, node for node and span
 //! for span: the tests compare both on every file of the fixtures and corpora.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use crate::build::{ALIAS_NODE_BUDGET, ParseOutput, count_nodes, duplicate_positions, is_merge_key};

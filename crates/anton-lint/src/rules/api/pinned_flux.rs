@@ -4,7 +4,7 @@
 //! (`instance.distribution.version`), or the header `gotk-components.yaml`
 //! carries (`# Flux Version: v2.1.2`).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use anton_repo::Repository;
 use anton_yaml::Node;

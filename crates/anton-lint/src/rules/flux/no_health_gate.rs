@@ -1,6 +1,6 @@
 //! `flux/no-health-gate`: a Kustomization that is Ready before what it applies is.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use anton_core::{Finding, Severity};
 use anton_flux::{FluxKind, FluxSpec, NodeId};

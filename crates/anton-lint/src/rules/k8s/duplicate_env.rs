@@ -1,6 +1,6 @@
 //! `k8s/duplicate-env`: the same environment variable twice in one container.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use anton_core::{Finding, Severity};
 

@@ -1,6 +1,6 @@
 //! `kustomize/namespace-required`: an app folder whose objects get no namespace.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use anton_core::{Finding, Severity};
 use anton_flux::FluxKind;
