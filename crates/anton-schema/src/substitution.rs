@@ -275,7 +275,7 @@ impl PatchTarget {
 fn collect<'n>(node: &'n Node, defined: &Definitions, out: &mut Vec<(&'n Node, &'n str, usize)>) {
     match &node.value {
         Value::Scalar(scalar) => {
-            if !scalar.text.contains("${") {
+            if !crate::variables::may_hold_variable(&scalar.text) {
                 return;
             }
             let mut seen: HashMap<&str, usize> = HashMap::new();

@@ -56,7 +56,15 @@ pub fn variables(text: &str) -> Vec<Variable<'_>> {
 /// Whether a value holds a substitution placeholder (and so has no type
 /// until Flux substitutes it).
 pub fn has_placeholder(text: &str) -> bool {
-    text.contains("${") && !variables(text).is_empty()
+    may_hold_variable(text) && !variables(text).is_empty()
+}
+
+/// Whether `text` has a `${`, the test every scalar of every applied object
+/// goes through: a byte scan, where the general substring search (`contains`)
+/// spent more setting itself up for a short value than the rest of the check.
+pub fn may_hold_variable(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().zip(bytes.iter().skip(1)).any(|(&first, &second)| first == b'$' && second == b'{')
 }
 
 /// What one Flux Kustomization's `postBuild` defines.
@@ -72,6 +80,13 @@ pub struct Definitions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_variable_needs_a_dollar_and_a_brace_side_by_side() {
+        for (text, expected) in [("${A}", true), ("x ${", true), ("$${A}", true), ("$", false), ("{$", false), ("$ {A}", false), ("", false), ("€${A}", true)] {
+            assert_eq!(may_hold_variable(text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn finds_variables_and_their_defaults() {

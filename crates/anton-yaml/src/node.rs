@@ -352,7 +352,7 @@ impl Node {
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(self.resolve(), Some(Resolved::Null))
+        self.scalar().is_some_and(|scalar| Resolved::is_null(&scalar.text, self.style, self.tag.as_deref()))
     }
 
     /// How the scalar reads under Kubernetes' YAML rules; `None` for collections.

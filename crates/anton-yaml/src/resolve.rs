@@ -12,33 +12,63 @@ pub enum Resolved {
     Str,
 }
 
+/// The tags of YAML's core schema, which decide how a scalar reads; any
+/// other tag (`!env_var`) leaves that to the text.
+#[derive(Clone, Copy)]
+enum CoreTag {
+    Str,
+    Int,
+    Float,
+    Bool,
+    Null,
+}
+
+fn core_tag(tag: Option<&str>) -> Option<CoreTag> {
+    match tag? {
+        "!!str" | "tag:yaml.org,2002:str" => Some(CoreTag::Str),
+        "!!int" | "tag:yaml.org,2002:int" => Some(CoreTag::Int),
+        "!!float" | "tag:yaml.org,2002:float" => Some(CoreTag::Float),
+        "!!bool" | "tag:yaml.org,2002:bool" => Some(CoreTag::Bool),
+        "!!null" | "tag:yaml.org,2002:null" => Some(CoreTag::Null),
+        _ => None,
+    }
+}
+
 impl Resolved {
     /// How a scalar with `text`, written in `style` with `tag`, reads.
     pub fn of(text: &str, style: ScalarStyle, tag: Option<&str>) -> Resolved {
-        match tag {
-            Some("!!str") | Some("tag:yaml.org,2002:str") => return Resolved::Str,
-            Some("!!int") | Some("tag:yaml.org,2002:int") => {
-                return parse_int(text).map_or(Resolved::Str, Resolved::Int);
-            }
-            Some("!!float") | Some("tag:yaml.org,2002:float") => {
-                return parse_float(text).map_or(Resolved::Str, Resolved::Float);
-            }
-            Some("!!bool") | Some("tag:yaml.org,2002:bool") => {
-                return parse_bool(text).map_or(Resolved::Str, Resolved::Bool);
-            }
-            Some("!!null") | Some("tag:yaml.org,2002:null") => return Resolved::Null,
-            _ => {}
+        match core_tag(tag) {
+            Some(CoreTag::Str) => return Resolved::Str,
+            Some(CoreTag::Int) => return parse_int(text).map_or(Resolved::Str, Resolved::Int),
+            Some(CoreTag::Float) => return parse_float(text).map_or(Resolved::Str, Resolved::Float),
+            Some(CoreTag::Bool) => return parse_bool(text).map_or(Resolved::Str, Resolved::Bool),
+            Some(CoreTag::Null) => return Resolved::Null,
+            None => {}
         }
         if style != ScalarStyle::Plain {
             return Resolved::Str;
         }
         resolve_plain(text)
     }
+
+    /// Whether [`Resolved::of`] answers `Null`, without reading numbers:
+    /// lookups ask it of every value they return.
+    pub fn is_null(text: &str, style: ScalarStyle, tag: Option<&str>) -> bool {
+        match core_tag(tag) {
+            Some(CoreTag::Null) => true,
+            Some(_) => false,
+            None => style == ScalarStyle::Plain && is_null_plain(text),
+        }
+    }
+}
+
+fn is_null_plain(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
 }
 
 /// Resolves a plain (unquoted, untagged) scalar.
 pub fn resolve_plain(text: &str) -> Resolved {
-    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+    if is_null_plain(text) {
         return Resolved::Null;
     }
     if let Some(b) = parse_bool(text) {
@@ -68,14 +98,19 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// `text` without YAML 1.1's digit separators (`1_000`), copied only when it has any.
+fn without_separators(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('_') { text.replace('_', "").into() } else { text.into() }
+}
+
 /// Integers as go-yaml v2 reads them: optional sign, `_` separators, `0x` hex,
 /// `0b` binary, and a leading `0` meaning octal (`0755` is 493).
 fn parse_int(text: &str) -> Option<i64> {
-    let cleaned: String = text.chars().filter(|c| *c != '_').collect();
+    let cleaned = without_separators(text);
     let (negative, digits) = match cleaned.as_bytes().first()? {
         b'-' => (true, &cleaned[1..]),
         b'+' => (false, &cleaned[1..]),
-        _ => (false, cleaned.as_str()),
+        _ => (false, &*cleaned),
     };
     if digits.is_empty() {
         return None;
@@ -107,7 +142,7 @@ fn parse_float(text: &str) -> Option<f64> {
         ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
         _ => {}
     }
-    let cleaned: String = text.chars().filter(|c| *c != '_').collect();
+    let cleaned = without_separators(text);
     let bytes = cleaned.as_bytes();
     // Accept only YAML's float shape: Rust would also read "inf" or "1e5" without digits checks.
     let mut i = usize::from(matches!(bytes.first(), Some(b'+' | b'-')));
@@ -209,6 +244,23 @@ mod tests {
         assert_eq!(Resolved::of("yes", ScalarStyle::DoubleQuoted, None), Resolved::Str);
         assert_eq!(Resolved::of("123", ScalarStyle::Plain, Some("!!str")), Resolved::Str);
         assert_eq!(Resolved::of("123", ScalarStyle::Plain, Some("!env_var")), Resolved::Int(123));
+    }
+
+    #[test]
+    fn is_null_answers_as_the_full_reading_does() {
+        let texts = ["", "~", "null", "Null", "NULL", "nULL", "0", "1_000", "0x1F", "1.5", ".inf", "yes", "off", "name", "null "];
+        let styles = [ScalarStyle::Plain, ScalarStyle::SingleQuoted, ScalarStyle::DoubleQuoted, ScalarStyle::Literal, ScalarStyle::Folded];
+        let tags = [None, Some("!!null"), Some("tag:yaml.org,2002:null"), Some("!!str"), Some("!!int"), Some("!!float"), Some("!!bool"), Some("!env_var")];
+        for text in texts {
+            for style in styles {
+                for tag in tags {
+                    let full = Resolved::of(text, style, tag) == Resolved::Null;
+                    assert_eq!(Resolved::is_null(text, style, tag), full, "{text:?} {style:?} {tag:?}");
+                }
+            }
+        }
+        assert_eq!(Resolved::of("1_000", ScalarStyle::Plain, None), Resolved::Int(1000), "separators still read");
+        assert_eq!(Resolved::of("1_0.5", ScalarStyle::Plain, None), Resolved::Float(10.5));
     }
 
     #[test]
