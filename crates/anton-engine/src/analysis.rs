@@ -10,6 +10,7 @@ use anton_core::Finding;
 use anton_flux::{FluxKind, Graph, GraphOptions};
 use anton_kustomize::Engine;
 use anton_repo::{LoadError, LoadOptions, Repository};
+use foldhash::{HashSet, HashSetExt};
 use serde_json::{Value, json};
 
 /// A loaded repository, analysed: the kustomize engine (with every folder's
@@ -136,7 +137,7 @@ pub fn check_schemas(
         .collect();
     let outcome = schemas.validate(repo, &targets);
     // An object written once and applied by two clusters is validated twice.
-    let mut seen = <foldhash::HashSet<_> as foldhash::HashSetExt>::new();
+    let mut seen = HashSet::new();
     let mut findings: Vec<Finding> = outcome
         .findings
         .iter()

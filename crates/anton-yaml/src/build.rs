@@ -1,7 +1,7 @@
 //! Turns granit-parser's event stream into [`Document`]s, collecting every
 //! problem instead of stopping at the first.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use granit_parser::{Event, Options, Parser, ScalarStyle as GranitStyle, Span as GranitSpan, Tag};
 
@@ -376,7 +376,7 @@ pub(crate) fn duplicate_positions(entries: &[Entry]) -> Vec<usize> {
             .filter(|&i| keys[i].is_some() && keys[..i].contains(&keys[i]))
             .collect();
     }
-    let mut seen = <foldhash::HashSet<_> as foldhash::HashSetExt>::with_capacity(entries.len());
+    let mut seen = HashSet::with_capacity(entries.len());
     keys.enumerate()
         .filter_map(|(i, key)| key.filter(|k| !seen.insert(*k)).map(|_| i))
         .collect()

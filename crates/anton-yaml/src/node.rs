@@ -52,10 +52,12 @@ pub enum Value {
 /// An explicit tag (`!!str`, `!env_var`), interned: two bytes in every
 /// node. Tags are rare and a repository uses a handful of different ones.
 ///
-/// The table is the process's and never shrinks. Past 65,535 different
-/// tags (only a crafted stream has that many) a new tag is kept as `!`,
-/// YAML's non-specific tag; the standard tags, which change how a scalar
-/// reads, are in the table from the start, and custom tags never do.
+/// The table is the process's and never shrinks (a long-running `watch` or
+/// MCP server keeps what it has seen). Past 65,535 different tags (only a
+/// crafted stream has that many) a new tag is kept as `!`, YAML's
+/// non-specific tag, and reads as an untagged value of its style would:
+/// the standard tags, the only ones that change how a scalar reads, are in
+/// the table from the start and keep their meaning.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Tag(std::num::NonZeroU16);
 
@@ -65,30 +67,30 @@ struct TagTable {
 }
 
 impl TagTable {
-    fn intern(&mut self, text: &str) -> Tag {
-        if let Some(&tag) = self.ids.get(text) {
-            return tag;
-        }
-        let Some(id) = u16::try_from(self.names.len() + 1).ok().and_then(std::num::NonZeroU16::new) else {
-            return self.intern("!");
-        };
-        let name: &'static str = Box::leak(text.into());
-        self.names.push(name);
-        self.ids.insert(name, Tag(id));
-        Tag(id)
-    }
-}
+    /// `!` takes the first id: the tag a full table hands out.
+    const NON_SPECIFIC: Tag = Tag(std::num::NonZeroU16::MIN);
 
-impl TagTable {
     fn with_standard_tags() -> TagTable {
         let mut table = TagTable { names: Vec::new(), ids: std::collections::HashMap::new() };
-        // `!` first: the overflow tag must never need a slot of its own.
         table.intern("!");
         for standard in ["str", "int", "float", "bool", "null", "merge", "map", "seq", "binary", "timestamp"] {
             table.intern(&format!("!!{standard}"));
             table.intern(&format!("tag:yaml.org,2002:{standard}"));
         }
         table
+    }
+
+    fn intern(&mut self, text: &str) -> Tag {
+        if let Some(&tag) = self.ids.get(text) {
+            return tag;
+        }
+        let Some(id) = u16::try_from(self.names.len() + 1).ok().and_then(std::num::NonZeroU16::new) else {
+            return Self::NON_SPECIFIC;
+        };
+        let name: &'static str = Box::leak(text.into());
+        self.names.push(name);
+        self.ids.insert(name, Tag(id));
+        Tag(id)
     }
 }
 
@@ -310,9 +312,11 @@ impl Node {
         Node { span, tag: None, style, value: Value::Scalar(Scalar { text: text.into() }) }
     }
 
-    /// `value` with this node's span, tag and style.
+    /// `value` with this node's span and tag, and its style when `value` is
+    /// a scalar (lists and mappings have none).
     pub fn with_value(&self, value: Value) -> Node {
-        Node { span: self.span, tag: self.tag, style: self.style, value }
+        let style = if matches!(value, Value::Scalar(_)) { self.style } else { ScalarStyle::Plain };
+        Node { span: self.span, tag: self.tag, style, value }
     }
 
     pub fn scalar(&self) -> Option<&Scalar> {
@@ -352,7 +356,7 @@ impl Node {
     }
 
     pub fn is_null(&self) -> bool {
-        self.scalar().is_some_and(|scalar| Resolved::is_null(&scalar.text, self.style, self.tag.as_deref()))
+        self.scalar().is_some_and(|scalar| Resolved::reads_as_null(&scalar.text, self.style, self.tag.as_deref()))
     }
 
     /// How the scalar reads under Kubernetes' YAML rules; `None` for collections.
@@ -516,6 +520,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_pointer_width = "64")]
     fn a_node_is_48_bytes_and_a_mapping_entry_96() {
         // What every parsed file and every copied mapping costs: keep it.
         assert_eq!(std::mem::size_of::<super::Node>(), 48);
@@ -545,6 +550,7 @@ mod tests {
         }
         assert_eq!(table.names.len(), usize::from(u16::MAX), "every id used");
         let overflow = table.intern("!one-too-many");
+        assert_eq!(overflow, TagTable::NON_SPECIFIC);
         assert_eq!(table.names[usize::from(overflow.0.get()) - 1], "!");
         assert_eq!(table.intern("!!str"), string, "the standard tags keep their ids");
         assert_eq!(last.map(|tag| table.names[usize::from(tag.0.get()) - 1]), Some("!custom65534"));

@@ -53,7 +53,7 @@ impl Resolved {
 
     /// Whether [`Resolved::of`] answers `Null`, without reading numbers:
     /// lookups ask it of every value they return.
-    pub fn is_null(text: &str, style: ScalarStyle, tag: Option<&str>) -> bool {
+    pub fn reads_as_null(text: &str, style: ScalarStyle, tag: Option<&str>) -> bool {
         match core_tag(tag) {
             Some(CoreTag::Null) => true,
             Some(_) => false,
@@ -247,7 +247,7 @@ mod tests {
     }
 
     #[test]
-    fn is_null_answers_as_the_full_reading_does() {
+    fn reads_as_null_answers_as_the_full_reading_does() {
         let texts = ["", "~", "null", "Null", "NULL", "nULL", "0", "1_000", "0x1F", "1.5", ".inf", "yes", "off", "name", "null "];
         let styles = [ScalarStyle::Plain, ScalarStyle::SingleQuoted, ScalarStyle::DoubleQuoted, ScalarStyle::Literal, ScalarStyle::Folded];
         let tags = [None, Some("!!null"), Some("tag:yaml.org,2002:null"), Some("!!str"), Some("!!int"), Some("!!float"), Some("!!bool"), Some("!env_var")];
@@ -255,7 +255,7 @@ mod tests {
             for style in styles {
                 for tag in tags {
                     let full = Resolved::of(text, style, tag) == Resolved::Null;
-                    assert_eq!(Resolved::is_null(text, style, tag), full, "{text:?} {style:?} {tag:?}");
+                    assert_eq!(Resolved::reads_as_null(text, style, tag), full, "{text:?} {style:?} {tag:?}");
                 }
             }
         }
