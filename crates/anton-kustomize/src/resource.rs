@@ -46,26 +46,24 @@ impl ResId {
     /// The namespace for comparisons: `default` when unset, nothing for
     /// cluster-scoped kinds.
     pub(crate) fn effective_namespace(&self) -> &str {
+        self.namespace_stand_in().unwrap_or(&self.namespace)
+    }
+
+    /// What compares in place of the namespace as written, if anything.
+    fn namespace_stand_in(&self) -> Option<&'static str> {
         if self.is_cluster_scoped() {
-            NOT_A_NAMESPACE
+            Some(NOT_A_NAMESPACE)
         } else if self.namespace.is_empty() {
-            "default"
+            Some("default")
         } else {
-            &self.namespace
+            None
         }
     }
 
     /// The identity as one hashable value: two ids are [`ResId::equals`]
-    /// exactly when their keys are equal.
+    /// exactly when their keys are equal. Takes the id's strings.
     pub(crate) fn key(self) -> (String, String, String, String) {
-        // As `effective_namespace`, without copying the strings again.
-        let namespace = if self.is_cluster_scoped() {
-            NOT_A_NAMESPACE.to_owned()
-        } else if self.namespace.is_empty() {
-            "default".to_owned()
-        } else {
-            self.namespace
-        };
+        let namespace = self.namespace_stand_in().map_or(self.namespace, str::to_owned);
         (self.api_version, self.kind, self.name, namespace)
     }
 
