@@ -6,6 +6,8 @@
 
 use std::sync::LazyLock;
 
+use foldhash::{HashMap, HashMapExt};
+
 use anton_yaml::{Node, Value};
 
 use crate::resource::{ResId, Resource};
@@ -82,6 +84,27 @@ fn workload_fields(tail: &str) -> Vec<Field> {
 /// The built-in name-reference configuration, made once: every build (each
 /// folder, each Flux Kustomization) runs the name-reference update.
 static BUILT_IN: LazyLock<Vec<Rule>> = LazyLock::new(rules);
+
+/// The built-in referrer fields by the kind that holds them, as (rule,
+/// field) indices in the configuration's order: an object is matched
+/// against its own kind's few fields, not all of them.
+static BUILT_IN_BY_KIND: LazyLock<HashMap<&'static str, Vec<(usize, usize)>>> = LazyLock::new(|| {
+    let mut by_kind: HashMap<&'static str, Vec<(usize, usize)>> = HashMap::new();
+    for (rule_index, rule) in BUILT_IN.iter().enumerate() {
+        for (field_index, field) in rule.fields.iter().enumerate() {
+            by_kind.entry(field.kind.as_str()).or_default().push((rule_index, field_index));
+        }
+    }
+    by_kind
+});
+
+/// The referrer fields an object of `kind` may hold, built-in first, each
+/// list in its configuration's order (the order the fields are updated in).
+fn fields_for<'a>(kind: &str, extra: &'a [Rule]) -> impl Iterator<Item = (&'a Rule, &'a Field)> {
+    let built_in: &'static [(usize, usize)] = BUILT_IN_BY_KIND.get(kind).map_or(&[], Vec::as_slice);
+    let built_in = built_in.iter().map(|&(rule, field)| (&BUILT_IN[rule], &BUILT_IN[rule].fields[field]));
+    built_in.chain(extra.iter().flat_map(|rule| rule.fields.iter().map(move |field| (rule, field))))
+}
 
 fn rules() -> Vec<Rule> {
     let rbac = "rbac.authorization.k8s.io";
@@ -209,7 +232,6 @@ pub(crate) fn fix(resources: &mut [Resource], extra: Vec<Rule>) {
     if resources.iter().all(|r| r.prev_ids.is_empty()) {
         return;
     }
-    let rules: Vec<&Rule> = BUILT_IN.iter().chain(&extra).collect();
     let candidates: Vec<Candidate> = resources
         .iter()
         .enumerate()
@@ -226,24 +248,22 @@ pub(crate) fn fix(resources: &mut [Resource], extra: Vec<Rule>) {
         // Most objects have no field that refers by name; their pool, a scan
         // of every candidate, is worked out only when one does.
         let mut pool: Option<Vec<usize>> = None;
-        for &rule in &rules {
-            for field in &rule.fields {
-                if !selected(&referrer_id, &field.kind, field.group.as_deref(), field.version.as_deref()) {
-                    continue;
-                }
-                let pool = pool.get_or_insert_with(|| could_be_referenced(&candidates, &resources[referrer]));
-                // Only an object that had another identity can be a referral
-                // (`select`); without one the walk would change nothing, and
-                // the object stays shared with the builds it came from.
-                if pool.iter().all(|&i| candidates[i].prev.is_empty()) {
-                    continue;
-                }
-                let ctx = Context { rule, referrer, referrer_id: &referrer_id, pool, candidates: &candidates, contexts: &contexts };
-                let role_ref = role_ref_gvk(&resources[referrer].node, &field.path);
-                walk(&mut resources[referrer].node, field.segments(), Create::No, anton_yaml::Span::default(), &mut |node| {
-                    ctx.set(node, role_ref.as_ref());
-                });
+        for (rule, field) in fields_for(&referrer_id.kind, &extra) {
+            if !selected(&referrer_id, &field.kind, field.group.as_deref(), field.version.as_deref()) {
+                continue;
             }
+            let pool = pool.get_or_insert_with(|| could_be_referenced(&candidates, &resources[referrer]));
+            // Only an object that had another identity can be a referral
+            // (`select`); without one the walk would change nothing, and
+            // the object stays shared with the builds it came from.
+            if pool.iter().all(|&i| candidates[i].prev.is_empty()) {
+                continue;
+            }
+            let ctx = Context { rule, referrer, referrer_id: &referrer_id, pool, candidates: &candidates, contexts: &contexts };
+            let role_ref = role_ref_gvk(&resources[referrer].node, &field.path);
+            walk(&mut resources[referrer].node, field.segments(), Create::No, anton_yaml::Span::default(), &mut |node| {
+                ctx.set(node, role_ref.as_ref());
+            });
         }
     }
 }
