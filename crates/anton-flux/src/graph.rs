@@ -266,11 +266,8 @@ impl Graph {
             index_by_cluster: HashMap::new(),
         };
         let mut cluster_of_dir: BTreeMap<String, usize> = BTreeMap::new();
-        // One node per object, namespace and cluster: a file shared by two
-        // clusters' trees gives a node in each.
-        let mut visited: HashSet<(usize, String, usize)> = HashSet::new();
-        let mut queue: VecDeque<NodeId> = VecDeque::new();
-
+        // What each cluster's walk has seen so far (objects met, variables applied).
+        let mut seen: Vec<ClusterSeen> = Vec::new();
         let mut roots: Vec<usize> = flux_objects
             .iter()
             .filter(|(i, k)| {
@@ -283,9 +280,12 @@ impl Graph {
         // Kustomizations some parent's build emits, seen while walking.
         let mut emitted_kustomizations: HashSet<usize> = HashSet::new();
         let written_sources = WrittenSources::read(repo);
-        let mut applied_sources = AppliedSources::default();
         let mut reached: HashSet<usize> = HashSet::new();
         loop {
+            // Each root's cluster: the folder it is written in.
+            let mut walks: Vec<Walk> = Vec::new();
+            let mut walk_of_cluster: HashMap<usize, usize> = HashMap::new();
+            let mut root_walks: Vec<usize> = Vec::with_capacity(roots.len());
             for &root in &roots {
                 let object = &repo.objects[root];
                 let dir = repo.files[object.file].dir().to_owned();
@@ -293,85 +293,33 @@ impl Graph {
                 let cluster = *cluster_of_dir.entry(dir.clone()).or_insert(next_id);
                 if cluster == graph.clusters.len() {
                     graph.clusters.push(if dir.is_empty() { ".".into() } else { dir });
+                    seen.push(ClusterSeen::default());
                 }
                 let namespace = object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
-                if visited.insert((root, namespace.clone(), cluster)) {
-                    reached.insert(root);
-                    let id = graph.push_node(repo, root, FluxKind::Kustomization, namespace, None, cluster, None, &mut specs);
-                    queue.push_back(id);
-                }
+                let walk = *walk_of_cluster.entry(cluster).or_insert_with(|| {
+                    walks.push(Walk::new(cluster, std::mem::take(&mut seen[cluster])));
+                    walks.len() - 1
+                });
+                walks[walk].roots.push((root, namespace));
+                root_walks.push(walk);
             }
-            while let Some(parent) = queue.pop_front() {
-                let parent_object = graph.nodes[parent].object;
-                let cluster = graph.nodes[parent].cluster;
-                let FluxSpec::Kustomization(ks) = &graph.nodes[parent].spec else { continue };
-                // Flux applies nothing when the source cannot be found (in the
-                // namespace it really looks in); neither does the graph.
-                if !source_resolves(&source_objects, &graph, ks, &graph.nodes[parent].namespace) {
-                    continue;
-                }
-                let target_namespace = ks.target_namespace.clone();
-                // The parent's whole postBuild, with its own cluster's
-                // ConfigMaps and Secrets: what it substitutes into every
-                // object it applies, the Flux objects among them.
-                let (vars, unknown_variables) = variables::variables_of(ks, &graph.nodes[parent].namespace, cluster, &applied_sources, &written_sources);
-                // The folder its spec.path names once substituted (the same
-                // object may build another folder in another cluster).
-                let Some(dir) = local_path(ks, &graph.sources, &graph.artifacts).filter(|dir| repo.is_dir(dir)) else { continue };
-                let build = engine.build_flux_path(&dir);
-                let mut applied = Vec::with_capacity(build.objects.len());
-                let no_vars = variables::Pairs::new();
-                for emitted in &build.objects {
-                    // `kustomize.toolkit.fluxcd.io/substitute: disabled` keeps the
-                    // object as written (its `${…}` are for its own postBuild).
-                    let opted_out = variables::substitution_disabled(&emitted.node);
-                    let vars = if opted_out { &no_vars } else { &vars };
-                    let unknown_variables = unknown_variables && !opted_out;
-                    let mut id = emitted.id.clone();
-                    // Names often come from postBuild variables (`name: ${APP}`).
-                    id.name = variables::substitute_text(&id.name, vars).unwrap_or(id.name);
-                    id.namespace = id.namespace.map(|ns| variables::substitute_text(&ns, vars).unwrap_or(ns));
-                    if !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
-                        let namespace = target_namespace
-                            .clone()
-                            .or_else(|| id.namespace.clone())
-                            .unwrap_or_else(|| DEFAULT_NAMESPACE.into());
-                        id.namespace = Some(namespace);
-                    }
-                    if variables::is_variable_source(&emitted.node) {
-                        let encrypted = match emitted.origin {
-                            Origin::Object(index) => repo.objects[index].sops_encrypted,
-                            Origin::Generated { .. } => false,
-                        };
-                        let node = variables::substituted(&emitted.node, vars);
-                        applied_sources.add(cluster, id.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE), &node, encrypted);
-                    }
-                    if let Origin::Object(index) = emitted.origin {
-                        if let Some(&kind) = kind_of.get(&index) {
-                            if kind == FluxKind::Kustomization && index != parent_object {
-                                emitted_kustomizations.insert(index);
-                            }
-                            let namespace = id.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
-                            if visited.insert((index, namespace.clone(), cluster)) {
-                                reached.insert(index);
-                                // As the parent applies it: a kustomize patch or replacement
-                                // in the parent's folder may set targetNamespace, dependsOn, …
-                                // and its postBuild variables fill spec.path, sourceRef, …
-                                let object = variables::substituted(&emitted.node, vars);
-                                let spec = FluxSpec::read(kind, &object);
-                                let node = graph.push_node(repo, index, kind, namespace, Some(parent), cluster, Some(spec), &mut specs);
-                                graph.nodes[node].name = id.name.clone();
-                                graph.nodes[node].unknown_variables = unknown_variables;
-                                graph.nodes[node].applied = Some(object);
-                                if kind == FluxKind::Kustomization {
-                                    queue.push_back(node);
-                                }
-                            }
-                        }
-                    }
-                    applied.push(Applied { id, origin: emitted.origin });
-                }
-                graph.applies.insert(parent, applied);
+            // Clusters do not read each other's objects (a child is in its
+            // parent's cluster, substituteFrom reads its own cluster's
+            // objects): each cluster is walked on its own core.
+            let context = WalkContext {
+                engine,
+                graph: &graph,
+                source_objects: &source_objects,
+                kind_of: &kind_of,
+                written_sources: &written_sources,
+                specs: &specs,
+            };
+            walks.par_iter_mut().for_each(|walk| walk.run(&context));
+            graph.adopt(&mut walks, &root_walks);
+            for walk in walks {
+                reached.extend(walk.reached);
+                emitted_kustomizations.extend(walk.emitted_kustomizations);
+                seen[walk.cluster] = walk.seen;
             }
             // Kustomizations that only apply each other (a cycle) have no root; start from the first.
             match flux_objects
@@ -445,6 +393,48 @@ impl Graph {
         }
         let false_roots = first_roots.intersection(&emitted_kustomizations).copied().collect();
         (graph, false_roots)
+    }
+
+    /// Takes the walks' nodes in the order one walk over all their clusters
+    /// at once would have met them: the roots in `root_walks`' order (each
+    /// the next root of its walk), then breadth first, each node's children
+    /// in the order its build emitted them.
+    fn adopt(&mut self, walks: &mut [Walk], root_walks: &[usize]) {
+        let base = self.nodes.len();
+        let mut number: Vec<Vec<NodeId>> = walks.iter().map(|walk| vec![NodeId::MAX; walk.nodes.len()]).collect();
+        let mut next = base;
+        let mut queue: VecDeque<(usize, NodeId)> = VecDeque::new();
+        let mut next_root = vec![0; walks.len()];
+        for &walk in root_walks {
+            let root = walks[walk].root_nodes.get(next_root[walk]).copied().flatten();
+            next_root[walk] += 1;
+            if let Some(root) = root {
+                number[walk][root] = next;
+                next += 1;
+                queue.push_back((walk, root));
+            }
+        }
+        while let Some((walk, parent)) = queue.pop_front() {
+            for &child in &walks[walk].children[parent] {
+                number[walk][child] = next;
+                next += 1;
+                if walks[walk].nodes[child].kind == FluxKind::Kustomization {
+                    queue.push_back((walk, child));
+                }
+            }
+        }
+        let mut numbered: Vec<(NodeId, FluxNode)> = Vec::with_capacity(next - base);
+        for (walk, numbers) in walks.iter_mut().zip(&number) {
+            for (local, mut node) in std::mem::take(&mut walk.nodes).into_iter().enumerate() {
+                node.applied_by = node.applied_by.map(|parent| numbers[parent]);
+                numbered.push((numbers[local], node));
+            }
+            for (local, applied) in std::mem::take(&mut walk.applies) {
+                self.applies.insert(numbers[local], applied);
+            }
+        }
+        numbered.sort_unstable_by_key(|(id, _)| *id);
+        self.nodes.extend(numbered.into_iter().map(|(_, node)| node));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -544,6 +534,195 @@ impl Graph {
 /// everything): a look-up per folder above it, not a comparison per folder.
 pub(crate) fn inside_any(dirs: &HashSet<&str>, path: &str) -> bool {
     dirs.contains("") || path.match_indices('/').any(|(slash, _)| dirs.contains(&path[..slash]))
+}
+
+/// What one cluster's walks met: one node per object and namespace, and
+/// the ConfigMaps and Secrets applied so far (a later walk in the same
+/// cluster, from a cycle's Kustomization, goes on from there).
+#[derive(Default)]
+struct ClusterSeen {
+    visited: HashSet<(usize, String)>,
+    applied_sources: AppliedSources,
+}
+
+/// What every cluster's walk reads and none changes.
+struct WalkContext<'a, 'r> {
+    engine: &'a Engine<'r>,
+    graph: &'a Graph,
+    source_objects: &'a HashMap<(&'a str, &'a str), Vec<Option<&'a str>>>,
+    kind_of: &'a HashMap<usize, FluxKind>,
+    written_sources: &'a WrittenSources,
+    specs: &'a HashMap<usize, FluxSpec>,
+}
+
+/// One cluster's walk from its roots, breadth first, parents before the
+/// objects they apply. Its nodes are numbered in the walk's own order until
+/// [`Graph::adopt`] numbers them in the order one walk over every cluster
+/// would have met them.
+struct Walk {
+    cluster: usize,
+    /// The roots, as (object, namespace), and the node each became (`None`:
+    /// met already).
+    roots: Vec<(usize, String)>,
+    root_nodes: Vec<Option<NodeId>>,
+    nodes: Vec<FluxNode>,
+    /// For each node, the nodes its build created, in order.
+    children: Vec<Vec<NodeId>>,
+    applies: Vec<(NodeId, Vec<Applied>)>,
+    seen: ClusterSeen,
+    reached: HashSet<usize>,
+    emitted_kustomizations: HashSet<usize>,
+}
+
+impl Walk {
+    fn new(cluster: usize, seen: ClusterSeen) -> Self {
+        Walk {
+            cluster,
+            roots: Vec::new(),
+            root_nodes: Vec::new(),
+            nodes: Vec::new(),
+            children: Vec::new(),
+            applies: Vec::new(),
+            seen,
+            reached: HashSet::new(),
+            emitted_kustomizations: HashSet::new(),
+        }
+    }
+
+    fn run(&mut self, context: &WalkContext<'_, '_>) {
+        let repo = context.engine.repository();
+        let mut queue: VecDeque<NodeId> = VecDeque::new();
+        for (root, namespace) in std::mem::take(&mut self.roots) {
+            let mut node = None;
+            if self.seen.visited.insert((root, namespace.clone())) {
+                self.reached.insert(root);
+                let id = self.push(repo, context.specs, root, FluxKind::Kustomization, namespace, None, None);
+                queue.push_back(id);
+                node = Some(id);
+            }
+            self.root_nodes.push(node);
+        }
+        while let Some(parent) = queue.pop_front() {
+            self.apply(context, parent, &mut queue);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        repo: &Repository,
+        specs: &HashMap<usize, FluxSpec>,
+        object: usize,
+        kind: FluxKind,
+        namespace: String,
+        applied_by: Option<NodeId>,
+        spec: Option<FluxSpec>,
+    ) -> NodeId {
+        let repo_object = &repo.objects[object];
+        let id = self.nodes.len();
+        self.nodes.push(FluxNode {
+            object,
+            kind,
+            namespace,
+            name: repo_object.name.clone(),
+            applied_by,
+            cluster: self.cluster,
+            // `spec`: as a parent applies it; else as written.
+            spec: spec
+                .or_else(|| specs.get(&object).cloned())
+                .unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
+            location: repo.object_location(repo_object),
+            unknown_variables: false,
+            applied: None,
+        });
+        self.children.push(Vec::new());
+        if let Some(parent) = applied_by {
+            self.children[parent].push(id);
+        }
+        id
+    }
+
+    /// What the Kustomization node `parent` applies: its folder built, each
+    /// object with its effective identity, the Flux objects among them new
+    /// nodes (Kustomizations queued to be applied in turn).
+    fn apply(&mut self, context: &WalkContext<'_, '_>, parent: NodeId, queue: &mut VecDeque<NodeId>) {
+        let (engine, graph) = (context.engine, context.graph);
+        let repo = engine.repository();
+        let cluster = self.cluster;
+        let parent_object = self.nodes[parent].object;
+        let FluxSpec::Kustomization(ks) = &self.nodes[parent].spec else { return };
+        // Flux applies nothing when the source cannot be found (in the
+        // namespace it really looks in); neither does the graph.
+        if !source_resolves(context.source_objects, graph, ks, &self.nodes[parent].namespace) {
+            return;
+        }
+        let target_namespace = ks.target_namespace.clone();
+        // The parent's whole postBuild, with its own cluster's
+        // ConfigMaps and Secrets: what it substitutes into every
+        // object it applies, the Flux objects among them.
+        let (vars, unknown_variables) = variables::variables_of(
+            ks,
+            &self.nodes[parent].namespace,
+            cluster,
+            &self.seen.applied_sources,
+            context.written_sources,
+        );
+        // The folder its spec.path names once substituted (the same
+        // object may build another folder in another cluster).
+        let Some(dir) = local_path(ks, &graph.sources, &graph.artifacts).filter(|dir| repo.is_dir(dir)) else { return };
+        let build = engine.build_flux_path(&dir);
+        let mut applied = Vec::with_capacity(build.objects.len());
+        let no_vars = variables::Pairs::new();
+        for emitted in &build.objects {
+            // `kustomize.toolkit.fluxcd.io/substitute: disabled` keeps the
+            // object as written (its `${…}` are for its own postBuild).
+            let opted_out = variables::substitution_disabled(&emitted.node);
+            let vars = if opted_out { &no_vars } else { &vars };
+            let unknown_variables = unknown_variables && !opted_out;
+            let mut id = emitted.id.clone();
+            // Names often come from postBuild variables (`name: ${APP}`).
+            id.name = variables::substitute_text(&id.name, vars).unwrap_or(id.name);
+            id.namespace = id.namespace.map(|ns| variables::substitute_text(&ns, vars).unwrap_or(ns));
+            if !engine.scopes().is_cluster_scoped(&id.group, &id.kind) {
+                let namespace =
+                    target_namespace.clone().or_else(|| id.namespace.clone()).unwrap_or_else(|| DEFAULT_NAMESPACE.into());
+                id.namespace = Some(namespace);
+            }
+            if variables::is_variable_source(&emitted.node) {
+                let encrypted = match emitted.origin {
+                    Origin::Object(index) => repo.objects[index].sops_encrypted,
+                    Origin::Generated { .. } => false,
+                };
+                let node = variables::substituted(&emitted.node, vars);
+                self.seen.applied_sources.add(cluster, id.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE), &node, encrypted);
+            }
+            if let Origin::Object(index) = emitted.origin {
+                if let Some(&kind) = context.kind_of.get(&index) {
+                    if kind == FluxKind::Kustomization && index != parent_object {
+                        self.emitted_kustomizations.insert(index);
+                    }
+                    let namespace = id.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
+                    if self.seen.visited.insert((index, namespace.clone())) {
+                        self.reached.insert(index);
+                        // As the parent applies it: a kustomize patch or replacement
+                        // in the parent's folder may set targetNamespace, dependsOn, …
+                        // and its postBuild variables fill spec.path, sourceRef, …
+                        let object = variables::substituted(&emitted.node, vars);
+                        let spec = FluxSpec::read(kind, &object);
+                        let node = self.push(repo, context.specs, index, kind, namespace, Some(parent), Some(spec));
+                        self.nodes[node].name = id.name.clone();
+                        self.nodes[node].unknown_variables = unknown_variables;
+                        self.nodes[node].applied = Some(object);
+                        if kind == FluxKind::Kustomization {
+                            queue.push_back(node);
+                        }
+                    }
+                }
+            }
+            applied.push(Applied { id, origin: emitted.origin });
+        }
+        self.applies.push((parent, applied));
+    }
 }
 
 fn source_resolves(

@@ -149,3 +149,68 @@ fn a_git_repository_of_this_repository_is_rooted_at_the_checkout() {
     assert!(hint.contains("folders that hold these paths: ./kubernetes;"), "{hint}");
     assert_eq!(findings[0].location.as_ref().map(|l| l.file.as_str()), Some("kubernetes/flux/source.yaml"));
 }
+
+#[test]
+fn clusters_walked_apart_are_numbered_as_one_breadth_first_walk() {
+    // Two clusters of different depths and a cycle that has no root: each
+    // cluster is walked on its own, the nodes are numbered as one walk
+    // over all of them meets them (roots, then level by level).
+    let (a_root, a_one, a_two, a_deep) = (
+        ks("a-root", "flux-system", "./clusters/a/apps", ""),
+        ks("a-one", "flux-system", "./clusters/a/one", ""),
+        ks("a-two", "flux-system", "./clusters/a/two", ""),
+        ks("a-deep", "flux-system", "./clusters/a/empty", ""),
+    );
+    let (b_root, b_one, b_deep) = (
+        ks("b-root", "flux-system", "./clusters/b/apps", ""),
+        ks("b-one", "flux-system", "./clusters/b/one", ""),
+        ks("b-deep", "flux-system", "./clusters/b/empty", ""),
+    );
+    let (c_x, c_y) = (ks("c-x", "flux-system", "./clusters/c/y", ""), ks("c-y", "flux-system", "./clusters/c/x", ""));
+    let files = [
+        ("clusters/a/flux/root.yaml", a_root.as_str()),
+        ("clusters/a/apps/kustomization.yaml", "resources: [one.yaml, two.yaml]\n"),
+        ("clusters/a/apps/one.yaml", a_one.as_str()),
+        ("clusters/a/apps/two.yaml", a_two.as_str()),
+        ("clusters/a/one/kustomization.yaml", "resources: [deep.yaml]\n"),
+        ("clusters/a/one/deep.yaml", a_deep.as_str()),
+        ("clusters/a/two/kustomization.yaml", "resources: []\n"),
+        ("clusters/a/empty/kustomization.yaml", "resources: []\n"),
+        ("clusters/b/flux/root.yaml", b_root.as_str()),
+        ("clusters/b/apps/kustomization.yaml", "resources: [one.yaml]\n"),
+        ("clusters/b/apps/one.yaml", b_one.as_str()),
+        ("clusters/b/one/kustomization.yaml", "resources: [deep.yaml]\n"),
+        ("clusters/b/one/deep.yaml", b_deep.as_str()),
+        ("clusters/b/empty/kustomization.yaml", "resources: []\n"),
+        ("clusters/c/x/kustomization.yaml", "resources: [ks.yaml]\n"),
+        ("clusters/c/x/ks.yaml", c_x.as_str()),
+        ("clusters/c/y/kustomization.yaml", "resources: [ks.yaml]\n"),
+        ("clusters/c/y/ks.yaml", c_y.as_str()),
+    ];
+    let (_dir, repo) = load(&files);
+    let engine = Engine::new(&repo);
+    let graph = Graph::build(&engine, GraphOptions::default());
+    let names: Vec<&str> = graph.nodes.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["a-root", "b-root", "a-one", "a-two", "b-one", "a-deep", "b-deep", "c-x", "c-y"]);
+    assert_eq!(graph.clusters, ["clusters/a/flux", "clusters/b/flux", "clusters/c/x"]);
+    let parents: Vec<Option<&str>> =
+        graph.nodes.iter().map(|n| n.applied_by.map(|p| graph.nodes[p].name.as_str())).collect();
+    assert_eq!(
+        parents,
+        [None, None, Some("a-root"), Some("a-root"), Some("b-root"), Some("a-one"), Some("b-one"), None, Some("c-x")]
+    );
+    for (id, node) in graph.nodes.iter().enumerate() {
+        if let Some(parent) = node.applied_by {
+            assert!(parent < id, "{} comes after its parent", node.name);
+            assert_eq!(graph.nodes[parent].cluster, node.cluster, "{} stays in its parent's cluster", node.name);
+        }
+    }
+    // Each Kustomization's applied objects are filed under its own number.
+    let applied_names = |name: &str| -> Vec<String> {
+        let id = graph.nodes.iter().position(|n| n.name == name).unwrap();
+        graph.applies[&id].iter().map(|a| a.id.name.clone()).collect()
+    };
+    assert_eq!(applied_names("a-root"), ["a-one", "a-two"]);
+    assert_eq!(applied_names("b-one"), ["b-deep"]);
+    assert_eq!(applied_names("c-y"), ["c-x"]);
+}
