@@ -5,7 +5,9 @@
 //! homelab typically runs. CustomResourceDefinitions found in a repository
 //! extend it at run time (their `spec.scope`), see [`ScopeTable`].
 
-use foldhash::HashSet;
+use std::sync::LazyLock;
+
+use foldhash::{HashMap, HashSet};
 
 /// `(group, kind)` of cluster-scoped kinds known without reading any CRD.
 const CLUSTER_SCOPED: &[(&str, &str)] = &[
@@ -65,12 +67,17 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("fluxcd.controlplane.io", "ResourceSetInputProvider"),
 ];
 
+/// The built-in list as a set: asked for every object of every build.
+static CLUSTER_SCOPED_SET: LazyLock<HashSet<(&'static str, &'static str)>> =
+    LazyLock::new(|| CLUSTER_SCOPED.iter().copied().collect());
+
 /// Answers "is this kind cluster-scoped?", from the built-in list plus the
 /// CRDs of the repository being checked.
 #[derive(Debug, Clone, Default)]
 pub struct ScopeTable {
-    cluster_scoped: HashSet<(String, String)>,
-    namespaced: HashSet<(String, String)>,
+    /// What CRDs say, by kind: (group, cluster-scoped) for each group that
+    /// defines the kind. Asked without building a key: one hash of the kind.
+    learned: HashMap<String, Vec<(String, bool)>>,
 }
 
 impl ScopeTable {
@@ -80,21 +87,21 @@ impl ScopeTable {
 
     /// Records what a CustomResourceDefinition says about its kind.
     pub fn learn(&mut self, group: &str, kind: &str, cluster_scoped: bool) {
-        let key = (group.to_owned(), kind.to_owned());
-        if cluster_scoped {
-            self.cluster_scoped.insert(key);
-        } else {
-            self.namespaced.insert(key);
+        let groups = self.learned.entry(kind.to_owned()).or_default();
+        if !groups.iter().any(|(g, scoped)| g == group && *scoped == cluster_scoped) {
+            groups.push((group.to_owned(), cluster_scoped));
         }
     }
 
     pub fn is_cluster_scoped(&self, group: &str, kind: &str) -> bool {
-        let key = (group.to_owned(), kind.to_owned());
-        if self.namespaced.contains(&key) {
-            return false;
+        if let Some(groups) = self.learned.get(kind) {
+            let mut said = groups.iter().filter(|(g, _)| g == group).map(|(_, scoped)| *scoped);
+            // Two CRDs that disagree: namespaced wins, as it always has.
+            if let Some(first) = said.next() {
+                return first && said.all(|scoped| scoped);
+            }
         }
-        self.cluster_scoped.contains(&key)
-            || CLUSTER_SCOPED.iter().any(|(g, k)| *g == group && *k == kind)
+        CLUSTER_SCOPED_SET.contains(&(group, kind))
     }
 }
 
@@ -111,5 +118,12 @@ mod tests {
         assert!(!table.is_cluster_scoped("example.com", "Widget"));
         table.learn("example.com", "Widget", true);
         assert!(table.is_cluster_scoped("example.com", "Widget"));
+        assert!(!table.is_cluster_scoped("other.example.com", "Widget"), "the group counts");
+        // A CRD may say a built-in is namespaced after all; namespaced wins a disagreement.
+        table.learn("cert-manager.io", "ClusterIssuer", false);
+        assert!(!table.is_cluster_scoped("cert-manager.io", "ClusterIssuer"));
+        table.learn("example.com", "Widget", false);
+        table.learn("example.com", "Widget", true);
+        assert!(!table.is_cluster_scoped("example.com", "Widget"));
     }
 }

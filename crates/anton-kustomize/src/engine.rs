@@ -1481,9 +1481,14 @@ impl<'r> Engine<'r> {
     /// anton's identity of a built object (cluster-scoped kinds, as the
     /// repository's CRDs say, have no namespace).
     fn object_id(&self, node: &Node) -> ObjectId {
-        let id = ResId::of(node);
-        let namespace = if self.scopes.is_cluster_scoped(id.group(), &id.kind) { None } else { Some(id.namespace.as_str()) };
-        ObjectId::new(&id.api_version, &id.kind, namespace, &id.name)
+        // As `ResId::of` reads them, without copying them twice.
+        let api_version = node.str_at(&["apiVersion"]).unwrap_or_default().trim();
+        let kind = node.str_at(&["kind"]).unwrap_or_default().trim();
+        let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+        let metadata = node.get("metadata");
+        let field = |key: &str| metadata.and_then(|metadata| metadata.str_at(&[key])).unwrap_or_default();
+        let namespace = if self.scopes.is_cluster_scoped(group, kind) { None } else { Some(field("namespace")) };
+        ObjectId::new(api_version, kind, namespace, field("name"))
     }
 }
 

@@ -193,7 +193,7 @@ impl Repository {
         }
 
         let Walked { yaml: mut yaml_paths, charts: mut chart_dirs, mut others, problems } = walk(&scan_root, &root, options);
-        yaml_paths.sort();
+        yaml_paths.sort_unstable_by(|a, b| in_path_order(a, b));
         chart_dirs.sort();
         // Helm templates are Go templates: they only become YAML when rendered.
         let (templates, manifests): (Vec<PathBuf>, Vec<PathBuf>) = yaml_paths
@@ -752,4 +752,46 @@ fn parse_file(path: &Path, relative: String, file_id: u32) -> Parsed {
     let file = SourceFile { path: relative, documents: output.documents, sops_encrypted, has_syntax_error, text };
     let objects = objects_of(&file, file_id as usize);
     Parsed { file, findings, objects }
+}
+
+/// `Path`'s order (component by component) for the clean paths the walker
+/// gives (no `.`, no doubled or trailing separators), read as bytes with
+/// each separator below every other byte: a tenth of the work of comparing
+/// components, which is what sorting ten thousand paths spent its time on.
+fn in_path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    fn bytes(path: &Path) -> impl Iterator<Item = u8> + '_ {
+        path.as_os_str().as_encoded_bytes().iter().map(|&byte| if std::path::is_separator(char::from(byte)) { 0 } else { byte })
+    }
+    bytes(a).cmp(bytes(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn paths_sort_as_path_orders_them() {
+        let mut paths: Vec<PathBuf> = [
+            "repo/a-b/x.yaml",
+            "repo/a/b.yaml",
+            "repo/a/b/c.yaml",
+            "repo/a.yaml",
+            "repo/a/b-c.yaml",
+            "repo/a b/x.yaml",
+            "repo/A/x.yaml",
+            "repo/a/b/c/d.yaml",
+            "repo/ab.yaml",
+            "repo/a/Ω.yaml",
+            "repo/a/z.yaml",
+            "repo/a/b.yml",
+            "/abs/a/b.yaml",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let mut by_components = paths.clone();
+        by_components.sort();
+        paths.sort_unstable_by(|a, b| super::in_path_order(a, b));
+        assert_eq!(paths, by_components);
+    }
 }

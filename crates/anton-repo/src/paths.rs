@@ -18,22 +18,34 @@ pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
 /// `.` and `..` away, as kustomize and Flux do. Returns `None` when the result
 /// would climb above the repository root.
 pub fn normalize_relative(base_dir: &str, reference: &str) -> Option<String> {
-    // Borrowed pieces, one allocation for the result: this runs for every
-    // reference of every kustomization and Flux path.
-    let mut parts: Vec<&str> = Vec::with_capacity(16);
+    // Written straight into the result, `..` cutting it back at its last
+    // `/`: this runs for every reference of every kustomization and Flux path.
+    let mut joined = String::with_capacity(base_dir.len() + reference.len() + 1);
+    let append = |joined: &mut String, part: &str| {
+        if !joined.is_empty() {
+            joined.push('/');
+        }
+        joined.push_str(part);
+    };
     if !reference.starts_with('/') {
-        parts.extend(base_dir.split('/').filter(|part| !part.is_empty()));
+        for part in base_dir.split('/').filter(|part| !part.is_empty()) {
+            append(&mut joined, part);
+        }
     }
     for part in reference.split('/') {
         match part {
             "" | "." => {}
             ".." => {
-                parts.pop()?;
+                if joined.is_empty() {
+                    return None;
+                }
+                let parent = joined.rfind('/').unwrap_or(0);
+                joined.truncate(parent);
             }
-            part => parts.push(part),
+            part => append(&mut joined, part),
         }
     }
-    Some(parts.join("/"))
+    Some(joined)
 }
 
 #[cfg(test)]
@@ -51,6 +63,10 @@ mod tests {
         assert_eq!(normalize_relative("a", "b//c/./d/.").as_deref(), Some("a/b/c/d"));
         assert_eq!(normalize_relative("a/b", "c/../../d").as_deref(), Some("a/d"));
         assert_eq!(normalize_relative("a", "./../..").as_deref(), None);
+        assert_eq!(normalize_relative("a/./b", "..").as_deref(), Some("a/."), "the folder's own parts as written");
+        assert_eq!(normalize_relative("/a//b/", "c").as_deref(), Some("a/b/c"));
+        assert_eq!(normalize_relative("a/b", "../..").as_deref(), Some(""));
+        assert_eq!(normalize_relative("a/b", "../../..").as_deref(), None);
     }
 
     #[test]

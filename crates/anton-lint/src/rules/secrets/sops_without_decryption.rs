@@ -1,6 +1,7 @@
 //! `secrets/sops-without-decryption`: encrypted files applied without decrypting them.
 
 use anton_core::{Finding, Severity};
+use foldhash::{HashMap, HashMapExt};
 use anton_kustomize::Origin;
 
 use crate::context::Context;
@@ -23,6 +24,9 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let repo = ctx.repo;
+    // Generator sources read as SOPS or not, by path: every cluster of a
+    // fleet generates from the same files, and reading one is four scans.
+    let mut sops_text: HashMap<String, bool> = HashMap::new();
     for (applier, applied_by_applier) in ctx.graph.applies_in_order() {
         let mut encrypted: Vec<String> = Vec::new();
         for applied in applied_by_applier {
@@ -36,9 +40,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     let Some(generator) = config.generators.iter().find(|g| g.span == span) else { continue };
                     let sops_source = generator.sources.iter().find(|source| {
                         let path = anton_repo::normalize_relative(&config.dir, &source.value).unwrap_or_default();
-                        path.contains(".sops.")
-                            || repo.file(&path).is_some_and(|f| f.sops_encrypted)
-                            || ctx.texts.get(&path).is_some_and(is_sops_encrypted)
+                        if path.contains(".sops.") || repo.file(&path).is_some_and(|f| f.sops_encrypted) {
+                            return true;
+                        }
+                        if let Some(&known) = sops_text.get(&path) {
+                            return known;
+                        }
+                        let encrypted = ctx.texts.get(&path).is_some_and(is_sops_encrypted);
+                        sops_text.insert(path, encrypted);
+                        encrypted
                     });
                     if let Some(source) = sops_source {
                         encrypted.push(format!("{} (generated from {})", applied.id.short(), source.value));
