@@ -107,6 +107,11 @@ impl Selector {
     /// kustomize's `Select`: name and namespace may match the original or
     /// the current identity; group, version and kind the current one.
     pub(crate) fn matches(&self, resource: &Resource) -> bool {
+        // Most selectors name a kind: most objects fail here, before their
+        // identity is copied out.
+        if self.kind.as_ref().is_some_and(|kind| !kind.is_match(resource.kind().trim())) {
+            return false;
+        }
         let current = resource.id();
         let original = resource.prev_ids.first().unwrap_or(&current);
         let is = |pattern: &Option<Pattern>, text: &str| pattern.as_ref().is_none_or(|p| p.is_match(text));

@@ -252,7 +252,7 @@ fn set_entries(pairs: &[(String, String)], span: Span) -> impl FnMut(&mut Node) 
 /// `namespace:` (and Flux's `targetNamespace`).
 pub(crate) fn namespace(resources: &mut [Resource], namespace: &str, span: Span) {
     for resource in resources.iter_mut() {
-        resource.store_previous_id();
+        // The identity before the change, read once: it is also the previous id stored below.
         let id = resource.id();
         if !id.is_cluster_scoped() {
             if let Some(metadata) = tree::ensure_map(resource.node_mut(), "metadata", span) {
@@ -287,6 +287,7 @@ pub(crate) fn namespace(resources: &mut [Resource], namespace: &str, span: Span)
                 *n = tree::string(namespace, span)
             });
         }
+        resource.prev_ids.push(id);
     }
 }
 
