@@ -9,7 +9,7 @@
 //! better source and this pass goes.
 
 use std::collections::BTreeSet;
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use anton_core::{Finding, Location, Severity};
 use anton_repo::Repository;
@@ -46,21 +46,44 @@ pub fn undefined_variables(repo: &Repository, applied: &[Applied<'_>]) -> Vec<Fi
             .entry(item.kustomization as *const Node as usize)
             .or_insert_with(|| postbuild_definitions(&sources, &mut pushed, item.kustomization, &item.parents, item.namespace));
     }
-    // The objects themselves, in parallel.
-    let missing: Vec<(usize, &Node, &str, usize)> = applied
-        .par_iter()
+    // Which objects are checked, and against what.
+    let checked: Vec<(usize, &Definitions)> = applied
+        .iter()
         .enumerate()
-        .flat_map_iter(|(index, item)| {
-            let defined = definitions.get(&(item.kustomization as *const Node as usize)).and_then(Option::as_ref);
-            let mut found = Vec::new();
-            if let Some(defined) = defined.filter(|d| d.complete) {
-                if !substitution_disabled(item.object) {
-                    collect(item.object, defined, &mut found);
-                }
-            }
-            found.into_iter().map(move |(node, name, occurrence)| (index, node, name, occurrence))
+        .filter_map(|(index, item)| {
+            let defined = definitions.get(&(item.kustomization as *const Node as usize)).and_then(Option::as_ref)?;
+            (defined.complete && !substitution_disabled(item.object)).then_some((index, defined))
         })
         .collect();
+    // An object written once is applied by every cluster that uses it: its
+    // variables are read once (in parallel), each application filters them.
+    let mut distinct: Vec<&Node> = Vec::new();
+    let mut seen: HashSet<usize> = HashSet::new();
+    for &(index, _) in &checked {
+        let object = applied[index].object;
+        if seen.insert(object as *const Node as usize) {
+            distinct.push(object);
+        }
+    }
+    let read: HashMap<usize, Vec<Occurrence<'_>>> = distinct
+        .par_iter()
+        .map(|object| {
+            let mut found = Vec::new();
+            occurrences(object, &mut found);
+            (*object as *const Node as usize, found)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    let mut missing: Vec<(usize, &Node, &str, usize)> = Vec::new();
+    for (index, defined) in checked {
+        let Some(found) = read.get(&(applied[index].object as *const Node as usize)) else { continue };
+        for occurrence in found {
+            if !occurrence.has_default && !defined.names.contains(occurrence.name) {
+                missing.push((index, occurrence.node, occurrence.name, occurrence.nth));
+            }
+        }
+    }
     let mut findings = Vec::with_capacity(missing.len());
     for (index, node, name, occurrence) in missing {
         let item = &applied[index];
@@ -271,8 +294,16 @@ impl PatchTarget {
     }
 }
 
-/// Variables without a default and without a definition, in keys and values.
-fn collect<'n>(node: &'n Node, defined: &Definitions, out: &mut Vec<(&'n Node, &'n str, usize)>) {
+/// A `${name}` in a scalar: the `nth` use of that name in it.
+struct Occurrence<'n> {
+    node: &'n Node,
+    name: &'n str,
+    nth: usize,
+    has_default: bool,
+}
+
+/// Every variable used in keys and values, in document order.
+fn occurrences<'n>(node: &'n Node, out: &mut Vec<Occurrence<'n>>) {
     match &node.value {
         Value::Scalar(scalar) => {
             if !crate::variables::may_hold_variable(&scalar.text) {
@@ -280,18 +311,16 @@ fn collect<'n>(node: &'n Node, defined: &Definitions, out: &mut Vec<(&'n Node, &
             }
             let mut seen: HashMap<&str, usize> = HashMap::new();
             for variable in variables(&scalar.text) {
-                let occurrence = seen.entry(variable.name).or_default();
-                if !variable.has_default && !defined.names.contains(variable.name) {
-                    out.push((node, variable.name, *occurrence));
-                }
-                *occurrence += 1;
+                let nth = seen.entry(variable.name).or_default();
+                out.push(Occurrence { node, name: variable.name, nth: *nth, has_default: variable.has_default });
+                *nth += 1;
             }
         }
-        Value::Seq(items) => items.iter().for_each(|item| collect(item, defined, out)),
+        Value::Seq(items) => items.iter().for_each(|item| occurrences(item, out)),
         Value::Map(entries) => {
             for entry in entries {
-                collect(&entry.key, defined, out);
-                collect(&entry.value, defined, out);
+                occurrences(&entry.key, out);
+                occurrences(&entry.value, out);
             }
         }
     }
