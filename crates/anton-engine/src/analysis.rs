@@ -53,13 +53,9 @@ pub fn analyze_with(repo: &Repository, graph_options: GraphOptions, keep: Keep, 
     let engine = Engine::new(repo);
     engine.build_all();
     let graph = Graph::build(&engine, graph_options);
+    let mut findings = anton_flux::checks::run_all(&graph, &engine);
     let analysed = started.elapsed();
-    // The graph's checks and the Flux builds only read the graph: the
-    // checks run on whichever core the builds leave idle.
-    let (mut findings, builds) = rayon::join(
-        || anton_flux::checks::run_all(&graph, &engine),
-        || FluxBuilds::build_keeping(&engine, &graph, keep),
-    );
+    let builds = FluxBuilds::build_keeping(&engine, &graph, keep);
     findings.extend(builds.findings.iter().cloned());
     findings.extend(engine.take_findings());
     findings.extend(repo.findings.iter().cloned());
