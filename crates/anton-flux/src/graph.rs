@@ -63,6 +63,24 @@ pub struct FluxNode {
 }
 
 impl FluxNode {
+    /// The node of repository object `object`, with its spec as read
+    /// (`spec`: as the parent applies it) and the object's own name.
+    fn new(repo: &Repository, object: usize, kind: FluxKind, namespace: String, cluster: usize, spec: FluxSpec) -> Self {
+        let written = &repo.objects[object];
+        FluxNode {
+            object,
+            kind,
+            namespace,
+            name: written.name.clone(),
+            applied_by: None,
+            cluster,
+            spec,
+            location: repo.object_location(written),
+            unknown_variables: false,
+            applied: None,
+        }
+    }
+
     pub fn id(&self) -> String {
         format!("{}/{}/{}", self.kind.as_str(), self.namespace, self.name)
     }
@@ -185,7 +203,7 @@ impl Graph {
             .filter_map(|(i, o)| FluxKind::of(o).map(|k| (i, k)))
             .collect();
         let kind_of: HashMap<usize, FluxKind> = flux_objects.iter().copied().collect();
-        // Read on all cores; each node takes its spec out of the map.
+        // Read on all cores; walked nodes copy their spec from the map, loose objects take it.
         let mut specs: HashMap<usize, FluxSpec> = flux_objects
             .par_iter()
             .map(|&(i, k)| (i, FluxSpec::read(k, repo.node(&repo.objects[i]))))
@@ -385,7 +403,9 @@ impl Graph {
                 graph.clusters.push(if dir.is_empty() { ".".into() } else { dir });
             }
             let namespace = object.namespace.clone().unwrap_or_else(|| DEFAULT_NAMESPACE.into());
-            graph.push_node(repo, index, kind, namespace, None, cluster, None, &mut specs);
+            // Met for the first time here: its spec as written, read already.
+            let spec = specs.remove(&index).unwrap_or_else(|| FluxSpec::read(kind, repo.node(object)));
+            graph.nodes.push(FluxNode::new(repo, index, kind, namespace, cluster, spec));
         }
         for (id, node) in graph.nodes.iter().enumerate() {
             graph.index.entry((node.kind, node.namespace.clone(), node.name.clone())).or_default().push(id);
@@ -435,36 +455,6 @@ impl Graph {
         }
         numbered.sort_unstable_by_key(|(id, _)| *id);
         self.nodes.extend(numbered.into_iter().map(|(_, node)| node));
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push_node(
-        &mut self,
-        repo: &Repository,
-        object: usize,
-        kind: FluxKind,
-        namespace: String,
-        applied_by: Option<NodeId>,
-        cluster: usize,
-        spec: Option<FluxSpec>,
-        specs: &mut HashMap<usize, FluxSpec>,
-    ) -> NodeId {
-        let repo_object = &repo.objects[object];
-        self.nodes.push(FluxNode {
-            object,
-            kind,
-            namespace,
-            name: repo_object.name.clone(),
-            applied_by,
-            cluster,
-            // `spec`: as a parent applies it; else as written (an object met
-            // again, in another namespace or cluster, reads it again).
-            spec: spec.or_else(|| specs.remove(&object)).unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
-            location: repo.object_location(repo_object),
-            unknown_variables: false,
-            applied: None,
-        });
-        self.nodes.len() - 1
     }
 
     /// Nodes of one kind, in repository order.
@@ -618,23 +608,10 @@ impl Walk {
         applied_by: Option<NodeId>,
         spec: Option<FluxSpec>,
     ) -> NodeId {
-        let repo_object = &repo.objects[object];
+        // `spec`: as a parent applies it; else as written.
+        let spec = spec.or_else(|| specs.get(&object).cloned()).unwrap_or_else(|| FluxSpec::read(kind, repo.node(&repo.objects[object])));
         let id = self.nodes.len();
-        self.nodes.push(FluxNode {
-            object,
-            kind,
-            namespace,
-            name: repo_object.name.clone(),
-            applied_by,
-            cluster: self.cluster,
-            // `spec`: as a parent applies it; else as written.
-            spec: spec
-                .or_else(|| specs.get(&object).cloned())
-                .unwrap_or_else(|| FluxSpec::read(kind, repo.node(repo_object))),
-            location: repo.object_location(repo_object),
-            unknown_variables: false,
-            applied: None,
-        });
+        self.nodes.push(FluxNode { applied_by, ..FluxNode::new(repo, object, kind, namespace, self.cluster, spec) });
         self.children.push(Vec::new());
         if let Some(parent) = applied_by {
             self.children[parent].push(id);
