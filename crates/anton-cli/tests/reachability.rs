@@ -36,3 +36,18 @@ fn a_commented_out_entry_is_one_orphan_finding_and_nothing_else() {
     // sonarr, listed, is checked as usual.
     assert!(findings(&report).iter().any(|f| f["object"] == "HelmRelease/media/sonarr"));
 }
+
+#[test]
+fn a_component_only_a_flux_kustomization_adds_is_applied_not_orphaned() {
+    // `spec.components` of a Flux Kustomization bring in files no
+    // kustomization.yaml lists: Flux applies them all the same.
+    let repo = common::fixture("reachability-flux-components");
+    let run = anton(&repo, &["validate", "--json"]);
+    let report = run.json();
+    assert_contract(&report);
+    let rules: Vec<&str> = findings(&report).iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(!rules.contains(&"kustomize/orphan-file"), "{rules:?}");
+    assert_eq!(run.code, 0, "{report}");
+    let built = anton(&repo, &["build", "app"]);
+    assert!(built.stdout.contains("name: extra"), "the component's ConfigMap is applied:\n{}", built.stdout);
+}

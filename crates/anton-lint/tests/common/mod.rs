@@ -25,9 +25,9 @@ pub fn check(dir: &Path, select: Option<&[&str]>) -> Vec<Finding> {
     let engine = Engine::new(&repo);
     engine.build_all();
     let graph = Graph::build(&engine, settings.graph_options());
-    let mut structural = anton_flux::checks::run_all(&graph, &engine);
-    // As `anton validate` builds: each applied object kept once.
+    // As `anton validate` builds: each applied object kept once; the checks after the builds.
     let builds = anton_build::FluxBuilds::build_keeping(&engine, &graph, anton_build::Keep::FirstOfEach);
+    let mut structural = anton_flux::checks::run_all(&graph, &engine);
     structural.extend(builds.findings.iter().cloned());
     structural.extend(engine.take_findings());
     structural.extend(repo.findings.iter().cloned());
