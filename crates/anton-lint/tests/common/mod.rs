@@ -24,9 +24,11 @@ pub fn check(dir: &Path, select: Option<&[&str]>) -> Vec<Finding> {
         .expect("the fixture loads");
     let engine = Engine::new(&repo);
     engine.build_all();
-    let graph = Graph::build(&engine, settings.graph_options());
+    let mut graph = Graph::build(&engine, settings.graph_options());
     // As `anton validate` builds: each applied object kept once; the checks after the builds.
     let builds = anton_build::FluxBuilds::build_keeping(&engine, &graph, anton_build::Keep::FirstOfEach);
+    let referenced = engine.referenced_files();
+    graph.unreachable_files.retain(|file| !referenced.contains(file));
     let mut structural = anton_flux::checks::run_all(&graph, &engine);
     structural.extend(builds.findings.iter().cloned());
     structural.extend(engine.take_findings());
