@@ -120,7 +120,9 @@ pub struct Graph {
     /// that no kustomization.yaml lists (an entry commented out), and the
     /// files only the Kustomizations in them would apply. kustomize/orphan-file
     /// reports them; nothing else above info does, and their objects get no
-    /// namespace of their own invention.
+    /// namespace of their own invention. Made before the Flux builds: a file
+    /// only a Flux Kustomization's own `spec.components` brings in is taken
+    /// out once they are made (`anton_engine::analysis::analyze_with`).
     pub unreachable_files: HashSet<String>,
     pub options: GraphOptions,
     /// Nodes by (kind, namespace, name), in node order, for lookups.

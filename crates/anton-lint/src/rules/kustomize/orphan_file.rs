@@ -9,7 +9,7 @@ pub const RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "A manifest inside a Flux-managed folder that no kustomization lists",
     doc: Doc {
-        what: "A file with Kubernetes objects inside a folder a Flux Kustomization builds with a `kustomization.yaml`, that no kustomization lists (as a resource, patch or generator input).",
+        what: "A file with Kubernetes objects inside a folder a Flux Kustomization builds with a `kustomization.yaml`, that no kustomization lists (as a resource, patch or generator input, or as a component of a Flux Kustomization's own `spec.components`).",
         why: "The file looks deployed to a reviewer but is never applied; changes to it do nothing. Usually a forgotten `resources:` entry.",
         bad: "# app/kustomization.yaml\nresources:\n  - ./helmrelease.yaml\n# app/externalsecret.yaml exists but is not listed\n",
         fixed: "resources:\n  - ./helmrelease.yaml\n  - ./externalsecret.yaml\n",
