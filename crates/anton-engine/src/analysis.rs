@@ -56,12 +56,9 @@ pub fn analyze_with(repo: &Repository, graph_options: GraphOptions, keep: Keep, 
     let graphed = started.elapsed();
     let builds = FluxBuilds::build_keeping(&engine, &graph, keep);
     let built_at = started.elapsed();
-    // After the builds: a file that only a Flux Kustomization's own
-    // `spec.components` brings in is referenced once that Kustomization is
-    // built. It is applied: neither kustomize/orphan-file nor unreachable
-    // (whose findings above info the rules drop).
-    let referenced = engine.referenced_files();
-    graph.unreachable_files.retain(|file| !referenced.contains(file));
+    // After the builds, which reference the files of a Flux Kustomization's
+    // own `spec.components`: neither kustomize/orphan-file nor unreachable.
+    graph.take_in_built_references(&engine);
     let mut findings = anton_flux::checks::run_all(&graph, &engine);
     let analysed = graphed + (started.elapsed() - built_at);
     findings.extend(builds.findings.iter().cloned());

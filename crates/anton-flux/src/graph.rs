@@ -459,6 +459,14 @@ impl Graph {
         self.nodes.extend(numbered.into_iter().map(|(_, node)| node));
     }
 
+    /// Once the Flux builds are made: a file that only a Flux
+    /// Kustomization's own `spec.components` brings in is referenced by its
+    /// build, so it is applied and not unreachable (its findings count).
+    pub fn take_in_built_references(&mut self, engine: &Engine<'_>) {
+        let referenced = engine.referenced_files();
+        self.unreachable_files.retain(|file| !referenced.contains(file));
+    }
+
     /// Nodes of one kind, in repository order.
     pub fn of_kind(&self, kind: FluxKind) -> impl Iterator<Item = (NodeId, &FluxNode)> {
         self.nodes.iter().enumerate().filter(move |(_, n)| n.kind == kind)
@@ -582,13 +590,12 @@ impl Walk {
     }
 
     fn run(&mut self, context: &WalkContext<'_, '_>) {
-        let repo = context.engine.repository();
         let mut queue: VecDeque<NodeId> = VecDeque::new();
         for (root, namespace) in std::mem::take(&mut self.roots) {
             let mut node = None;
             if self.seen.visited.insert((root, namespace.clone())) {
                 self.reached.insert(root);
-                let id = self.push(repo, context.specs, root, FluxKind::Kustomization, namespace, None, None);
+                let id = self.push(context, root, FluxKind::Kustomization, namespace, None, None);
                 queue.push_back(id);
                 node = Some(id);
             }
@@ -599,19 +606,20 @@ impl Walk {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
-        repo: &Repository,
-        specs: &HashMap<usize, FluxSpec>,
+        context: &WalkContext<'_, '_>,
         object: usize,
         kind: FluxKind,
         namespace: String,
         applied_by: Option<NodeId>,
         spec: Option<FluxSpec>,
     ) -> NodeId {
+        let repo = context.engine.repository();
         // `spec`: as a parent applies it; else as written.
-        let spec = spec.or_else(|| specs.get(&object).cloned()).unwrap_or_else(|| FluxSpec::read(kind, repo.node(&repo.objects[object])));
+        let spec = spec
+            .or_else(|| context.specs.get(&object).cloned())
+            .unwrap_or_else(|| FluxSpec::read(kind, repo.node(&repo.objects[object])));
         let id = self.nodes.len();
         self.nodes.push(FluxNode { applied_by, ..FluxNode::new(repo, object, kind, namespace, self.cluster, spec) });
         self.children.push(Vec::new());
@@ -688,7 +696,7 @@ impl Walk {
                         // and its postBuild variables fill spec.path, sourceRef, …
                         let object = variables::substituted(&emitted.node, vars);
                         let spec = FluxSpec::read(kind, &object);
-                        let node = self.push(repo, context.specs, index, kind, namespace, Some(parent), Some(spec));
+                        let node = self.push(context, index, kind, namespace, Some(parent), Some(spec));
                         self.nodes[node].name = id.name.clone();
                         self.nodes[node].unknown_variables = unknown_variables;
                         self.nodes[node].applied = Some(object);

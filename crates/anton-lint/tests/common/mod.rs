@@ -27,8 +27,7 @@ pub fn check(dir: &Path, select: Option<&[&str]>) -> Vec<Finding> {
     let mut graph = Graph::build(&engine, settings.graph_options());
     // As `anton validate` builds: each applied object kept once; the checks after the builds.
     let builds = anton_build::FluxBuilds::build_keeping(&engine, &graph, anton_build::Keep::FirstOfEach);
-    let referenced = engine.referenced_files();
-    graph.unreachable_files.retain(|file| !referenced.contains(file));
+    graph.take_in_built_references(&engine);
     let mut structural = anton_flux::checks::run_all(&graph, &engine);
     structural.extend(builds.findings.iter().cloned());
     structural.extend(engine.take_findings());
